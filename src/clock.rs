@@ -1,0 +1,10 @@
+//! The one place that reads the wall clock. Everything else takes `now` as an argument
+//! (clippy's `disallowed-methods` enforces it).
+
+use chrono::{DateTime, Utc};
+
+/// The current time.
+#[allow(clippy::disallowed_methods)]
+pub fn now() -> DateTime<Utc> {
+    Utc::now()
+}
