@@ -468,3 +468,39 @@ mod tests {
         assert_eq!(Scale::YesMaybeNo.to_percent(3), 50.0);
     }
 }
+
+/// Scoring and verdict thresholds (all configurable under `[digest]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DigestSettings {
+    /// Half-life of a reflection's weight, in days (default 90).
+    pub half_life_days: f64,
+    /// Fewer reflections than this: "not enough data" (default 2).
+    pub min_reflections: usize,
+    /// Health below this (with enough reflections) is "let go" (default 40).
+    pub let_go_health: f64,
+    /// Reflections needed before low health alone means "let go" (default 3).
+    pub let_go_min_reflections: usize,
+    /// A latest reflection this many points below the one two before it is "watch" (default 15).
+    pub watch_drop: f64,
+    /// Health below this (and at least `let_go_health`) is "watch" (default 60).
+    pub watch_below: f64,
+    /// Health from this up, with growth or again high, is "nurture" (default 75).
+    pub nurture_health: f64,
+    /// A question score (0–100) from this up counts as "high" (default 75).
+    pub high_score: f64,
+}
+
+impl Default for DigestSettings {
+    fn default() -> Self {
+        DigestSettings {
+            half_life_days: 90.0,
+            min_reflections: 2,
+            let_go_health: 40.0,
+            let_go_min_reflections: 3,
+            watch_drop: 15.0,
+            watch_below: 60.0,
+            nurture_health: 75.0,
+            high_score: 75.0,
+        }
+    }
+}
