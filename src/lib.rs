@@ -37,6 +37,8 @@ pub mod model;
 pub mod templates;
 
 pub mod daemon;
+
+pub mod app;
 pub mod digest;
 pub mod ingest;
 pub mod parse;
