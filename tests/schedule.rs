@@ -528,3 +528,28 @@ proptest! {
         }
     }
 }
+
+/// Protects against double or missing passes on DST days (tokio-cron-scheduler#107 style).
+#[test]
+fn dst_days_in_amsterdam_serve_exactly_one_pass_each() {
+    for (day_start, expected) in [
+        // 2026-03-29: 02:30 does not exist; the pass happens at 03:00 CEST.
+        (at(2026, 3, 29, 0, 0), "2026-03-29T01:00:00+00:00"),
+        // 2026-10-25: 02:30 happens twice; the pass happens at the first (CEST).
+        (at(2026, 10, 25, 0, 0), "2026-10-25T00:30:00+00:00"),
+    ] {
+        let mut inp = input(vec![], "30 2 * * *");
+        inp.last_run = Some(day_start);
+        let mut served = Vec::new();
+        let mut now = day_start;
+        while now < day_start + Duration::hours(25) {
+            let plan = plan_prompt_run(&inp, now);
+            if let Some(occ) = plan.occurrence {
+                served.push(occ.to_rfc3339());
+                inp.last_run = Some(now);
+            }
+            now += Duration::minutes(10);
+        }
+        assert_eq!(served, vec![expected.to_string()]);
+    }
+}
