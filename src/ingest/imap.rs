@@ -484,6 +484,12 @@ pub struct ImapSession {
 }
 
 impl ImapSession {
+    /// Move with COPY + STORE \Deleted + UID EXPUNGE (needs UIDPLUS) even when the server
+    /// offers MOVE: for servers whose MOVE misbehaves, and to test that path.
+    pub fn prefer_copy_expunge(&mut self) {
+        self.info.move_supported = false;
+    }
+
     fn sess(&mut self, what: &str) -> SourceResult<&mut Session<ImapIo>> {
         if self.broken {
             return Err(SourceError::Broken {

@@ -90,6 +90,27 @@ impl std::fmt::Debug for SmtpSender {
     }
 }
 
+/// True when a rustls error (certificate, handshake) is somewhere in the error chain; lettre
+/// reports implicit-TLS handshake failures as connection errors.
+fn is_tls_failure(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err.is::<tokio_rustls::rustls::Error>() {
+            return true;
+        }
+        if let Some(inner) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if inner.is::<tokio_rustls::rustls::Error>() {
+                return true;
+            }
+        }
+        cur = err.source();
+    }
+    false
+}
+
 /// How far a send got; decides between Transient and Ambiguous.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -160,7 +181,7 @@ impl SmtpSender {
             // A 4xx reply is a definite "not accepted", even after DATA.
             return SendError::Transient(text);
         }
-        if e.is_tls() {
+        if e.is_tls() || is_tls_failure(&e) {
             return SendError::Tls(text);
         }
         match phase {
