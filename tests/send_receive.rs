@@ -585,3 +585,35 @@ async fn check_passes_every_step_and_a_wrong_password_gets_a_hint() {
         "{last:?}"
     );
 }
+
+/// Regression for the async-imap IDLE quirk (FACTS.md): a server-side disconnect shows up as
+/// BYE, then a "manual interrupt"; it must come out as Reconnect, never as NewMail/Timeout.
+#[tokio::test]
+async fn a_server_disconnect_during_idle_asks_for_a_reconnect() {
+    let e = env();
+    let user = e.user("kick");
+    let mut s = e.open(Security::None, &user).await;
+    let state = PathBuf::from(var("OLIFANT_TEST_STATE_DIR"));
+    let who = user.clone();
+    let kicker = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Kick only this test's user, so parallel tests keep their sessions.
+        tokio::process::Command::new("doveadm")
+            .arg("-c")
+            .arg(state.join("dovecot.conf"))
+            .args(["kick", &who])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .await
+    });
+    let outcome = s.wait(Duration::from_secs(20)).await.expect("wait");
+    let status = kicker.await.expect("join").expect("run doveadm");
+    assert!(status.success(), "doveadm kick failed: {status}");
+    assert_eq!(outcome, WaitOutcome::Reconnect);
+    assert!(s.is_broken());
+    // A fresh session works.
+    let mut again = e.open(Security::None, &user).await;
+    assert!(again.search(&Query::All).await.expect("search").is_empty());
+}

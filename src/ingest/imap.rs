@@ -940,4 +940,64 @@ mod tests {
         assert!(!format!("{src:?}").contains("topsecret-pw"));
         assert!(!src.describe().contains("topsecret-pw"));
     }
+
+    /// An IMAP server that logs in and selects fine, then never answers anything else.
+    async fn hanging_server() -> u16 {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let Ok((sock, _)) = l.accept().await else {
+                return;
+            };
+            let (r, mut w) = sock.into_split();
+            let mut r = BufReader::new(r);
+            let _ = w.write_all(b"* OK fake ready\r\n").await;
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                let mut parts = line.split_whitespace();
+                let tag = parts.next().unwrap_or("*").to_string();
+                let cmd = parts.next().unwrap_or("").to_ascii_uppercase();
+                let reply = match cmd.as_str() {
+                    "LOGIN" => format!("{tag} OK logged in\r\n"),
+                    "CAPABILITY" => format!("* CAPABILITY IMAP4rev1 IDLE UIDPLUS\r\n{tag} OK done\r\n"),
+                    "SELECT" => format!(
+                        "* 3 EXISTS\r\n* OK [UIDVALIDITY 77] v\r\n* OK [UIDNEXT 9] n\r\n{tag} OK [READ-WRITE] selected\r\n"
+                    ),
+                    _ => {
+                        tokio::time::sleep(Duration::from_secs(3600)).await;
+                        return;
+                    }
+                };
+                let _ = w.write_all(reply.as_bytes()).await;
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn a_command_timeout_breaks_the_session_for_good() {
+        let port = hanging_server().await;
+        let mut st = ImapSettings::new("127.0.0.1", port, Security::None, "u", "p");
+        st.command_timeout = Duration::from_millis(300);
+        let mut s = ImapSource::new(st).unwrap().open().await.unwrap();
+        assert_eq!(s.info().uid_validity, 77);
+        assert_eq!(s.info().uid_next, Some(9));
+        assert_eq!(s.info().exists, 3);
+        assert!(s.info().idle && s.info().uidplus && !s.info().move_supported);
+        let e = s.search(&Query::All).await.unwrap_err();
+        assert!(matches!(e, SourceError::Timeout { .. }), "{e:?}");
+        assert!(e.is_transient());
+        assert!(s.is_broken());
+        let e = s.search(&Query::All).await.unwrap_err();
+        assert!(matches!(e, SourceError::Broken { .. }), "{e:?}");
+        assert_eq!(
+            s.wait(Duration::from_secs(1)).await.unwrap(),
+            WaitOutcome::Reconnect
+        );
+    }
 }
