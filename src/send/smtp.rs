@@ -184,6 +184,12 @@ impl SmtpSender {
         if e.is_tls() || is_tls_failure(&e) {
             return SendError::Tls(text);
         }
+        if e.is_client() && phase == Phase::Connecting {
+            // e.g. "No compatible authentication mechanism was found".
+            return SendError::Config(format!(
+                "{text}; check that this server wants a login on this port and supports AUTH PLAIN or LOGIN"
+            ));
+        }
         match phase {
             Phase::Body => SendError::Ambiguous(text),
             _ => SendError::Transient(text),
@@ -687,6 +693,21 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn credentials_for_a_server_without_auth_are_a_config_error() {
+        let port = fake_server(AfterBody::Hang, "354 go\r\n").await;
+        let mut st = fake_settings(port);
+        st.username = Some("me".into());
+        st.password = Some("pw-never-shown".into());
+        let e = SmtpSender::new(st)
+            .unwrap()
+            .send(&outgoing())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, SendError::Config(_)), "{e:?}");
+        assert!(!e.to_string().contains("pw-never-shown"));
     }
 
     #[tokio::test]
