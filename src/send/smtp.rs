@@ -90,6 +90,27 @@ impl std::fmt::Debug for SmtpSender {
     }
 }
 
+/// True when a rustls error (certificate, handshake) is somewhere in the error chain; lettre
+/// reports implicit-TLS handshake failures as connection errors.
+fn is_tls_failure(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err.is::<tokio_rustls::rustls::Error>() {
+            return true;
+        }
+        if let Some(inner) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if inner.is::<tokio_rustls::rustls::Error>() {
+                return true;
+            }
+        }
+        cur = err.source();
+    }
+    false
+}
+
 /// How far a send got; decides between Transient and Ambiguous.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -160,8 +181,14 @@ impl SmtpSender {
             // A 4xx reply is a definite "not accepted", even after DATA.
             return SendError::Transient(text);
         }
-        if e.is_tls() {
+        if e.is_tls() || is_tls_failure(&e) {
             return SendError::Tls(text);
+        }
+        if e.is_client() && phase == Phase::Connecting {
+            // e.g. "No compatible authentication mechanism was found".
+            return SendError::Config(format!(
+                "{text}; check that this server wants a login on this port and supports AUTH PLAIN or LOGIN"
+            ));
         }
         match phase {
             Phase::Body => SendError::Ambiguous(text),
@@ -533,5 +560,161 @@ mod tests {
         let e = SmtpSender::new(s).unwrap_err();
         assert!(matches!(e, SendError::Config(_)));
         assert!(e.to_string().contains("/nonexistent/ca.pem"));
+    }
+
+    /// How the fake server ends the DATA phase.
+    #[derive(Clone, Copy)]
+    enum AfterBody {
+        Reply(&'static str),
+        Hang,
+        Close,
+    }
+
+    /// A scripted SMTP server on loopback: accepts the envelope, reads the body, then behaves
+    /// as told. Returns the port.
+    async fn fake_server(after: AfterBody, data_reply: &'static str) -> u16 {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let Ok((sock, _)) = l.accept().await else {
+                return;
+            };
+            let (r, mut w) = sock.into_split();
+            let mut r = BufReader::new(r);
+            let _ = w.write_all(b"220 fake ESMTP\r\n").await;
+            let mut line = String::new();
+            let mut in_data = false;
+            loop {
+                line.clear();
+                if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                if in_data {
+                    if line == ".\r\n" {
+                        match after {
+                            AfterBody::Reply(t) => {
+                                let _ = w.write_all(t.as_bytes()).await;
+                                in_data = false;
+                                continue;
+                            }
+                            AfterBody::Hang => {
+                                tokio::time::sleep(Duration::from_secs(3600)).await;
+                                return;
+                            }
+                            AfterBody::Close => return,
+                        }
+                    }
+                    continue;
+                }
+                let cmd = line.to_ascii_uppercase();
+                let reply: &str = if cmd.starts_with("EHLO") {
+                    "250-fake\r\n250 8BITMIME\r\n"
+                } else if cmd.starts_with("DATA") {
+                    if data_reply.starts_with('3') {
+                        in_data = true;
+                    }
+                    data_reply
+                } else if cmd.starts_with("QUIT") {
+                    let _ = w.write_all(b"221 bye\r\n").await;
+                    return;
+                } else {
+                    "250 ok\r\n"
+                };
+                let _ = w.write_all(reply.as_bytes()).await;
+            }
+        });
+        port
+    }
+
+    fn fake_settings(port: u16) -> SmtpSettings {
+        let mut s = SmtpSettings::new("127.0.0.1", port, Security::None);
+        s.connect_timeout = Duration::from_secs(5);
+        s.send_timeout = Duration::from_millis(800);
+        s
+    }
+
+    fn outgoing() -> OutgoingMessage {
+        OutgoingMessage {
+            envelope_from: "a@example.test".into(),
+            recipients: vec!["b@example.test".into()],
+            message_id: "m@x".into(),
+            raw: b"Subject: x\r\n\r\nbody\r\n".to_vec(),
+        }
+    }
+
+    async fn outcome(after: AfterBody, data_reply: &'static str) -> Result<SendReceipt, SendError> {
+        let port = fake_server(after, data_reply).await;
+        SmtpSender::new(fake_settings(port))
+            .unwrap()
+            .send(&outgoing())
+            .await
+    }
+
+    #[tokio::test]
+    async fn accepted_after_data_is_ok_with_the_server_reply() {
+        let r = outcome(
+            AfterBody::Reply("250 2.0.0 queued as ABC\r\n"),
+            "354 go\r\n",
+        )
+        .await;
+        assert!(r.unwrap().detail.contains("queued as ABC"));
+    }
+
+    #[tokio::test]
+    async fn no_reply_after_the_body_is_ambiguous_never_transient() {
+        let e = outcome(AfterBody::Hang, "354 go\r\n").await.unwrap_err();
+        assert!(e.is_ambiguous(), "{e:?}");
+        assert!(!e.is_transient());
+    }
+
+    #[tokio::test]
+    async fn connection_lost_after_the_body_is_ambiguous() {
+        let e = outcome(AfterBody::Close, "354 go\r\n").await.unwrap_err();
+        assert!(e.is_ambiguous(), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn a_4xx_after_the_body_is_transient_and_5xx_permanent_with_text() {
+        let e = outcome(AfterBody::Reply("451 4.3.0 try later\r\n"), "354 go\r\n")
+            .await
+            .unwrap_err();
+        assert!(e.is_transient(), "{e:?}");
+        let e = outcome(
+            AfterBody::Reply("554 5.7.1 spam rejected\r\n"),
+            "354 go\r\n",
+        )
+        .await
+        .unwrap_err();
+        match e {
+            SendError::Permanent { code, message } => {
+                assert_eq!(code, 554);
+                assert!(message.contains("spam rejected"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn credentials_for_a_server_without_auth_are_a_config_error() {
+        let port = fake_server(AfterBody::Hang, "354 go\r\n").await;
+        let mut st = fake_settings(port);
+        st.username = Some("me".into());
+        st.password = Some("pw-never-shown".into());
+        let e = SmtpSender::new(st)
+            .unwrap()
+            .send(&outgoing())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, SendError::Config(_)), "{e:?}");
+        assert!(!e.to_string().contains("pw-never-shown"));
+    }
+
+    #[tokio::test]
+    async fn refusal_at_data_is_before_the_body_so_transient() {
+        let e = outcome(AfterBody::Hang, "452 4.3.1 no space\r\n")
+            .await
+            .unwrap_err();
+        assert!(e.is_transient(), "{e:?}");
     }
 }
