@@ -534,3 +534,12 @@ fn example_local_runs_without_a_mail_server() {
     );
     assert_eq!(c.data_dir, dir);
 }
+
+#[test]
+fn a_password_of_the_wrong_type_is_not_echoed() {
+    let e = err(&with(
+        "[imap]\nhost = \"imap.example.com\"\nusername = \"u\"\npassword = 98765432\n",
+    ));
+    assert_eq!(e.key(), Some("imap.password"));
+    assert!(!e.to_string().contains("98765432"), "{e}");
+}

@@ -149,6 +149,13 @@ pub(crate) fn from_toml(text: &str, origin: &str, err: &toml::de::Error) -> Conf
     }
     let key = key_on_line.map(|k| join(&table, &k));
     let mut message = raw;
+    if key
+        .as_deref()
+        .is_some_and(|k| k == "password" || k.ends_with(".password"))
+    {
+        // serde quotes the offending value; for a password that would be the secret.
+        message = "expected the password as a quoted string (value not shown)".to_string();
+    }
     if message.contains("untagged enum RawDate") {
         message = "expected a date like 2024-03-01".to_string();
     }

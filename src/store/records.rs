@@ -478,3 +478,23 @@ impl Store {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn time_keys_sort_like_times_across_the_epoch() {
+        let times = [
+            Utc.with_ymd_and_hms(1960, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(1969, 12, 31, 23, 59, 59).unwrap(),
+            Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap(),
+        ];
+        for pair in times.windows(2) {
+            assert!(time_key(pair[0]) < time_key(pair[1]), "{pair:?}");
+        }
+    }
+}
