@@ -85,9 +85,7 @@ async fn idle_session_sees_a_new_delivery() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
     let user = unique_user("idle");
-    let mut session = s.login(&user).await;
-    let mb = session.select("INBOX").await.expect("select INBOX");
-    assert_eq!(mb.exists, 0);
+    let session = s.select(&user, "INBOX").await;
     let mut idle = session.idle();
     idle.init().await.expect("IDLE accepted");
 
@@ -240,5 +238,11 @@ async fn dovecot_restart_keeps_ports_and_mail_and_kick_ends_sessions() {
         msgs.len(),
         1,
         "mail survives a Dovecot restart on the same port"
+    );
+    let maildir = s.maildir(&user);
+    assert!(
+        maildir.join("cur").is_dir() && maildir.join("new").is_dir(),
+        "maildir() points at the user's Maildir: {}",
+        maildir.display()
     );
 }

@@ -279,6 +279,22 @@ impl Servers {
             .unwrap_or_else(|e| panic!("IMAP login as {user} ({security:?}) failed: {e}"))
     }
 
+    /// Logs `user` in over plain IMAP and SELECTs `mailbox`; panics on failure.
+    pub async fn select(&self, user: &str, mailbox: &str) -> ImapSession {
+        let mut s = self.login(user).await;
+        step("IMAP SELECT", s.select(mailbox))
+            .await
+            .unwrap_or_else(|e| panic!("SELECT {mailbox} as {user} failed: {e}"));
+        s
+    }
+
+    /// The Maildir of `user` (`STATE/mail/<domain>/<local part>`), for benchmarks that fill a
+    /// mailbox directly. Files there must belong to the `olifant-test` user (the mail uid).
+    pub fn maildir(&self, user: &str) -> PathBuf {
+        let (local, domain) = user.split_once('@').unwrap_or((user, ""));
+        self.state_dir.join("mail").join(domain).join(local)
+    }
+
     /// Every message in `mailbox` of `user` as (UID, raw bytes), by `UID FETCH 1:* BODY.PEEK[]`.
     pub async fn uid_fetch_all(&self, user: &str, mailbox: &str) -> Vec<(u32, Vec<u8>)> {
         self.uid_fetch_all_with(Security::Plain, user, mailbox)
