@@ -75,7 +75,7 @@ impl TokenKey {
         let lower = token.to_ascii_lowercase();
         let id = decode_id(&lower[..ID_CHARS])?;
         let expected = encode_bytes(&self.mac(PromptId(id)));
-        if constant_time_eq(expected.as_bytes(), lower[ID_CHARS..].as_bytes()) {
+        if constant_time_eq(expected.as_bytes(), &lower.as_bytes()[ID_CHARS..]) {
             Some(PromptId(id))
         } else {
             None
