@@ -49,10 +49,11 @@ impl<'a> Vocabulary<'a> {
     fn new(q: &'a Questionnaire) -> Self {
         let mut labels = Vec::new();
         for (i, question) in q.questions.iter().enumerate() {
-            labels.push((question.key.to_lowercase(), i, None));
+            // Wordings first: a key equal to the English label counts as English.
             for (lang, w) in &question.wording {
                 labels.push((w.label.to_lowercase(), i, Some(*lang)));
             }
+            labels.push((question.key.to_lowercase(), i, None));
         }
         // Longest first so "payment" wins over a shorter label that is its prefix.
         labels.sort_by_key(|l| std::cmp::Reverse(l.0.len()));
@@ -424,6 +425,83 @@ fn detect_language(pairs: &[Pair], note_lines: &[String], default: Lang) -> Opti
     })
 }
 
+/// The language of the prompt as quoted in the reply (labels of quoted question lines).
+pub fn quoted_prompt_language(body: &str, q: &Questionnaire) -> Option<Lang> {
+    let v = Vocabulary::new(q);
+    let (mut nl, mut en) = (0, 0);
+    for line in body
+        .lines()
+        .take(5000)
+        .filter(|l| l.trim_start().starts_with('>'))
+    {
+        let inner = line.trim_start().trim_start_matches(['>', ' ', '\t']);
+        if v.question_in_quote(inner).is_none() {
+            continue;
+        }
+        let l = inner.to_ascii_lowercase();
+        let rest = l
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .trim_start_matches(['.', ')', ':'])
+            .trim_start();
+        match v.label_at(rest).and_then(|(_, _, lang)| lang) {
+            Some(Lang::Nl) => nl += 1,
+            Some(Lang::En) => en += 1,
+            None => {}
+        }
+    }
+    match nl.cmp(&en) {
+        std::cmp::Ordering::Greater => Some(Lang::Nl),
+        std::cmp::Ordering::Less => Some(Lang::En),
+        std::cmp::Ordering::Equal => None,
+    }
+}
+
+const SIGN_OFFS: &[&str] = &[
+    "regards",
+    "kind regards",
+    "best regards",
+    "warm regards",
+    "best",
+    "cheers",
+    "thanks",
+    "thank you",
+    "many thanks",
+    "greetings",
+    "groet",
+    "groeten",
+    "groetjes",
+    "met vriendelijke groet",
+    "vriendelijke groet",
+    "vriendelijke groeten",
+    "met vriendelijke groeten",
+    "hartelijke groet",
+    "hartelijke groeten",
+    "mvg",
+    "gr",
+    "liefs",
+    "dank",
+    "bedankt",
+    "dank je",
+    "dankjewel",
+];
+
+/// Drops a closing like "Regards,\nName" at the end of the notes (at most 3 short lines after it).
+fn drop_sign_off(notes: &mut Vec<String>) {
+    let last = notes.iter().rposition(|n| !n.trim().is_empty());
+    let Some(last) = last else { return };
+    let start = last.saturating_sub(3);
+    for i in start..=last {
+        let l = notes[i]
+            .trim()
+            .trim_end_matches([',', '.', '!'])
+            .to_lowercase();
+        if SIGN_OFFS.contains(&l.as_str()) && notes[i + 1..=last].iter().all(|n| n.len() <= 60) {
+            notes.truncate(i);
+            return;
+        }
+    }
+}
+
 fn is_prompt_line(v: &Vocabulary, line: &str, ignore: &[String]) -> bool {
     let l = line.trim().to_lowercase();
     if ignore
@@ -452,6 +530,17 @@ pub fn extract(
     q: &Questionnaire,
     ignore: &[String],
     default_lang: Lang,
+) -> Extracted {
+    extract_with_hint(lines, q, ignore, default_lang, None)
+}
+
+/// [`extract`], with the quoted prompt's language as a tie-breaker for language detection.
+pub fn extract_with_hint(
+    lines: &[FreshLine],
+    q: &Questionnaire,
+    ignore: &[String],
+    default_lang: Lang,
+    hint: Option<Lang>,
 ) -> Extracted {
     let v = Vocabulary::new(q);
     let mut pairs: Vec<Pair> = Vec::new();
@@ -518,8 +607,9 @@ pub fn extract(
             },
         );
     }
+    drop_sign_off(&mut notes);
     let note_lines: Vec<String> = notes.iter().filter(|n| !n.is_empty()).cloned().collect();
-    let language = detect_language(&pairs, &note_lines, default_lang);
+    let language = detect_language(&pairs, &note_lines, hint.unwrap_or(default_lang));
     let notes = join_paragraphs(notes.iter().map(String::as_str));
     if answers.is_empty() && notes.is_empty() {
         problems.push("no answers or notes found in the reply".to_string());

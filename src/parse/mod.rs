@@ -464,7 +464,8 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     if let Some(t) = &prompt_token {
         ignore.push(t.clone());
     }
-    let e = grammar::extract(&lines, ctx.questionnaire, &ignore, ctx.default_lang);
+    let hint = grammar::quoted_prompt_language(&body, ctx.questionnaire);
+    let e = grammar::extract_with_hint(&lines, ctx.questionnaire, &ignore, ctx.default_lang, hint);
     reading.parsed = ParsedMessage {
         kind: MessageKind::Reflection,
         prompt_token,

@@ -60,6 +60,23 @@ const HEADER_ENDS: &[&str] = &[
     "escreveu:",
 ];
 
+const HEADER_VERBS: &[&str] = &[
+    " wrote",
+    " schreef",
+    " geschreven",
+    " schrieb",
+    " geschrieben",
+    " a écrit",
+    " a ecrit",
+    " escribió",
+    " escribio",
+    " scritto",
+    " skrev",
+    " napisał",
+    " kirjoitti",
+    " escreveu",
+];
+
 const HEADER_STARTS: &[&str] = &[
     "on ", "op ", "am ", "le ", "el ", "il ", "in data ", "den ", "w dniu ", "dnia ", "em ",
 ];
@@ -84,16 +101,28 @@ fn reply_header_len(lines: &[&str], i: usize) -> Option<usize> {
     if !HEADER_STARTS.iter().any(|s| first.starts_with(s)) {
         return None;
     }
+    // "Op di 1 dec 2026 om 09:00 schreef olifant <\nolifant+…@example.test>:" wraps the verb
+    // away from the colon; accept a verb anywhere once the header ends with ':'.
+    let verb_then_colon = |s: &str| {
+        let s = s.trim_end();
+        s.ends_with(':') && s.len() < 400 && HEADER_VERBS.iter().any(|v| s.contains(v))
+    };
+    if verb_then_colon(&first) {
+        return Some(1);
+    }
     let mut joined = first;
     for k in 1..4 {
         let Some(next) = lines.get(i + k) else { break };
+        if is_quoted(next) {
+            break;
+        }
         let next = probe(next);
         if next.is_empty() && k > 1 {
             break;
         }
         joined.push(' ');
         joined.push_str(&next);
-        if ends(&joined) && joined.len() < 400 {
+        if (ends(&joined) || verb_then_colon(&joined)) && joined.len() < 400 {
             return Some(k + 1);
         }
     }
