@@ -1,1 +1,583 @@
-//! parse (to be written).
+//! parse: classify one raw message (reflection, auto-reply, bounce, other), decide whether it
+//! is genuine, strip quotes and signatures, and read the answers.
+//!
+//! Pure: bytes and context in, [`Reading`] out. No clock, disk or environment. The work is
+//! bounded: bodies are cut at [`strip::MAX_TEXT`] characters, HTML at 4 MiB, and every
+//! scan is linear.
+
+pub mod command;
+pub mod grammar;
+pub mod html;
+pub mod strip;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use mail_parser::{MessageParser, MimeHeaders, PartType};
+
+use crate::model::{Lang, MessageKind, ParsedMessage, PromptId, Questionnaire};
+use crate::prompt::token::{self, TokenKey, TOKEN_LEN};
+
+pub use command::{parse_command, Command, Span};
+pub use strip::strip_reply_text;
+
+/// Largest raw message read (bytes); longer input is cut before MIME parsing.
+pub const MAX_RAW: usize = 32 * 1024 * 1024;
+
+/// What the parser needs to know about the owner and olifant.
+#[derive(Debug, Clone, Copy)]
+pub struct ParseContext<'a> {
+    /// The questions (numbers and labels the owner may type).
+    pub questionnaire: &'a Questionnaire,
+    /// The owner's addresses (compared case-insensitively).
+    pub owner_addresses: &'a [String],
+    /// olifant's own address (`olifant@example.test`).
+    pub bot_address: &'a str,
+    /// Plus-address separator (`+`).
+    pub plus_separator: char,
+    /// Key to verify prompt tokens; `None` means no token can be verified.
+    pub key: Option<&'a TokenKey>,
+    /// When set, the topmost `Authentication-Results` with this authserv-id must not say `dmarc=fail`.
+    pub trusted_authserv_id: Option<&'a str>,
+    /// Language used when the reply gives no clue.
+    pub default_lang: Lang,
+}
+
+/// Why a message is not a genuine reply from the owner to a prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// No prompt token in the recipients, In-Reply-To or References.
+    NoToken,
+    /// A token was found but does not verify under the key (altered or from another install).
+    InvalidToken,
+    /// No key was given, so no token can be verified.
+    NoKey,
+    /// The message has no usable From address.
+    NoFrom,
+    /// From is not one of the owner's addresses.
+    NotFromOwner(String),
+    /// From is olifant's own address (a loop or a forgery).
+    FromBot,
+    /// The trusted server recorded `dmarc=fail`.
+    DmarcFail,
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rejection::NoToken => f.write_str("no prompt token (not a reply to a prompt)"),
+            Rejection::InvalidToken => f.write_str("the prompt token does not verify"),
+            Rejection::NoKey => f.write_str("no token key available to verify the prompt token"),
+            Rejection::NoFrom => f.write_str("no From address"),
+            Rejection::NotFromOwner(a) => write!(f, "sent by {a}, not by the owner"),
+            Rejection::FromBot => f.write_str("sent from olifant's own address"),
+            Rejection::DmarcFail => f.write_str("the trusted server recorded dmarc=fail"),
+        }
+    }
+}
+
+/// The message could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// Not a MIME message (empty, or no header/body structure).
+    #[error("the message could not be parsed as email ({0}); it is kept in quarantine, inspect it with `olifant parse`")]
+    Unreadable(String),
+}
+
+/// Everything read from one message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// The `olifant parse --json` shape.
+    pub parsed: ParsedMessage,
+    /// Message-ID without angle brackets.
+    pub message_id: Option<String>,
+    /// Message-ID, else `sha256:<hex of raw>`.
+    pub dedup_id: String,
+    /// The prompt of the verified token.
+    pub prompt_id: Option<PromptId>,
+    /// From address (lowercased).
+    pub from: Option<String>,
+    /// Date header.
+    pub date: Option<DateTime<Utc>>,
+    /// Why the message is not genuine.
+    pub genuine: Result<(), Rejection>,
+    /// True when From is one of the owner's addresses (not olifant's) and DMARC did not fail:
+    /// what an email command needs, token or not.
+    pub sender_is_owner: bool,
+    /// The prompt a bounce is about.
+    pub bounce_of: Option<PromptId>,
+    /// What the bounce said.
+    pub bounce_reason: Option<String>,
+    /// The owner's new text after stripping (for email commands).
+    pub fresh_text: String,
+    /// In-Reply-To (first id, without angle brackets).
+    pub in_reply_to: Option<String>,
+}
+
+fn unfold(v: &str) -> String {
+    v.split(['\r', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn sha256_hex(raw: &[u8]) -> String {
+    let d = ring::digest::digest(&ring::digest::SHA256, raw);
+    let mut s = String::from("sha256:");
+    for b in d.as_ref() {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+fn ids_in(v: &str) -> Vec<String> {
+    v.split(|c: char| c == '<' || c == '>' || c.is_whitespace() || c == ',')
+        .filter(|s| s.contains('@'))
+        .take(200)
+        .map(str::to_string)
+        .collect()
+}
+
+/// `authserv-id` of an Authentication-Results value and whether it says `dmarc=fail`.
+fn auth_results(value: &str) -> (String, bool) {
+    let v = unfold(value).to_ascii_lowercase();
+    let id = v
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let fail = v.split([';', ' ', '\t']).any(|t| t.trim() == "dmarc=fail");
+    (id, fail)
+}
+
+fn header_flags_auto_reply(headers: &[(String, String)], subject: &str) -> Option<String> {
+    for (name, value) in headers {
+        let v = unfold(value).to_ascii_lowercase();
+        let v = v.trim();
+        match name.to_ascii_lowercase().as_str() {
+            "auto-submitted" if !v.is_empty() && !v.starts_with("no") => {
+                return Some(format!("Auto-Submitted: {v}"));
+            }
+            "x-autoreply" if v == "yes" || v == "true" => return Some("X-Autoreply".into()),
+            "x-autorespond" => return Some("X-Autorespond".into()),
+            "precedence" if matches!(v, "auto_reply" | "bulk" | "junk" | "list") => {
+                return Some(format!("Precedence: {v}"));
+            }
+            _ => {}
+        }
+    }
+    let s = subject.trim().to_lowercase();
+    const PREFIXES: &[&str] = &[
+        "automatic reply",
+        "auto:",
+        "auto reply",
+        "autoreply",
+        "auto-reply",
+        "auto response",
+        "out of office",
+        "out of the office",
+        "automatisch antwoord",
+        "automatische beantwoording",
+        "afwezig",
+        "niet aanwezig",
+        "abwesenheitsnotiz",
+        "automatische antwort",
+        "abwesend",
+        "réponse automatique",
+        "reponse automatique",
+        "absence",
+        "respuesta automática",
+        "fuera de la oficina",
+    ];
+    PREFIXES
+        .iter()
+        .find(|p| s.starts_with(*p))
+        .map(|p| format!("subject starts with \"{p}\""))
+}
+
+/// Finds `olifant.TOKEN@` message-ids and `local+TOKEN@domain` addresses anywhere in `text`
+/// and returns the first prompt whose token verifies.
+fn find_token_in_text(text: &str, ctx: &ParseContext) -> Option<PromptId> {
+    let key = ctx.key?;
+    let lower = text.to_ascii_lowercase();
+    let (bot_local, _) = ctx.bot_address.rsplit_once('@')?;
+    let mut needles = vec!["olifant.".to_string()];
+    needles.push(format!(
+        "{}{}",
+        bot_local.to_ascii_lowercase(),
+        ctx.plus_separator
+    ));
+    for needle in &needles {
+        let mut from = 0;
+        let mut tries = 0;
+        while let Some(p) = lower[from..].find(needle.as_str()) {
+            let start = from + p + needle.len();
+            if let Some(cand) = lower.get(start..start + TOKEN_LEN) {
+                if let Some(id) = key.verify(cand) {
+                    return Some(id);
+                }
+            }
+            from = start;
+            tries += 1;
+            if tries > 1000 {
+                break;
+            }
+        }
+    }
+    None
+}
+
+fn bounce_reason(text: &str) -> Option<String> {
+    let mut status = None;
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let l = line.trim_start();
+        let lower = l.to_ascii_lowercase();
+        if lower.starts_with("diagnostic-code:") {
+            let mut v = l["diagnostic-code:".len()..].trim().to_string();
+            while let Some(next) = lines.peek() {
+                if next.starts_with([' ', '\t']) && !next.trim().is_empty() {
+                    v.push(' ');
+                    v.push_str(next.trim());
+                    lines.next();
+                } else {
+                    break;
+                }
+            }
+            return Some(v.chars().take(500).collect());
+        }
+        if status.is_none() && lower.starts_with("status:") {
+            status = Some(format!("status {}", l["status:".len()..].trim()));
+        }
+    }
+    status
+}
+
+/// Reads one raw message: kind, genuineness, answers, notes, problems.
+///
+/// Never panics; work is bounded on huge or deeply nested input.
+pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseError> {
+    let dedup_fallback = sha256_hex(raw);
+    let raw = &raw[..raw.len().min(MAX_RAW)];
+    if raw.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ParseError::Unreadable("empty message".into()));
+    }
+    let message = MessageParser::default()
+        .parse(raw)
+        .ok_or_else(|| ParseError::Unreadable("no headers found".into()))?;
+    let headers: Vec<(String, String)> = message
+        .headers_raw()
+        .take(2000)
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    let header = |name: &str| -> Option<String> {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| unfold(v))
+    };
+    let message_id = message
+        .message_id()
+        .map(|m| m.trim().trim_matches(['<', '>']).to_string())
+        .filter(|m| !m.is_empty());
+    let dedup_id = message_id.clone().unwrap_or(dedup_fallback);
+    let from = message
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .map(|a| a.trim().to_lowercase());
+    let date = message
+        .date()
+        .and_then(|d| DateTime::<Utc>::from_timestamp(d.to_timestamp(), 0));
+    let subject = message.subject().unwrap_or("").to_string();
+    let in_reply_to_ids = header("In-Reply-To")
+        .map(|v| ids_in(&v))
+        .unwrap_or_default();
+    let in_reply_to = in_reply_to_ids.first().cloned();
+    let references = header("References").map(|v| ids_in(&v)).unwrap_or_default();
+
+    // Candidate tokens: plus-addresses first, then message ids.
+    let mut recipients: Vec<String> = Vec::new();
+    for a in [message.to(), message.cc()].into_iter().flatten() {
+        recipients.extend(
+            a.iter()
+                .take(500)
+                .filter_map(|x| x.address())
+                .map(str::to_string),
+        );
+    }
+    for (n, v) in &headers {
+        if n.eq_ignore_ascii_case("Delivered-To") || n.eq_ignore_ascii_case("X-Original-To") {
+            recipients.push(unfold(v));
+        }
+    }
+    let mut candidates: Vec<String> = recipients
+        .iter()
+        .filter_map(|r| token::token_from_address(r, ctx.bot_address, ctx.plus_separator))
+        .map(str::to_string)
+        .collect();
+    candidates.extend(
+        in_reply_to_ids
+            .iter()
+            .chain(references.iter())
+            .filter_map(|id| token::token_from_message_id(id))
+            .map(str::to_string),
+    );
+    let prompt_token = candidates.first().map(|t| t.to_ascii_lowercase());
+    let prompt_id = ctx
+        .key
+        .and_then(|k| candidates.iter().find_map(|t| k.verify(t)));
+
+    // Sender checks.
+    let from_bot = from
+        .as_deref()
+        .is_some_and(|f| f.eq_ignore_ascii_case(ctx.bot_address.trim()));
+    let from_owner = from.as_deref().is_some_and(|f| {
+        ctx.owner_addresses
+            .iter()
+            .any(|o| o.trim().eq_ignore_ascii_case(f))
+    });
+    let dmarc_fail = ctx.trusted_authserv_id.is_some_and(|trusted| {
+        headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("Authentication-Results"))
+            .map(|(_, v)| auth_results(v))
+            .find(|(id, _)| id.eq_ignore_ascii_case(trusted.trim()))
+            .is_some_and(|(_, fail)| fail)
+    });
+    let genuine = if from.is_none() {
+        Err(Rejection::NoFrom)
+    } else if from_bot {
+        Err(Rejection::FromBot)
+    } else if candidates.is_empty() {
+        Err(Rejection::NoToken)
+    } else if ctx.key.is_none() {
+        Err(Rejection::NoKey)
+    } else if prompt_id.is_none() {
+        Err(Rejection::InvalidToken)
+    } else if !from_owner {
+        Err(Rejection::NotFromOwner(from.clone().unwrap_or_default()))
+    } else if dmarc_fail {
+        Err(Rejection::DmarcFail)
+    } else {
+        Ok(())
+    };
+    let sender_is_owner = from_owner && !from_bot && !dmarc_fail;
+
+    // Body text: the first text/plain body, else HTML converted here.
+    let mut body = String::new();
+    for part in message.text_bodies().take(20) {
+        if let PartType::Text(t) = &part.body {
+            body = t.to_string();
+            break;
+        }
+    }
+    if body.trim().is_empty() {
+        if let Some(part) = message.html_bodies().next() {
+            if let PartType::Html(h) = &part.body {
+                body = html::html_to_text(h);
+            }
+        }
+    }
+    let lines = strip::fresh_lines(&body);
+    let fresh_text = strip::join_paragraphs(lines.iter().map(|l| l.text.as_str()));
+
+    // Bounce?
+    let lower_from = from.clone().unwrap_or_default();
+    let from_local = lower_from.split('@').next().unwrap_or("");
+    let return_path_empty = header("Return-Path").is_some_and(|v| v.trim() == "<>");
+    let ctype = message
+        .root_part()
+        .headers()
+        .iter()
+        .find(|h| h.name().eq_ignore_ascii_case("Content-Type"))
+        .and_then(|h| h.value().as_content_type())
+        .map(|c| {
+            format!(
+                "{}/{}",
+                c.ctype().to_ascii_lowercase(),
+                c.subtype().unwrap_or("").to_ascii_lowercase()
+            )
+        })
+        .unwrap_or_default();
+    let is_report = ctype == "multipart/report"
+        && message.parts.iter().take(1000).any(|p| {
+            p.content_type().is_some_and(|c| {
+                c.ctype().eq_ignore_ascii_case("message")
+                    && c.subtype()
+                        .is_some_and(|s| s.eq_ignore_ascii_case("delivery-status"))
+            })
+        });
+    let is_bounce = is_report
+        || return_path_empty
+        || from_local == "mailer-daemon"
+        || from_local == "postmaster";
+
+    let base = |kind: MessageKind, problems: Vec<String>| ParsedMessage {
+        kind,
+        prompt_token: prompt_token.clone(),
+        language: None,
+        answers: BTreeMap::new(),
+        notes: String::new(),
+        problems,
+    };
+    let mut reading = Reading {
+        parsed: base(MessageKind::Other, Vec::new()),
+        message_id,
+        dedup_id,
+        prompt_id: if genuine.is_ok() { prompt_id } else { None },
+        from,
+        date,
+        genuine: genuine.clone(),
+        sender_is_owner,
+        bounce_of: None,
+        bounce_reason: None,
+        fresh_text,
+        in_reply_to,
+    };
+    if is_bounce {
+        let text = String::from_utf8_lossy(&raw[..raw.len().min(4 * 1024 * 1024)]);
+        reading.bounce_of = find_token_in_text(&text, ctx);
+        reading.bounce_reason = bounce_reason(&text);
+        reading.parsed = base(MessageKind::Bounce, vec!["delivery failure report".into()]);
+        reading.prompt_id = None;
+        return Ok(reading);
+    }
+    if let Some(why) = header_flags_auto_reply(&headers, &subject) {
+        reading.parsed = base(
+            MessageKind::AutoReply,
+            vec![format!("automatic reply ({why})")],
+        );
+        reading.prompt_id = None;
+        return Ok(reading);
+    }
+    if let Err(why) = &genuine {
+        reading.parsed = base(MessageKind::Other, vec![format!("not genuine: {why}")]);
+        return Ok(reading);
+    }
+    let mut ignore = vec![ctx.bot_address.trim().to_lowercase()];
+    if let Some(t) = &prompt_token {
+        ignore.push(t.clone());
+    }
+    let hint = grammar::quoted_prompt_language(&body, ctx.questionnaire);
+    let e = grammar::extract_with_hint(&lines, ctx.questionnaire, &ignore, ctx.default_lang, hint);
+    reading.parsed = ParsedMessage {
+        kind: MessageKind::Reflection,
+        prompt_token,
+        language: e.language,
+        answers: e.answers,
+        notes: e.notes,
+        problems: e.problems,
+    };
+    Ok(reading)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prompt::questionnaire::default_questionnaire;
+
+    fn key() -> TokenKey {
+        TokenKey::from_bytes(&[7u8; 32]).unwrap()
+    }
+
+    fn read(raw: &str) -> Reading {
+        let q = default_questionnaire();
+        let owners = vec!["owner@example.test".to_string()];
+        let k = key();
+        let ctx = ParseContext {
+            questionnaire: &q,
+            owner_addresses: &owners,
+            bot_address: "olifant@example.test",
+            plus_separator: '+',
+            key: Some(&k),
+            trusted_authserv_id: Some("mx.example.test"),
+            default_lang: Lang::En,
+        };
+        read_message(raw.as_bytes(), &ctx).unwrap()
+    }
+
+    fn reply(from: &str, extra: &str, body: &str) -> String {
+        let t = key().token(PromptId(42));
+        format!("From: {from}\r\nTo: olifant+{t}@example.test\r\nSubject: Re: x\r\nMessage-ID: <a@b>\r\n{extra}\r\n{body}")
+    }
+
+    #[test]
+    fn genuine_reply_is_a_reflection() {
+        let r = read(&reply("Owner <OWNER@example.test>", "", "1. 4\nfine"));
+        assert_eq!(r.genuine, Ok(()));
+        assert_eq!(r.prompt_id, Some(PromptId(42)));
+        assert_eq!(r.parsed.kind, MessageKind::Reflection);
+        assert_eq!(r.parsed.answers["energy"].rating, Some(4));
+        assert_eq!(r.dedup_id, "a@b");
+    }
+
+    #[test]
+    fn stranger_with_token_is_not_genuine() {
+        let r = read(&reply("x@evil.test", "", "1. 4"));
+        assert_eq!(
+            r.genuine,
+            Err(Rejection::NotFromOwner("x@evil.test".into()))
+        );
+        assert_eq!(r.parsed.kind, MessageKind::Other);
+        assert!(r.parsed.answers.is_empty());
+        assert_eq!(r.prompt_id, None);
+    }
+
+    #[test]
+    fn dmarc_fail_counts_only_from_the_trusted_topmost_header() {
+        let forged_below = "Authentication-Results: mx.example.test; dmarc=pass\r\nAuthentication-Results: mx.example.test; dmarc=fail\r\n";
+        assert_eq!(
+            read(&reply("owner@example.test", forged_below, "1. 4")).genuine,
+            Ok(())
+        );
+        let other_host = "Authentication-Results: evil.test; dmarc=fail\r\n";
+        assert_eq!(
+            read(&reply("owner@example.test", other_host, "1. 4")).genuine,
+            Ok(())
+        );
+        let fail =
+            "Authentication-Results: mx.example.test;\r\n dkim=none; dmarc=fail (p=reject)\r\n";
+        assert_eq!(
+            read(&reply("owner@example.test", fail, "1. 4")).genuine,
+            Err(Rejection::DmarcFail)
+        );
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let q = default_questionnaire();
+        let ctx = ParseContext {
+            questionnaire: &q,
+            owner_addresses: &[],
+            bot_address: "olifant@example.test",
+            plus_separator: '+',
+            key: None,
+            trusted_authserv_id: None,
+            default_lang: Lang::Nl,
+        };
+        let mut deep =
+            String::from("From: a@b\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n");
+        for i in 1..1000 {
+            deep.push_str(&format!(
+                "--b{}\r\nContent-Type: multipart/mixed; boundary=b{i}\r\n\r\n",
+                i - 1
+            ));
+        }
+        let long_line = format!("From: a@b\r\n\r\n{}", "1, ".repeat(400_000));
+        for input in [
+            &b""[..],
+            b"\0\0\0\xff\xfe",
+            b"Subject: =?x-unknown?q?abc?=\r\nFrom: \xff\xfe@x\r\n\r\nbody",
+            deep.as_bytes(),
+            long_line.as_bytes(),
+        ] {
+            let _ = read_message(input, &ctx);
+        }
+    }
+}

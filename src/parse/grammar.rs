@@ -1,0 +1,740 @@
+//! The answer grammar: `N. V`, `N: V`, `N) V`, `N - V`, `N = V`, `N V`, `Label: V`, `Label V`,
+//! several pairs per line (`energy 3, payment 4; scope 2`), inline answers under a quoted
+//! question, `V/5`, yes/maybe/no (ja/misschien/nee), skip words, comments after the value,
+//! and everything else as notes.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Answer, Lang, Questionnaire, Scale};
+
+use super::strip::{join_paragraphs, FreshLine};
+
+/// At most this many answer pairs are read from one line.
+const MAX_PAIRS_PER_LINE: usize = 32;
+
+/// What the grammar read from the owner's fresh lines.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Extracted {
+    /// Answers by question key.
+    pub answers: BTreeMap<String, Answer>,
+    /// Free notes, paragraphs kept.
+    pub notes: String,
+    /// What could not be understood.
+    pub problems: Vec<String>,
+    /// Detected language (`None` when there was nothing to go on).
+    pub language: Option<Lang>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Val {
+    Int(u32),
+    Word(u8, Option<Lang>),
+    Skip(Option<Lang>),
+}
+
+struct Pair {
+    q: usize,
+    val: Val,
+    comment: Option<String>,
+    label_lang: Option<Lang>,
+}
+
+struct Vocabulary<'a> {
+    q: &'a Questionnaire,
+    /// (lowercased label, question index, language of the label or None for the key)
+    labels: Vec<(String, usize, Option<Lang>)>,
+}
+
+impl<'a> Vocabulary<'a> {
+    fn new(q: &'a Questionnaire) -> Self {
+        let mut labels = Vec::new();
+        for (i, question) in q.questions.iter().enumerate() {
+            // Wordings first: a key equal to the English label counts as English.
+            for (lang, w) in &question.wording {
+                labels.push((w.label.to_lowercase(), i, Some(*lang)));
+            }
+            labels.push((question.key.to_lowercase(), i, None));
+        }
+        // Longest first so "payment" wins over a shorter label that is its prefix.
+        labels.sort_by_key(|l| std::cmp::Reverse(l.0.len()));
+        labels.retain(|l| !l.0.is_empty());
+        Vocabulary { q, labels }
+    }
+
+    /// A label at the start of `s` (ASCII-lowercased), ending at a word boundary.
+    fn label_at(&self, s: &str) -> Option<(usize, usize, Option<Lang>)> {
+        self.labels.iter().find_map(|(label, i, lang)| {
+            let rest = s.get(..label.len())?;
+            if rest != label.as_str() {
+                return None;
+            }
+            match s[label.len()..].chars().next() {
+                Some(c) if c.is_alphanumeric() => None,
+                _ => Some((*i, label.len(), *lang)),
+            }
+        })
+    }
+
+    /// The question a quoted line shows (`1. Energy — …`), if any.
+    fn question_in_quote(&self, line: &str) -> Option<usize> {
+        let l = line.to_ascii_lowercase();
+        let digits = l.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || digits > 2 {
+            return None;
+        }
+        let n: usize = l[..digits].parse().ok()?;
+        if n == 0 || n > self.q.questions.len() {
+            return None;
+        }
+        let rest = l[digits..].trim_start_matches(['.', ')', ':']).trim_start();
+        let (i, _, _) = self.label_at(rest)?;
+        (i == n - 1).then_some(i)
+    }
+}
+
+fn skip_spaces(s: &str, mut p: usize) -> usize {
+    let b = s.as_bytes();
+    while p < b.len() && (b[p] == b' ' || b[p] == b'\t') {
+        p += 1;
+    }
+    p
+}
+
+/// Byte length of a dash-like separator at `p` (`-`, `–`, `—`), if any.
+fn dash_at(s: &str, p: usize) -> usize {
+    let rest = &s[p..];
+    for d in ["—", "–", "-"] {
+        if rest.starts_with(d) {
+            return d.len();
+        }
+    }
+    0
+}
+
+fn boundary(s: &str, p: usize) -> bool {
+    match s[p..].chars().next() {
+        None => true,
+        Some(c) => !c.is_alphanumeric(),
+    }
+}
+
+/// A value at `p` in `l` (ASCII-lowercased line): returns the value and its end.
+fn value_at(l: &str, p: usize) -> Option<(Val, usize)> {
+    let rest = &l[p..];
+    for (w, lang) in [
+        ("n.v.t.", Some(Lang::Nl)),
+        ("n.v.t", Some(Lang::Nl)),
+        ("nvt", Some(Lang::Nl)),
+        ("n/a", Some(Lang::En)),
+        ("skip", Some(Lang::En)),
+        ("overslaan", Some(Lang::Nl)),
+    ] {
+        if rest.starts_with(w) && boundary(l, p + w.len()) {
+            return Some((Val::Skip(lang), p + w.len()));
+        }
+    }
+    let dash = dash_at(l, p);
+    if dash > 0 {
+        let after = p + dash;
+        if l[after..].trim().is_empty() || l[after..].starts_with([' ', ',', ';']) {
+            return Some((Val::Skip(None), after));
+        }
+        return None;
+    }
+    for (w, v, lang) in [
+        ("misschien", 3, Some(Lang::Nl)),
+        ("maybe", 3, Some(Lang::En)),
+        ("yes", 5, Some(Lang::En)),
+        ("nee", 1, Some(Lang::Nl)),
+        ("ja", 5, Some(Lang::Nl)),
+        ("no", 1, Some(Lang::En)),
+    ] {
+        if rest.starts_with(w) && boundary(l, p + w.len()) {
+            return Some((Val::Word(v, lang), p + w.len()));
+        }
+    }
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 3 {
+        return None;
+    }
+    let n: u32 = rest[..digits].parse().ok()?;
+    let mut end = p + digits;
+    if l[end..].starts_with('/') {
+        let d = l[end + 1..].bytes().take_while(u8::is_ascii_digit).count();
+        if (1..=3).contains(&d) {
+            end += 1 + d;
+        }
+    }
+    if !boundary(l, end) {
+        return None;
+    }
+    // "2.5 hours" is a number, not question 2 = 5.
+    if l[end..].starts_with(['.', ',']) && l[end + 1..].starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    Some((Val::Int(n), end))
+}
+
+/// Skips a copied question text (`Did they pay on time …? (yes / maybe / no)`) at `p`.
+fn skip_question_text(l: &str, p: usize, q: &crate::model::Question) -> usize {
+    let rest = &l[p..];
+    let starts = q.wording.values().any(|w| {
+        let t = w.text.to_ascii_lowercase();
+        let head: String = t
+            .split("{client}")
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(12)
+            .collect();
+        !head.trim().is_empty() && rest.starts_with(head.trim())
+    });
+    if !starts {
+        return p;
+    }
+    let Some(qm) = rest.find('?') else { return p };
+    let mut end = p + qm + 1;
+    let after = skip_spaces(l, end);
+    if l[after..].starts_with('(') {
+        if let Some(close) = l[after..].find(')') {
+            end = after + close + 1;
+        }
+    }
+    end
+}
+
+fn pair_at(v: &Vocabulary, l: &str, p: usize) -> Option<(Pair, usize)> {
+    let p = skip_spaces(l, p);
+    let rest = &l[p..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if (1..=2).contains(&digits) {
+        let n: usize = rest[..digits].parse().ok()?;
+        if n == 0 || n > v.q.questions.len() {
+            return None;
+        }
+        let q = n - 1;
+        let mut c = p + digits;
+        let after_num = c;
+        c = skip_spaces(l, c);
+        let mut sep = c > after_num;
+        let mut dot = false;
+        if let Some(ch) = l[c..].chars().next() {
+            if matches!(ch, '.' | ':' | ')' | '=') {
+                dot = ch == '.' && c == after_num;
+                c += 1;
+                sep = true;
+            } else {
+                let d = dash_at(l, c);
+                if d > 0 && c > after_num {
+                    c += d;
+                }
+            }
+        }
+        if !sep {
+            return None;
+        }
+        let before_value = c;
+        c = skip_spaces(l, c);
+        let mut label_lang = None;
+        if let Some((i, len, lang)) = v.label_at(&l[c..]) {
+            if i == q {
+                label_lang = lang;
+                c = skip_spaces(l, c + len);
+                let d = dash_at(l, c);
+                if d > 0 || l[c..].starts_with(':') {
+                    c = skip_spaces(l, c + d.max(1));
+                }
+                c = skip_spaces(l, skip_question_text(l, c, &v.q.questions[q]));
+                if l[c..].starts_with([':', '=']) {
+                    c = skip_spaces(l, c + 1);
+                }
+            }
+        }
+        let (val, end) = value_at(l, c)?;
+        // "1.4" is fine, "2.5 hours" was refused in value_at; "1.four" never gets here.
+        if dot && c == before_value && !l[end..].trim().is_empty() {
+            return None;
+        }
+        return Some((finish_pair(q, val, label_lang), end));
+    }
+    let (q, len, label_lang) = v.label_at(rest)?;
+    let mut c = skip_spaces(l, p + len);
+    if l[c..].starts_with([':', '=']) {
+        c += 1;
+    } else {
+        let d = dash_at(l, c);
+        if d > 0 {
+            let after = skip_spaces(l, c + d);
+            // "energy - 4" (dash as separator) vs "energy -" (skip)
+            if value_at(l, after).is_some_and(|(v, _)| !matches!(v, Val::Skip(None))) {
+                c = after;
+            }
+        }
+    }
+    c = skip_spaces(l, c);
+    if c == p + len && !l[c..].is_empty() {
+        return None;
+    }
+    let (val, end) = value_at(l, c)?;
+    Some((finish_pair(q, val, label_lang), end))
+}
+
+fn finish_pair(q: usize, val: Val, label_lang: Option<Lang>) -> Pair {
+    Pair {
+        q,
+        val,
+        comment: None,
+        label_lang,
+    }
+}
+
+fn comment_from(original: &str, start: usize) -> Option<String> {
+    let rest = original.get(start..)?.trim();
+    let rest = rest
+        .strip_prefix(['-', ',', ':', ';', '–', '—'])
+        .unwrap_or(rest)
+        .trim();
+    (!rest.is_empty()).then(|| rest.to_string())
+}
+
+/// All answer pairs on one line, or `None` when the line does not start with one.
+fn pairs_on_line(v: &Vocabulary, line: &str) -> Option<Vec<Pair>> {
+    let l = line.to_ascii_lowercase();
+    let (mut first, mut end) = pair_at(v, &l, 0)?;
+    let mut pairs = Vec::new();
+    loop {
+        let after = skip_spaces(&l, end);
+        if pairs.len() + 1 < MAX_PAIRS_PER_LINE && l[after..].starts_with([',', ';']) {
+            if let Some((next, next_end)) = pair_at(v, &l, after + 1) {
+                pairs.push(first);
+                first = next;
+                end = next_end;
+                continue;
+            }
+        }
+        first.comment = comment_from(line, end);
+        pairs.push(first);
+        return Some(pairs);
+    }
+}
+
+/// An inline answer (value first) for question `q`.
+fn inline_answer(line: &str, q: usize, scale: Scale) -> Option<Pair> {
+    let l = line.to_ascii_lowercase();
+    let p = skip_spaces(&l, 0);
+    let (val, end) = value_at(&l, p)?;
+    // "No notes here" under a 1–5 question is prose, not an answer.
+    if matches!(val, Val::Word(..)) && scale != Scale::YesMaybeNo {
+        return None;
+    }
+    let mut pair = finish_pair(q, val, None);
+    pair.comment = comment_from(line, end);
+    Some(pair)
+}
+
+const NL_WORDS: &[&str] = &[
+    "de",
+    "het",
+    "een",
+    "ik",
+    "niet",
+    "ze",
+    "zijn",
+    "wel",
+    "maar",
+    "heel",
+    "erg",
+    "goed",
+    "met",
+    "voor",
+    "dat",
+    "ook",
+    "nog",
+    "op",
+    "geen",
+    "te",
+    "en",
+    "betaalden",
+    "betaald",
+    "laat",
+    "altijd",
+    "nooit",
+    "weer",
+    "klant",
+    "werk",
+    "zij",
+    "hun",
+    "mijn",
+    "je",
+    "leuk",
+    "fijn",
+    "prima",
+    "dus",
+];
+const EN_WORDS: &[&str] = &[
+    "the", "they", "not", "and", "with", "for", "that", "but", "very", "good", "on", "time",
+    "late", "paid", "is", "it", "always", "never", "again", "client", "work", "their", "my", "you",
+    "nice", "great", "fine", "so", "of", "this",
+];
+
+fn detect_language(pairs: &[Pair], note_lines: &[String], default: Lang) -> Option<Lang> {
+    let (mut nl, mut en) = (0i32, 0i32);
+    for p in pairs {
+        for lang in [
+            p.label_lang,
+            match p.val {
+                Val::Word(_, l) | Val::Skip(l) => l,
+                Val::Int(_) => None,
+            },
+        ]
+        .into_iter()
+        .flatten()
+        {
+            match lang {
+                Lang::Nl => nl += 2,
+                Lang::En => en += 2,
+            }
+        }
+    }
+    let texts = note_lines
+        .iter()
+        .map(String::as_str)
+        .chain(pairs.iter().filter_map(|p| p.comment.as_deref()));
+    for t in texts {
+        for w in t
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(2000)
+        {
+            let w = w.to_lowercase();
+            if NL_WORDS.contains(&w.as_str()) {
+                nl += 1;
+            }
+            if EN_WORDS.contains(&w.as_str()) {
+                en += 1;
+            }
+        }
+    }
+    if pairs.is_empty() && note_lines.is_empty() {
+        return None;
+    }
+    Some(match nl.cmp(&en) {
+        std::cmp::Ordering::Greater => Lang::Nl,
+        std::cmp::Ordering::Less => Lang::En,
+        std::cmp::Ordering::Equal => default,
+    })
+}
+
+/// The language of the prompt as quoted in the reply (labels of quoted question lines).
+pub fn quoted_prompt_language(body: &str, q: &Questionnaire) -> Option<Lang> {
+    let v = Vocabulary::new(q);
+    let (mut nl, mut en) = (0, 0);
+    for line in body
+        .lines()
+        .take(5000)
+        .filter(|l| l.trim_start().starts_with('>'))
+    {
+        let inner = line.trim_start().trim_start_matches(['>', ' ', '\t']);
+        if v.question_in_quote(inner).is_none() {
+            continue;
+        }
+        let l = inner.to_ascii_lowercase();
+        let rest = l
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .trim_start_matches(['.', ')', ':'])
+            .trim_start();
+        match v.label_at(rest).and_then(|(_, _, lang)| lang) {
+            Some(Lang::Nl) => nl += 1,
+            Some(Lang::En) => en += 1,
+            None => {}
+        }
+    }
+    match nl.cmp(&en) {
+        std::cmp::Ordering::Greater => Some(Lang::Nl),
+        std::cmp::Ordering::Less => Some(Lang::En),
+        std::cmp::Ordering::Equal => None,
+    }
+}
+
+const SIGN_OFFS: &[&str] = &[
+    "regards",
+    "kind regards",
+    "best regards",
+    "warm regards",
+    "best",
+    "cheers",
+    "thanks",
+    "thank you",
+    "many thanks",
+    "greetings",
+    "groet",
+    "groeten",
+    "groetjes",
+    "met vriendelijke groet",
+    "vriendelijke groet",
+    "vriendelijke groeten",
+    "met vriendelijke groeten",
+    "hartelijke groet",
+    "hartelijke groeten",
+    "mvg",
+    "gr",
+    "liefs",
+    "dank",
+    "bedankt",
+    "dank je",
+    "dankjewel",
+];
+
+/// Drops a closing like "Regards,\nName" at the end of the notes (at most 3 short lines after it).
+fn drop_sign_off(notes: &mut Vec<String>) {
+    let last = notes.iter().rposition(|n| !n.trim().is_empty());
+    let Some(last) = last else { return };
+    let start = last.saturating_sub(3);
+    for i in start..=last {
+        let l = notes[i]
+            .trim()
+            .trim_end_matches([',', '.', '!'])
+            .to_lowercase();
+        if SIGN_OFFS.contains(&l.as_str()) && notes[i + 1..=last].iter().all(|n| n.len() <= 60) {
+            notes.truncate(i);
+            return;
+        }
+    }
+}
+
+fn is_prompt_line(v: &Vocabulary, line: &str, ignore: &[String]) -> bool {
+    let l = line.trim().to_lowercase();
+    if ignore
+        .iter()
+        .any(|i| !i.is_empty() && l.contains(i.as_str()))
+    {
+        return true;
+    }
+    if v.question_in_quote(line.trim()).is_some() && pairs_on_line(v, line).is_none() {
+        return true;
+    }
+    v.q.notes_prompt.values().any(|np| {
+        let np = np.to_lowercase();
+        let mut parts = np.split("{client}");
+        let head = parts.next().unwrap_or("").trim();
+        let tail = parts.last().unwrap_or("").trim();
+        head.len() >= 8 && l.starts_with(head) && l.ends_with(tail)
+    })
+}
+
+/// Reads answers and notes from the owner's fresh lines.
+///
+/// `ignore` holds lowercase strings (the bot address, the token) whose lines are olifant's own.
+pub fn extract(
+    lines: &[FreshLine],
+    q: &Questionnaire,
+    ignore: &[String],
+    default_lang: Lang,
+) -> Extracted {
+    extract_with_hint(lines, q, ignore, default_lang, None)
+}
+
+/// [`extract`], with the quoted prompt's language as a tie-breaker for language detection.
+pub fn extract_with_hint(
+    lines: &[FreshLine],
+    q: &Questionnaire,
+    ignore: &[String],
+    default_lang: Lang,
+    hint: Option<Lang>,
+) -> Extracted {
+    let v = Vocabulary::new(q);
+    let mut pairs: Vec<Pair> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    let mut problems = Vec::new();
+    for fl in lines {
+        let text = fl.text.trim();
+        if text.is_empty() {
+            notes.push(String::new());
+            continue;
+        }
+        if is_prompt_line(&v, text, ignore) {
+            continue;
+        }
+        let inline = fl
+            .quoted_above
+            .as_deref()
+            .and_then(|above| v.question_in_quote(above))
+            .and_then(|qi| inline_answer(text, qi, q.questions[qi].scale));
+        if let Some(p) = inline {
+            pairs.push(p);
+            continue;
+        }
+        match pairs_on_line(&v, text) {
+            Some(found) => pairs.extend(found),
+            None => notes.push(text.to_string()),
+        }
+    }
+    let mut answers: BTreeMap<String, Answer> = BTreeMap::new();
+    for p in &pairs {
+        let question = &q.questions[p.q];
+        let label = &question.wording(default_lang).label;
+        let rating = match (p.val, question.scale) {
+            (Val::Skip(_), _) => continue,
+            (Val::Int(n), scale) => {
+                let (lo, hi) = scale.bounds();
+                if n >= u32::from(lo) && n <= u32::from(hi) {
+                    u8::try_from(n).ok()
+                } else {
+                    problems.push(format!(
+                        "{label}: {n} is not on the {lo}–{hi} scale, so it was not stored"
+                    ));
+                    None
+                }
+            }
+            (Val::Word(w, _), Scale::YesMaybeNo) => Some(w),
+            (Val::Word(_, _), Scale::Rating { min, max }) => {
+                problems.push(format!(
+                    "{label}: yes/maybe/no is not a rating; answer with a number from {min} to {max}"
+                ));
+                None
+            }
+        };
+        if answers.contains_key(&question.key) {
+            problems.push(format!(
+                "{label} was answered more than once; the last answer counts"
+            ));
+        }
+        answers.insert(
+            question.key.clone(),
+            Answer {
+                rating,
+                comment: p.comment.clone(),
+            },
+        );
+    }
+    drop_sign_off(&mut notes);
+    let note_lines: Vec<String> = notes.iter().filter(|n| !n.is_empty()).cloned().collect();
+    let language = detect_language(&pairs, &note_lines, hint.unwrap_or(default_lang));
+    let notes = join_paragraphs(notes.iter().map(String::as_str));
+    if answers.is_empty() && notes.is_empty() {
+        problems.push("no answers or notes found in the reply".to_string());
+    }
+    Extracted {
+        answers,
+        notes,
+        problems,
+        language,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::strip::fresh_lines;
+    use crate::prompt::questionnaire::default_questionnaire;
+
+    fn run(text: &str) -> Extracted {
+        extract(&fresh_lines(text), &default_questionnaire(), &[], Lang::En)
+    }
+
+    fn rating(e: &Extracted, key: &str) -> Option<u8> {
+        e.answers.get(key).and_then(|a| a.rating)
+    }
+
+    #[test]
+    fn every_number_first_form() {
+        let e = run("1. 4\n2: 3\n3) 2\n4 - 5\n5 = 1\n6 4\n7. 2/5\n8. yes");
+        let got: Vec<_> = e
+            .answers
+            .iter()
+            .map(|(k, a)| (k.as_str(), a.rating))
+            .collect();
+        assert_eq!(got.len(), 8, "{got:?}");
+        assert_eq!(rating(&e, "energy"), Some(4));
+        assert_eq!(rating(&e, "payment"), Some(3));
+        assert_eq!(rating(&e, "scope"), Some(2));
+        assert_eq!(rating(&e, "information"), Some(5));
+        assert_eq!(rating(&e, "autonomy"), Some(1));
+        assert_eq!(rating(&e, "price"), Some(4));
+        assert_eq!(rating(&e, "growth"), Some(2));
+        assert_eq!(rating(&e, "again"), Some(5));
+        assert_eq!(e.notes, "");
+    }
+
+    #[test]
+    fn label_first_forms_in_english_and_dutch() {
+        let e = run("Energie: 4\nbetaling 2 altijd te laat\nScope - 3\nOpnieuw: misschien");
+        assert_eq!(rating(&e, "energy"), Some(4));
+        assert_eq!(rating(&e, "payment"), Some(2));
+        assert_eq!(
+            e.answers["payment"].comment.as_deref(),
+            Some("altijd te laat")
+        );
+        assert_eq!(rating(&e, "scope"), Some(3));
+        assert_eq!(rating(&e, "again"), Some(3));
+        assert_eq!(e.language, Some(Lang::Nl));
+    }
+
+    #[test]
+    fn several_pairs_on_one_line() {
+        let e = run("energy 3, payment 4; scope 2");
+        assert_eq!(rating(&e, "energy"), Some(3));
+        assert_eq!(rating(&e, "payment"), Some(4));
+        assert_eq!(rating(&e, "scope"), Some(2));
+        assert_eq!(e.answers["energy"].comment, None);
+    }
+
+    #[test]
+    fn digits_in_a_comment_never_change_the_rating() {
+        let e = run("2. 3 they paid 2 weeks late");
+        assert_eq!(rating(&e, "payment"), Some(3));
+        assert_eq!(
+            e.answers["payment"].comment.as_deref(),
+            Some("they paid 2 weeks late")
+        );
+    }
+
+    #[test]
+    fn out_of_scale_is_reported_not_stored() {
+        let e = run("energy 7");
+        assert_eq!(e.answers["energy"].rating, None);
+        assert_eq!(e.problems.len(), 1, "{:?}", e.problems);
+    }
+
+    #[test]
+    fn skip_words_mean_no_answer() {
+        let e = run("3. -\nprice: n/a\nGroei nvt\n1. skip");
+        assert!(e.answers.is_empty(), "{:?}", e.answers);
+        assert_eq!(e.notes, "");
+    }
+
+    #[test]
+    fn inline_answer_under_a_quoted_question() {
+        let e = run("> 1. Energy — Did it?\n4\n> 2. Payment — Did they pay?\n2 always late\n> 3. Scope — ?\nno notes here");
+        assert_eq!(rating(&e, "energy"), Some(4));
+        assert_eq!(rating(&e, "payment"), Some(2));
+        assert_eq!(e.answers["payment"].comment.as_deref(), Some("always late"));
+        assert_eq!(e.notes, "no notes here");
+    }
+
+    #[test]
+    fn prose_with_numbers_stays_notes() {
+        let e = run(
+            "2 weeks ago they called.\n2.5 hours of meetings\nEnergy was great\n\nSecond paragraph",
+        );
+        assert!(e.answers.is_empty(), "{:?}", e.answers);
+        assert_eq!(
+            e.notes,
+            "2 weeks ago they called.\n2.5 hours of meetings\nEnergy was great\n\nSecond paragraph"
+        );
+    }
+
+    #[test]
+    fn copied_question_line_with_answer_appended() {
+        let e = run("2. Payment — Did they pay on time, without discussion? 4\n8. Again — Knowing what you know now, would you take them on again? (yes / maybe / no) nee");
+        assert_eq!(rating(&e, "payment"), Some(4));
+        assert_eq!(rating(&e, "again"), Some(1));
+    }
+
+    #[test]
+    fn yes_on_a_rating_question_is_a_problem() {
+        let e = run("energy yes");
+        assert_eq!(e.answers["energy"].rating, None);
+        assert!(!e.problems.is_empty());
+    }
+}

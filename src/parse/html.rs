@@ -1,0 +1,292 @@
+//! A small HTML-to-text converter for HTML-only replies: block elements become newlines,
+//! `<blockquote>` becomes `> ` prefixed lines, entities are decoded, script/style dropped, and
+//! the text is cut where a mail client's quote marker starts (Gmail, Outlook, Apple,
+//! Thunderbird, Yahoo). Linear in the input; never recurses.
+
+/// Largest HTML input converted (longer input is cut first).
+const MAX_HTML: usize = 4 * 1024 * 1024;
+
+/// Converts HTML to plain text, cutting at the first quoted-history marker.
+pub fn html_to_text(html: &str) -> String {
+    let html = match html.char_indices().nth(MAX_HTML) {
+        Some((i, _)) => &html[..i],
+        None => html,
+    };
+    let mut out = Lines::default();
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    let mut skip_until: Option<&'static str> = None;
+    while i < bytes.len() {
+        if let Some(end_tag) = skip_until {
+            match find_ci(&html[i..], end_tag) {
+                Some(p) => {
+                    i += p;
+                    skip_until = None;
+                }
+                None => break,
+            }
+            continue;
+        }
+        let c = bytes[i];
+        if c == b'<' {
+            if html[i..].starts_with("<!--") {
+                match html[i + 4..].find("-->") {
+                    Some(p) => i += 4 + p + 3,
+                    None => break,
+                }
+                continue;
+            }
+            let Some(end) = tag_end(&html[i..]) else {
+                break;
+            };
+            let tag = &html[i + 1..i + end];
+            i += end + 1;
+            let closing = tag.starts_with('/');
+            let name: String = tag
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if !closing && is_quote_marker(&name, tag) {
+                break;
+            }
+            match name.as_str() {
+                "script" | "style" | "head" | "title" if !closing => {
+                    skip_until = Some(match name.as_str() {
+                        "script" => "</script",
+                        "style" => "</style",
+                        "head" => "</head",
+                        _ => "</title",
+                    });
+                }
+                "br" => out.newline(),
+                "p" => {
+                    out.flush();
+                    out.blank();
+                }
+                "blockquote" => {
+                    out.flush();
+                    if closing {
+                        out.depth = out.depth.saturating_sub(1);
+                    } else {
+                        out.depth = out.depth.saturating_add(1).min(50);
+                    }
+                }
+                "div" | "tr" | "li" | "ul" | "ol" | "table" | "h1" | "h2" | "h3" | "h4" | "h5"
+                | "h6" | "pre" | "hr" | "dl" | "dt" | "dd" | "section" | "article" | "header"
+                | "footer" => out.flush(),
+                "td" | "th" if !closing => out.push_str(" "),
+                _ => {}
+            }
+        } else if c == b'&' {
+            let (text, len) = entity(&html[i..]);
+            out.push_str(&text);
+            i += len;
+        } else {
+            let next = html[i..]
+                .find(['<', '&'])
+                .map(|p| i + p)
+                .unwrap_or(html.len());
+            out.push_text(&html[i..next]);
+            i = next;
+        }
+    }
+    out.finish()
+}
+
+fn find_ci(hay: &str, needle: &str) -> Option<usize> {
+    let n = needle.len();
+    let hb = hay.as_bytes();
+    if hb.len() < n {
+        return None;
+    }
+    (0..=hb.len() - n).find(|&p| hb[p..p + n].eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// Index of the `>` that closes the tag starting at `s[0] == '<'`, honouring quotes.
+fn tag_end(s: &str) -> Option<usize> {
+    let mut quote: Option<u8> = None;
+    for (i, &b) in s.as_bytes().iter().enumerate().skip(1) {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if b == b'>' => return Some(i),
+            None => {}
+        }
+    }
+    None
+}
+
+fn is_quote_marker(name: &str, tag: &str) -> bool {
+    let t = tag.to_ascii_lowercase();
+    if name == "blockquote" && (t.contains("type=\"cite\"") || t.contains("type=cite")) {
+        return true;
+    }
+    [
+        "gmail_quote",
+        "divrplyfwdmsg",
+        "appendonsend",
+        "moz-cite-prefix",
+        "yahoo_quoted",
+        "olk_src_body_section",
+        "x_divrplyfwdmsg",
+        "mail_android_quote",
+    ]
+    .iter()
+    .any(|m| t.contains(m))
+}
+
+fn entity(s: &str) -> (String, usize) {
+    let end = s
+        .char_indices()
+        .take(12)
+        .find(|&(_, c)| c == ';')
+        .map(|(i, _)| i);
+    let Some(end) = end else {
+        return ("&".into(), 1);
+    };
+    let name = &s[1..end];
+    let decoded = if let Some(num) = name.strip_prefix('#') {
+        let code = if let Some(hex) = num.strip_prefix(['x', 'X']) {
+            u32::from_str_radix(hex, 16).ok()
+        } else {
+            num.parse::<u32>().ok()
+        };
+        code.and_then(char::from_u32)
+            .map(|c| if c == '\u{a0}' { ' ' } else { c })
+    } else {
+        match name {
+            "nbsp" => Some(' '),
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            "eacute" => Some('é'),
+            "egrave" => Some('è'),
+            "euml" => Some('ë'),
+            "iuml" => Some('ï'),
+            "ouml" => Some('ö'),
+            "uuml" => Some('ü'),
+            "auml" => Some('ä'),
+            "agrave" => Some('à'),
+            "ccedil" => Some('ç'),
+            "szlig" => Some('ß'),
+            "mdash" => Some('—'),
+            "ndash" => Some('–'),
+            "hellip" => Some('…'),
+            "rsquo" | "lsquo" => Some('\''),
+            "ldquo" | "rdquo" => Some('"'),
+            "euro" => Some('€'),
+            "copy" => Some('©'),
+            _ => None,
+        }
+    };
+    match decoded {
+        Some(c) => (c.to_string(), end + 1),
+        None => ("&".into(), 1),
+    }
+}
+
+#[derive(Default)]
+struct Lines {
+    done: Vec<String>,
+    current: String,
+    depth: usize,
+}
+
+impl Lines {
+    fn push_text(&mut self, raw: &str) {
+        let mut last_space = self.current.is_empty() || self.current.ends_with(' ');
+        for c in raw.chars() {
+            if c.is_whitespace() {
+                if !last_space {
+                    self.current.push(' ');
+                    last_space = true;
+                }
+            } else {
+                self.current.push(c);
+                last_space = false;
+            }
+        }
+    }
+
+    fn push_str(&mut self, s: &str) {
+        self.current.push_str(s);
+    }
+
+    fn newline(&mut self) {
+        let line = self.current.trim().to_string();
+        self.current.clear();
+        let prefix = "> ".repeat(self.depth);
+        self.done
+            .push(format!("{prefix}{line}").trim_end().to_string());
+    }
+
+    fn flush(&mut self) {
+        if !self.current.trim().is_empty() {
+            self.newline();
+        } else {
+            self.current.clear();
+        }
+    }
+
+    fn blank(&mut self) {
+        if self.done.last().is_some_and(|l| !l.is_empty()) {
+            self.done.push(String::new());
+        }
+    }
+
+    fn finish(mut self) -> String {
+        self.newline();
+        let mut out = String::new();
+        let mut blank = 0;
+        for l in &self.done {
+            if l.is_empty() {
+                blank += 1;
+                if blank > 1 {
+                    continue;
+                }
+            } else {
+                blank = 0;
+            }
+            out.push_str(l);
+            out.push('\n');
+        }
+        out.trim().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_breaks_and_entities_become_text() {
+        let t = html_to_text("<html><head><style>p{}</style></head><body><div>Energy 4</div><div>Payment&nbsp;3 &amp; late<br>ok &#233;&eacute;</div></body></html>");
+        assert_eq!(t, "Energy 4\nPayment 3 & late\nok éé");
+    }
+
+    #[test]
+    fn cuts_at_gmail_quote_and_cite_blockquote() {
+        let t = html_to_text("<div>1. 4</div><div class=\"gmail_quote\">On Mon wrote:<blockquote>old</blockquote></div>");
+        assert_eq!(t, "1. 4");
+        let t = html_to_text("<p>yes</p><blockquote type=\"cite\">old</blockquote>");
+        assert_eq!(t, "yes");
+    }
+
+    #[test]
+    fn plain_blockquote_is_prefixed() {
+        let t = html_to_text("<p>new</p><blockquote>quoted<br>two</blockquote><p>after</p>");
+        assert_eq!(t, "new\n\n> quoted\n> two\n\nafter");
+    }
+
+    #[test]
+    fn unterminated_tags_and_entities_do_not_panic() {
+        assert_eq!(html_to_text("a &"), "a &");
+        assert_eq!(html_to_text("a <div"), "a");
+        let _ = html_to_text("&#xFFFFFFFF; &#99999999999; <!-- x");
+    }
+}

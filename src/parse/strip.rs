@@ -1,0 +1,400 @@
+//! Removing what the owner did not write: quoted lines, reply headers ("On … wrote:",
+//! "Op … schreef …:", …), Outlook separators and header blocks, `-- ` signatures and mobile
+//! footers. What is left are the owner's fresh lines, each remembering the quoted question
+//! it was written under (for inline answers).
+
+/// Longest body text looked at (characters); the rest is ignored.
+pub const MAX_TEXT: usize = 1_000_000;
+/// Only this many characters of a line are used to recognise its kind.
+const MAX_PROBE: usize = 400;
+
+/// One line the owner wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreshLine {
+    /// The line, trimmed at the end.
+    pub text: String,
+    /// The quoted line directly above it (markers removed), when there was one.
+    pub quoted_above: Option<String>,
+}
+
+fn probe(line: &str) -> String {
+    line.chars()
+        .take(MAX_PROBE)
+        .collect::<String>()
+        .trim()
+        .to_lowercase()
+}
+
+fn is_quoted(line: &str) -> bool {
+    line.trim_start().starts_with('>')
+}
+
+fn unquote(line: &str) -> &str {
+    line.trim_start()
+        .trim_start_matches(['>', ' ', '\t'])
+        .trim()
+}
+
+const HEADER_ENDS: &[&str] = &[
+    "wrote:",
+    "wrote :",
+    "writes:",
+    "schreef:",
+    "schreef :",
+    "het volgende geschreven:",
+    "het volgende:",
+    "schrieb:",
+    "schrieb :",
+    "geschrieben:",
+    "a écrit :",
+    "a écrit:",
+    "a ecrit :",
+    "a ecrit:",
+    "escribió:",
+    "escribio:",
+    "ha scritto:",
+    "skrev:",
+    "napisał:",
+    "kirjoitti:",
+    "написал:",
+    "escreveu:",
+];
+
+const HEADER_VERBS: &[&str] = &[
+    " wrote",
+    " schreef",
+    " geschreven",
+    " schrieb",
+    " geschrieben",
+    " a écrit",
+    " a ecrit",
+    " escribió",
+    " escribio",
+    " scritto",
+    " skrev",
+    " napisał",
+    " kirjoitti",
+    " escreveu",
+];
+
+const HEADER_STARTS: &[&str] = &[
+    "on ", "op ", "am ", "le ", "el ", "il ", "in data ", "den ", "w dniu ", "dnia ", "em ",
+];
+
+/// Recognises a reply header starting at `lines[i]`; returns how many lines it spans.
+fn reply_header_len(lines: &[&str], i: usize) -> Option<usize> {
+    let first = probe(lines[i]);
+    if first.is_empty() || is_quoted(lines[i]) {
+        return None;
+    }
+    let ends = |s: &str| {
+        let s = s.trim_end();
+        HEADER_ENDS.iter().any(|e| s.ends_with(e))
+    };
+    if ends(&first) && first.len() < 300 {
+        return Some(1);
+    }
+    // Android: "---- Name wrote ----"
+    if first.starts_with("----") && first.contains(" wrote") {
+        return Some(1);
+    }
+    if !HEADER_STARTS.iter().any(|s| first.starts_with(s)) {
+        return None;
+    }
+    // "Op di 1 dec 2026 om 09:00 schreef olifant <\nolifant+…@example.test>:" wraps the verb
+    // away from the colon; accept a verb anywhere once the header ends with ':'.
+    let verb_then_colon = |s: &str| {
+        let s = s.trim_end();
+        s.ends_with(':') && s.len() < 400 && HEADER_VERBS.iter().any(|v| s.contains(v))
+    };
+    if verb_then_colon(&first) {
+        return Some(1);
+    }
+    let mut joined = first;
+    for k in 1..4 {
+        let Some(next) = lines.get(i + k) else { break };
+        if is_quoted(next) {
+            break;
+        }
+        let next = probe(next);
+        if next.is_empty() && k > 1 {
+            break;
+        }
+        joined.push(' ');
+        joined.push_str(&next);
+        if (ends(&joined) || verb_then_colon(&joined)) && joined.len() < 400 {
+            return Some(k + 1);
+        }
+    }
+    None
+}
+
+fn is_separator(p: &str) -> bool {
+    if p.len() >= 8 && p.chars().all(|c| c == '_') {
+        return true;
+    }
+    if p == "begin forwarded message:"
+        || p == "begin doorgestuurd bericht:"
+        || p.starts_with("begin forwarded message")
+    {
+        return true;
+    }
+    // "-----Original Message-----", "---------- Forwarded message ---------", "----- Oorspronkelijk bericht -----"
+    if p.starts_with("--") && p.ends_with("--") && p.len() > 6 {
+        let inner = p.trim_matches('-').trim();
+        let words = inner.split_whitespace().count();
+        return (1..=6).contains(&words);
+    }
+    false
+}
+
+const FROM_KEYS: &[&str] = &[
+    "from", "van", "von", "de", "da", "fra", "från", "od", "от", "afzender", "sender",
+];
+const OTHER_KEYS: &[&str] = &[
+    "sent",
+    "date",
+    "to",
+    "subject",
+    "cc",
+    "verzonden",
+    "datum",
+    "aan",
+    "onderwerp",
+    "gesendet",
+    "an",
+    "betreff",
+    "envoyé",
+    "envoye",
+    "à",
+    "objet",
+    "enviado",
+    "para",
+    "asunto",
+    "fecha",
+    "skickat",
+    "till",
+    "ämne",
+    "sendt",
+    "til",
+    "emne",
+    "inviato",
+    "oggetto",
+    "data",
+    "temat",
+    "wysłano",
+    "do",
+    "verstuurd",
+];
+
+fn header_key(p: &str) -> Option<String> {
+    let p = p.trim_start_matches(['*', ' ']);
+    let (k, _) = p.split_once(':')?;
+    let k = k.trim().trim_end_matches('*').trim();
+    if k.is_empty() || k.len() > 20 {
+        return None;
+    }
+    Some(k.to_string())
+}
+
+/// `From: …` followed within a few lines by `Sent:`/`To:`/`Subject:` (any language).
+fn is_header_block(lines: &[&str], i: usize) -> bool {
+    let Some(k) = header_key(&probe(lines[i])) else {
+        return false;
+    };
+    if !FROM_KEYS.contains(&k.as_str()) {
+        return false;
+    }
+    lines
+        .iter()
+        .skip(i + 1)
+        .take(6)
+        .filter_map(|l| header_key(&probe(l)))
+        .any(|k| OTHER_KEYS.contains(&k.as_str()))
+}
+
+const FOOTERS: &[&str] = &[
+    "sent from my",
+    "sent from outlook",
+    "sent from mail for",
+    "sent from yahoo",
+    "sent from samsung",
+    "sent with ",
+    "sent via ",
+    "get outlook for",
+    "verzonden vanaf mijn",
+    "verstuurd vanaf mijn",
+    "verzonden vanuit",
+    "verstuurd vanuit",
+    "verzonden met",
+    "verstuurd met",
+    "verzonden van mijn",
+    "verstuurd van mijn",
+    "von meinem",
+    "gesendet von",
+    "gesendet mit",
+    "envoyé de mon",
+    "envoyé depuis",
+    "enviado desde mi",
+    "enviado desde",
+    "inviato da",
+    "skickat från",
+    "sendt fra",
+];
+
+fn is_footer(p: &str) -> bool {
+    p.len() < 100 && FOOTERS.iter().any(|f| p.starts_with(f))
+}
+
+fn is_signature_marker(line: &str) -> bool {
+    let t = line.trim_end_matches(['\r', '\n']);
+    t == "-- " || t == "--" || t == "-- \u{a0}" || t.trim() == "—"
+}
+
+/// Splits a reply body into the owner's fresh lines, dropping quotes, reply headers,
+/// Outlook separators/header blocks (and everything after them), signatures and footers.
+pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
+    let text = match text.char_indices().nth(MAX_TEXT) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    };
+    let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+    let mut out: Vec<FreshLine> = Vec::new();
+    let mut last_quoted: Option<String> = None;
+    let mut prev_quoted = false;
+    let mut in_signature = false;
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if is_quoted(line) {
+            in_signature = false;
+            let inner = unquote(line);
+            if !inner.is_empty() {
+                last_quoted = Some(inner.chars().take(MAX_PROBE).collect());
+                prev_quoted = true;
+            }
+            i += 1;
+            continue;
+        }
+        let p = probe(line);
+        if let Some(n) = reply_header_len(&lines, i) {
+            // Quoted history follows: drop the header, keep reading (inline answers).
+            let next = lines[i + n..].iter().find(|l| !l.trim().is_empty());
+            if next.is_some_and(|l| is_quoted(l)) {
+                in_signature = false;
+                i += n;
+                continue;
+            }
+            break;
+        }
+        if is_separator(&p) || is_header_block(&lines, i) {
+            break;
+        }
+        if is_signature_marker(line) {
+            in_signature = true;
+            i += 1;
+            continue;
+        }
+        if in_signature || is_footer(&p) {
+            i += 1;
+            continue;
+        }
+        if p.is_empty() {
+            // Blank lines keep paragraphs; clients put them around inline answers.
+            out.push(FreshLine {
+                text: String::new(),
+                quoted_above: None,
+            });
+            i += 1;
+            continue;
+        }
+        out.push(FreshLine {
+            text: line.trim_end().to_string(),
+            quoted_above: if prev_quoted {
+                last_quoted.clone()
+            } else {
+                None
+            },
+        });
+        prev_quoted = false;
+        i += 1;
+    }
+    out
+}
+
+/// Joins lines, trims them, collapses runs of blank lines and trims the whole.
+pub fn join_paragraphs<'a>(lines: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    let mut pending_blank = false;
+    for l in lines {
+        let l = l.trim();
+        if l.is_empty() {
+            pending_blank = !out.is_empty();
+            continue;
+        }
+        if pending_blank {
+            out.push_str("\n\n");
+        } else if !out.is_empty() {
+            out.push('\n');
+        }
+        pending_blank = false;
+        out.push_str(l);
+    }
+    out
+}
+
+/// The reply text with quoted history, reply headers, signatures and mobile footers removed
+/// (the plain-text agreement check against other reply parsers uses this).
+pub fn strip_reply_text(text: &str) -> String {
+    let lines = fresh_lines(text);
+    join_paragraphs(lines.iter().map(|l| l.text.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_posted_gmail_reply_keeps_only_the_new_text() {
+        let t = "Energy 4\n\nOn Mon, 1 Dec 2026 at 09:00, olifant <olifant@example.test>\nwrote:\n> 1. Energy\n> 2. Payment\n";
+        assert_eq!(strip_reply_text(t), "Energy 4");
+    }
+
+    #[test]
+    fn dutch_headers_and_footers_are_removed() {
+        let t = "Prima klant\n\nVerzonden vanaf mijn iPhone\n\nOp 1 dec. 2026 om 09:00 heeft olifant <olifant@example.test> het volgende geschreven:\n\n> vraag\n";
+        assert_eq!(strip_reply_text(t), "Prima klant");
+        let t = "Ja\n\nVan: olifant <olifant@example.test>\nVerzonden: maandag 1 december 2026 09:00\nAan: ik\nOnderwerp: Hoe gaat het\n\n1. Energie\n";
+        assert_eq!(strip_reply_text(t), "Ja");
+    }
+
+    #[test]
+    fn inline_answers_remember_the_question_above() {
+        let t = "On Mon, olifant wrote:\n> 1. Energy — ?\n4\n> 2. Payment — ?\n\n3 late\n";
+        let lines: Vec<_> = fresh_lines(t)
+            .into_iter()
+            .filter(|l| !l.text.is_empty())
+            .collect();
+        assert_eq!(lines[0].text, "4");
+        assert_eq!(lines[0].quoted_above.as_deref(), Some("1. Energy — ?"));
+        assert_eq!(lines[1].quoted_above.as_deref(), Some("2. Payment — ?"));
+    }
+
+    #[test]
+    fn signature_runs_until_the_quote() {
+        let t = "Fine\n-- \nJan\nDesigner\n> old\nbottom\n";
+        assert_eq!(strip_reply_text(t), "Fine\nbottom");
+    }
+
+    #[test]
+    fn outlook_separators_cut_the_rest() {
+        assert_eq!(
+            strip_reply_text("ok\n-----Original Message-----\nFrom: x\nhi"),
+            "ok"
+        );
+        assert_eq!(
+            strip_reply_text("ok\n________________________________\nFrom: x"),
+            "ok"
+        );
+    }
+}
