@@ -54,8 +54,6 @@ mod evidence;
 mod explain;
 mod revenue;
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
@@ -198,30 +196,36 @@ pub fn age_days(date: DateTime<Utc>, now: DateTime<Utc>) -> f64 {
     (now - date).num_seconds() as f64 / 86_400.0
 }
 
-/// Question key → (index in questionnaire, scale, weight).
+/// The questionnaire as a small lookup table: key, scale and weight per question.
+///
+/// Eight-ish short keys: a linear scan beats hashing here.
 pub(crate) struct QIndex<'q> {
-    map: HashMap<&'q str, (usize, Scale, f64)>,
     keys: Vec<&'q str>,
+    scales: Vec<Scale>,
+    weights: Vec<f64>,
 }
 
 impl<'q> QIndex<'q> {
     pub(crate) fn new(q: &'q Questionnaire) -> QIndex<'q> {
-        let mut map = HashMap::new();
-        let mut keys = Vec::new();
-        for (i, question) in q.questions.iter().enumerate() {
-            let w = if question.weight.is_finite() && question.weight > 0.0 {
-                question.weight
-            } else {
-                0.0
-            };
-            map.insert(question.key.as_str(), (i, question.scale, w));
-            keys.push(question.key.as_str());
+        QIndex {
+            keys: q.questions.iter().map(|x| x.key.as_str()).collect(),
+            scales: q.questions.iter().map(|x| x.scale).collect(),
+            weights: q
+                .questions
+                .iter()
+                .map(|x| {
+                    if x.weight.is_finite() && x.weight > 0.0 {
+                        x.weight
+                    } else {
+                        0.0
+                    }
+                })
+                .collect(),
         }
-        QIndex { map, keys }
     }
 
-    fn get(&self, key: &str) -> Option<(usize, Scale, f64)> {
-        self.map.get(key).copied()
+    fn index(&self, key: &str) -> Option<usize> {
+        self.keys.iter().position(|k| *k == key)
     }
 
     fn len(&self) -> usize {
@@ -230,84 +234,129 @@ impl<'q> QIndex<'q> {
 
     /// The 0–100 score of one answer, `None` when unusable.
     pub(crate) fn answer_score(&self, key: &str, a: &crate::model::Answer) -> Option<f64> {
-        let (_, scale, _) = self.get(key)?;
-        Some(scale.to_percent(a.rating?))
+        let i = self.index(key)?;
+        Some(self.scales[i].to_percent(a.rating?))
     }
 
-    /// `(question index, score 0–100)` of each usable answer of `r`.
-    pub(crate) fn answers<'r>(
-        &'r self,
-        r: &'r Reflection,
-    ) -> impl Iterator<Item = (usize, f64)> + 'r {
-        r.answers.iter().filter_map(move |(k, a)| {
-            let (i, scale, _) = self.get(k)?;
-            let v = a.rating?;
-            Some((i, scale.to_percent(v)))
-        })
-    }
-
-    /// The reflection's own score (weighted mean of its answers), `None` when nothing rated.
-    pub(crate) fn reflection_score(&self, r: &Reflection) -> Option<f64> {
-        let (mut num, mut den) = (0.0, 0.0);
-        let mut any = false;
-        for (i, pct) in self.answers(r) {
-            let w = self.map[self.keys[i]].2;
+    /// Fills `row` (one slot per question, NaN = not answered) from `r`; returns the
+    /// reflection's own score (weighted mean of its answers), `None` when nothing rated.
+    fn fill(&self, r: &Reflection, row: &mut [f64]) -> Option<f64> {
+        row.fill(f64::NAN);
+        let (mut num, mut den, mut any) = (0.0, 0.0, false);
+        for (k, a) in &r.answers {
+            let (Some(i), Some(v)) = (self.index(k), a.rating) else {
+                continue;
+            };
+            let pct = self.scales[i].to_percent(v);
+            row[i] = pct;
             any = true;
-            num += w * pct;
-            den += w;
+            num += self.weights[i] * pct;
+            den += self.weights[i];
         }
-        if !any {
-            None
-        } else if den > 0.0 {
-            Some(num / den)
+        match (any, den > 0.0) {
+            (false, _) => None,
+            (true, true) => Some(num / den),
+            (true, false) => Some(0.0),
+        }
+    }
+
+    /// The reflection's own score, `None` when nothing rated.
+    pub(crate) fn reflection_score(&self, r: &Reflection) -> Option<f64> {
+        let mut row = vec![f64::NAN; self.len()];
+        self.fill(r, &mut row)
+    }
+}
+
+/// The scored reflections of one client as a dense matrix (rows oldest first).
+struct Matrix {
+    qn: usize,
+    dates: Vec<DateTime<Utc>>,
+    /// `rows × qn`, NaN where a question was not answered.
+    vals: Vec<f64>,
+}
+
+impl Matrix {
+    fn build(qi: &QIndex<'_>, refl: &[&Reflection]) -> (Matrix, Vec<Point>) {
+        let qn = qi.len();
+        let mut m = Matrix {
+            qn,
+            dates: Vec::with_capacity(refl.len()),
+            vals: Vec::with_capacity(refl.len() * qn),
+        };
+        let mut series = Vec::with_capacity(refl.len());
+        let mut row = vec![f64::NAN; qn];
+        for r in refl {
+            if let Some(score) = qi.fill(r, &mut row) {
+                m.dates.push(r.date);
+                m.vals.extend_from_slice(&row);
+                series.push(Point {
+                    date: r.date,
+                    score,
+                });
+            }
+        }
+        (m, series)
+    }
+
+    fn row(&self, i: usize) -> &[f64] {
+        &self.vals[i * self.qn..(i + 1) * self.qn]
+    }
+
+    /// Per-question decayed sums over rows `..upto`, relative to `at`.
+    fn sums(&self, upto: usize, at: DateTime<Utc>, half_life: f64) -> Sums {
+        let mut s = Sums {
+            num: vec![0.0; self.qn],
+            den: vec![0.0; self.qn],
+            cnt: vec![0; self.qn],
+        };
+        for i in 0..upto {
+            let w = decay_weight(self.dates[i], at, half_life);
+            for (q, v) in self.row(i).iter().enumerate() {
+                if !v.is_nan() {
+                    s.num[q] += w * v;
+                    s.den[q] += w;
+                    s.cnt[q] += 1;
+                }
+            }
+        }
+        s
+    }
+}
+
+struct Sums {
+    num: Vec<f64>,
+    den: Vec<f64>,
+    cnt: Vec<usize>,
+}
+
+impl Sums {
+    fn score(&self, q: usize) -> f64 {
+        if self.den[q] > 0.0 {
+            self.num[q] / self.den[q]
         } else {
-            Some(0.0)
+            0.0
+        }
+    }
+
+    fn health(&self, qi: &QIndex<'_>) -> Option<f64> {
+        let (mut h, mut hw, mut any) = (0.0, 0.0, false);
+        for q in 0..qi.len() {
+            if self.cnt[q] == 0 {
+                continue;
+            }
+            any = true;
+            h += qi.weights[q] * self.score(q);
+            hw += qi.weights[q];
+        }
+        match (any, hw > 0.0) {
+            (false, _) => None,
+            (true, true) => Some(h / hw),
+            (true, false) => Some(0.0),
         }
     }
 }
 
-/// Per-question weighted sums over `refl` (sorted, all ≤ `at`), decayed relative to `at`.
-fn question_sums(
-    qi: &QIndex<'_>,
-    refl: &[&Reflection],
-    at: DateTime<Utc>,
-    half_life: f64,
-) -> (Vec<f64>, Vec<f64>, Vec<usize>) {
-    let n = qi.len();
-    let (mut num, mut den, mut cnt) = (vec![0.0; n], vec![0.0; n], vec![0usize; n]);
-    for r in refl {
-        let w = decay_weight(r.date, at, half_life);
-        for (i, pct) in qi.answers(r) {
-            num[i] += w * pct;
-            den[i] += w;
-            cnt[i] += 1;
-        }
-    }
-    (num, den, cnt)
-}
-
-fn health_from(qi: &QIndex<'_>, num: &[f64], den: &[f64], cnt: &[usize]) -> Option<f64> {
-    let (mut h, mut hw, mut any) = (0.0, 0.0, false);
-    for i in 0..qi.len() {
-        if cnt[i] == 0 {
-            continue;
-        }
-        any = true;
-        let score = if den[i] > 0.0 { num[i] / den[i] } else { 0.0 };
-        let w = qi.map[qi.keys[i]].2;
-        h += w * score;
-        hw += w;
-    }
-    if !any {
-        None
-    } else if hw > 0.0 {
-        Some(h / hw)
-    } else {
-        Some(0.0)
-    }
-}
-
-/// Health of the (date-sorted) reflections up to `at`, decayed relative to `at`.
+/// Health of the reflections up to `at`, decayed relative to `at`.
 pub fn health_at(
     reflections: &[&Reflection],
     questionnaire: &Questionnaire,
@@ -315,13 +364,14 @@ pub fn health_at(
     at: DateTime<Utc>,
 ) -> Option<f64> {
     let qi = QIndex::new(questionnaire);
-    let upto: Vec<&Reflection> = reflections
+    let mut upto: Vec<&Reflection> = reflections
         .iter()
         .copied()
         .filter(|r| r.date <= at)
         .collect();
-    let (num, den, cnt) = question_sums(&qi, &upto, at, half_life_days);
-    health_from(&qi, &num, &den, &cnt)
+    upto.sort_by_key(|r| r.date);
+    let (m, _) = Matrix::build(&qi, &upto);
+    m.sums(m.dates.len(), at, half_life_days).health(&qi)
 }
 
 /// The client's reflections up to `now`, oldest first.
@@ -336,7 +386,9 @@ pub(crate) fn relevant<'r>(
         .copied()
         .filter(|r| r.client == key && r.date <= now)
         .collect();
-    v.sort_by_key(|r| r.date);
+    if !v.is_sorted_by_key(|r| r.date) {
+        v.sort_by_key(|r| r.date);
+    }
     v
 }
 
@@ -356,29 +408,17 @@ pub fn score_client(
     let qi = QIndex::new(questionnaire);
     let refl = relevant(client, reflections, now);
     // Only reflections with at least one usable rating count.
-    let mut scored: Vec<&Reflection> = Vec::with_capacity(refl.len());
-    let mut series: Vec<Point> = Vec::with_capacity(refl.len());
-    for r in &refl {
-        if let Some(score) = qi.reflection_score(r) {
-            scored.push(r);
-            series.push(Point {
-                date: r.date,
-                score,
-            });
-        }
-    }
+    let (m, series) = Matrix::build(&qi, &refl);
+    let n = m.dates.len();
     let hl = settings.half_life_days;
-    let (num, den, cnt) = question_sums(&qi, &scored, now, hl);
-    let health = health_from(&qi, &num, &den, &cnt);
+    let sums = m.sums(n, now, hl);
+    let health = sums.health(&qi);
 
     let previous = previous
         .filter(|p| *p < now)
         .unwrap_or(now - Duration::days(DEFAULT_TREND_DAYS));
-    let split = scored.partition_point(|r| r.date <= previous);
-    let previous_health = {
-        let (pn, pd, pc) = question_sums(&qi, &scored[..split], previous, hl);
-        health_from(&qi, &pn, &pd, &pc)
-    };
+    let split = m.dates.partition_point(|d| *d <= previous);
+    let previous_health = m.sums(split, previous, hl).health(&qi);
     let trend = match (health, previous_health) {
         (Some(h), Some(p)) => Some(h - p),
         _ => None,
@@ -386,30 +426,32 @@ pub fn score_client(
 
     // Per-question scores and recent low/high counts (walk back from the newest).
     let mut questions = Vec::new();
-    for (i, key) in qi.keys.iter().enumerate() {
-        if cnt[i] == 0 {
+    for (q, key) in qi.keys.iter().enumerate() {
+        if sums.cnt[q] == 0 {
             continue;
         }
         let (mut low, mut high, mut window) = (0, 0, 0);
-        for r in scored.iter().rev() {
+        for i in (0..n).rev() {
             if window == EVIDENCE_WINDOW {
                 break;
             }
-            if let Some((_, pct)) = qi.answers(r).find(|(j, _)| *j == i) {
-                window += 1;
-                if pct <= LOW_SCORE {
-                    low += 1;
-                }
-                if pct >= HIGH_SCORE {
-                    high += 1;
-                }
+            let pct = m.row(i)[q];
+            if pct.is_nan() {
+                continue;
+            }
+            window += 1;
+            if pct <= LOW_SCORE {
+                low += 1;
+            }
+            if pct >= HIGH_SCORE {
+                high += 1;
             }
         }
         questions.push(QuestionScore {
             key: (*key).to_string(),
-            score: if den[i] > 0.0 { num[i] / den[i] } else { 0.0 },
-            weight: qi.map[key].2,
-            answered: cnt[i],
+            score: sums.score(q),
+            weight: qi.weights[q],
+            answered: sums.cnt[q],
             recent_low: low,
             recent_high: high,
             recent_window: window,
@@ -417,11 +459,11 @@ pub fn score_client(
     }
 
     // The two most recent `again` answers, newest first.
-    let again_idx = qi.get("again");
     let mut agains: Vec<f64> = Vec::with_capacity(2);
-    if let Some((ai, _, _)) = again_idx {
-        for r in scored.iter().rev() {
-            if let Some((_, pct)) = qi.answers(r).find(|(j, _)| *j == ai) {
+    if let Some(ai) = qi.index("again") {
+        for i in (0..n).rev() {
+            let pct = m.row(i)[ai];
+            if !pct.is_nan() {
                 agains.push(pct);
                 if agains.len() == 2 {
                     break;
@@ -439,9 +481,8 @@ pub fn score_client(
         }
     });
 
-    let n = scored.len();
-    let span_days = match (scored.first(), scored.last()) {
-        (Some(a), Some(b)) => (b.date - a.date).num_days(),
+    let span_days = match (m.dates.first(), m.dates.last()) {
+        (Some(a), Some(b)) => (*b - *a).num_days(),
         _ => 0,
     };
     let confidence = Confidence::from_counts(n, span_days);
@@ -491,7 +532,7 @@ pub fn score_client(
         name: client.name.clone(),
         reflections: n,
         span_days,
-        last_reflection: scored.last().map(|r| r.date),
+        last_reflection: m.dates.last().copied(),
         health,
         previous_health,
         trend,
