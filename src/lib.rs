@@ -33,6 +33,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod failpoint;
 pub mod model;
 pub mod templates;
 

@@ -5,7 +5,9 @@
 //! [`App`] holds what every use case needs: the validated config, the open store (which
 //! holds the data-directory lock), the templates, the token key and the mail sender.
 
+pub mod commands;
 pub mod demo_replies;
+pub mod digest_run;
 pub mod outbox;
 pub mod prompts;
 

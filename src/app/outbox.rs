@@ -59,6 +59,7 @@ pub async fn send_once<L: Ledger>(
     let intent_at = now();
     ledger.record(&SendState::Intent { at: intent_at })?;
     ledger.flush()?;
+    crate::failpoint!("outbox.after_intent");
 
     let mut backoff = policy.first_backoff;
     let mut attempt = 1;

@@ -2,6 +2,7 @@
 
 pub mod imap;
 pub mod maildir;
+pub mod pipeline;
 pub mod source;
 pub mod tls;
 

@@ -1,0 +1,682 @@
+//! One ingest pass: list what is new, handle each message in isolation, flush, move, then
+//! advance the checkpoint.
+//!
+//! The order is what makes a crash at any point harmless:
+//!
+//! 1. list new messages (UID after the checkpoint, narrowed server-side to mail for olifant)
+//!    with their sizes; oversized ones are recorded and left on the server;
+//! 2. fetch a batch with `BODY.PEEK[]` (nothing is marked \Seen);
+//! 3. handle each message (parser wrapped in `catch_unwind`; a failure quarantines that
+//!    message only); writes go to the store;
+//! 4. flush the store;
+//! 5. move the batch: replies, auto-replies, bounces and commands to the processed folder,
+//!    other mail to the ignored folder when one is configured (else it stays put);
+//! 6. advance the checkpoint and flush;
+//! 7. send the receipts and command confirmations the batch produced (exactly once each).
+//!
+//! A crash before 4 redoes the batch; between 4 and 6 the batch is fetched again and every
+//! message is recognised by its Message-ID (or raw hash) as already handled, and only moved.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use crate::app::{App, AppError};
+use crate::ingest::source::{Fetched, Listed, MailSession, MessageRef, Query};
+use crate::model::{MessageKind, PromptStatus, QuarantineEntry, Reflection};
+use crate::parse::command::{parse_command, Command};
+use crate::parse::{read_message, ParseContext, Reading};
+use crate::store::{Checkpoint, Event, EventKind, RawMeta, RawOutcome};
+
+/// Messages fetched and handled per batch (one flush per batch).
+pub const BATCH: usize = 200;
+
+/// Where a handled message goes on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// To the processed folder.
+    Processed,
+    /// To the ignored folder when configured, else left where it is.
+    Ignored,
+    /// Left where it is (quarantine, too large).
+    Leave,
+}
+
+/// What happened to one message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Handled {
+    /// A reflection was stored or updated.
+    Stored {
+        /// Client name.
+        client: String,
+        /// Whether it merged into an earlier reply to the same prompt.
+        merged: bool,
+    },
+    /// An automatic reply, recorded and otherwise ignored.
+    AutoReply,
+    /// A bounce, recorded on its prompt when it could be matched.
+    Bounce,
+    /// A command from the owner, carried out.
+    Command(Command),
+    /// Not for olifant (or not genuine): the reason.
+    Ignored(String),
+    /// Handled before (same Message-ID or raw hash).
+    Duplicate,
+    /// Kept aside: the reason.
+    Quarantined(String),
+}
+
+/// Something to send once the batch is flushed and moved.
+#[derive(Debug, Clone)]
+pub enum Followup {
+    /// A receipt for a stored reply.
+    Receipt {
+        /// The prompt answered.
+        prompt: crate::model::PromptId,
+        /// The reply's Message-ID (threading).
+        reply_message_id: String,
+        /// Problems found in this reply.
+        problems: Vec<String>,
+    },
+    /// A confirmation of an email command.
+    CommandReply {
+        /// The command.
+        command: Command,
+        /// The command message's Message-ID (threading).
+        reply_to_message_id: Option<String>,
+        /// Its subject.
+        subject: String,
+    },
+}
+
+/// What one pass did, in numbers.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IngestReport {
+    /// Messages downloaded.
+    pub fetched: usize,
+    /// New reflections stored.
+    pub stored: usize,
+    /// Replies merged into an earlier reflection.
+    pub merged: usize,
+    /// Automatic replies ignored.
+    pub auto_replies: usize,
+    /// Bounces recorded.
+    pub bounces: usize,
+    /// Commands carried out.
+    pub commands: usize,
+    /// Messages that were not for olifant or not genuine.
+    pub ignored: usize,
+    /// Already handled before.
+    pub duplicates: usize,
+    /// Quarantined (parse failure or panic).
+    pub quarantined: usize,
+    /// Skipped because larger than the limit (left on the server).
+    pub too_large: usize,
+    /// Messages moved on the server.
+    pub moved: usize,
+}
+
+/// Where a pass reads and moves mail.
+#[derive(Debug, Clone)]
+pub struct Folders {
+    /// The watched mailbox (checkpoint key).
+    pub mailbox: String,
+    /// Where handled mail goes.
+    pub processed: String,
+    /// Where other mail goes (`None`: left in place).
+    pub ignored: Option<String>,
+    /// Larger messages are not downloaded.
+    pub max_message_size: u64,
+}
+
+impl App {
+    /// The parser's view of the config.
+    pub fn parse_context(&self) -> ParseContext<'_> {
+        ParseContext {
+            questionnaire: self.config.questionnaire(),
+            owner_addresses: &self.config.owner.addresses,
+            bot_address: &self.config.bot.address,
+            plus_separator: self.config.bot.plus_separator,
+            key: Some(&self.key),
+            trusted_authserv_id: self.config.ingest.trusted_authserv_id.as_deref(),
+            default_lang: self.config.owner.language,
+        }
+    }
+
+    /// The server-side narrowing: only mail that can concern olifant is ever listed.
+    pub fn narrowing_query(&self) -> Query {
+        let bot = &self.config.bot.address;
+        let local = bot.split('@').next().unwrap_or(bot);
+        let plus = format!("{local}{}", self.config.bot.plus_separator);
+        Query::any(vec![
+            Query::To(plus.clone()),
+            Query::Header("Cc".into(), plus),
+            Query::To(bot.clone()),
+            Query::Header("In-Reply-To".into(), "olifant.".into()),
+            Query::Header("References".into(), "olifant.".into()),
+        ])
+        .unwrap_or(Query::All)
+    }
+
+    /// The date from which mail is considered on a first start or after UIDVALIDITY changed:
+    /// the oldest open prompt, else the first start — never the years already there.
+    fn horizon(&self, now: DateTime<Utc>) -> Result<NaiveDate, AppError> {
+        let mut from = self.store.meta()?.first_start.unwrap_or(now);
+        for p in self.store.prompts()? {
+            if p.status == PromptStatus::Open && p.created_at < from {
+                from = p.created_at;
+            }
+        }
+        // IMAP SINCE has day granularity (server time zone): step one day back.
+        Ok((from - Duration::days(1)).date_naive())
+    }
+
+    /// Runs one ingest pass over an open session.
+    pub async fn ingest_pass(
+        &self,
+        session: &mut dyn MailSession,
+        folders: &Folders,
+        clock: &dyn Fn() -> DateTime<Utc>,
+    ) -> Result<IngestReport, AppError> {
+        let mut report = IngestReport::default();
+        let info = session.info().clone();
+        let checkpoint = self.store.checkpoint(&folders.mailbox)?;
+        let narrowing = self.narrowing_query();
+        let query = match checkpoint {
+            Some(cp) if cp.uid_validity == info.uid_validity => Query::And(vec![
+                Query::UidFrom(cp.last_uid.saturating_add(1)),
+                narrowing,
+            ]),
+            _ => {
+                if checkpoint.is_some() {
+                    tracing::warn!(
+                        mailbox = %folders.mailbox,
+                        "UIDVALIDITY changed: rescanning, duplicates are recognised by Message-ID"
+                    );
+                }
+                Query::And(vec![Query::Since(self.horizon(clock())?), narrowing])
+            }
+        };
+        let min_uid = query.min_uid();
+        let mut listed: Vec<Listed> = session.list(&query).await?;
+        if let Some(min) = min_uid {
+            // `UID n:*` always matches the highest UID, even when it is below n.
+            listed.retain(|l| !matches!(l.id, MessageRef::Uid(u) if u < min));
+        }
+        let mut last_uid = checkpoint
+            .filter(|c| c.uid_validity == info.uid_validity)
+            .map_or(0, |c| c.last_uid);
+
+        for chunk in listed.chunks(BATCH) {
+            let mut wanted = Vec::new();
+            for l in chunk {
+                if l.size > folders.max_message_size {
+                    report.too_large += 1;
+                    self.note_too_large(
+                        &folders.mailbox,
+                        info.uid_validity,
+                        l,
+                        folders.max_message_size,
+                        clock(),
+                    )?;
+                } else {
+                    wanted.push(l.id.clone());
+                }
+            }
+            let fetched: Vec<Fetched> = session.fetch(&wanted).await?;
+            report.fetched += fetched.len();
+            let mut processed = Vec::new();
+            let mut ignored = Vec::new();
+            let mut followups = Vec::new();
+            for f in &fetched {
+                let origin = format!("{}:{}:{}", folders.mailbox, info.uid_validity, f.id);
+                let (disposition, handled, followup) =
+                    self.handle_message(&f.raw, &origin, clock())?;
+                count(&mut report, &handled);
+                followups.extend(followup);
+                match disposition {
+                    Disposition::Processed => processed.push(f.id.clone()),
+                    Disposition::Ignored => ignored.push(f.id.clone()),
+                    Disposition::Leave => {}
+                }
+            }
+            self.store.flush()?;
+            crate::failpoint!("ingest.after_flush");
+            if !processed.is_empty() {
+                session.move_to(&processed, &folders.processed).await?;
+                report.moved += processed.len();
+            }
+            if let (Some(folder), false) = (&folders.ignored, ignored.is_empty()) {
+                session.move_to(&ignored, folder).await?;
+                report.moved += ignored.len();
+            }
+            crate::failpoint!("ingest.after_move");
+            for l in chunk {
+                if let MessageRef::Uid(u) = l.id {
+                    last_uid = last_uid.max(u);
+                }
+            }
+            self.store.set_checkpoint(
+                &folders.mailbox,
+                &Checkpoint {
+                    uid_validity: info.uid_validity,
+                    last_uid,
+                },
+            )?;
+            self.store.update_meta(|m| m.last_imap_ok = Some(clock()))?;
+            self.store.flush()?;
+            crate::failpoint!("ingest.after_checkpoint");
+            for f in followups {
+                if let Err(e) = self.send_followup(f, clock).await {
+                    tracing::warn!(error = %e, "could not send a receipt or confirmation");
+                }
+            }
+        }
+        if listed.is_empty() {
+            self.store.update_meta(|m| m.last_imap_ok = Some(clock()))?;
+        }
+        Ok(report)
+    }
+
+    fn note_too_large(
+        &self,
+        mailbox: &str,
+        uid_validity: u32,
+        l: &Listed,
+        limit: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let id = format!("too-large:{mailbox}:{uid_validity}:{}", l.id);
+        if self.store.seen(&id)? {
+            return Ok(());
+        }
+        let reason = format!(
+            "message of {} bytes is larger than max_message_size ({limit}); left on the server",
+            l.size
+        );
+        tracing::warn!(message = %l.id, "{reason}");
+        self.store.put_raw(
+            &id,
+            &[],
+            &RawMeta {
+                origin: format!("{mailbox}:{uid_validity}:{}", l.id),
+                received_at: now,
+                outcome: RawOutcome::Ignored {
+                    reason: reason.clone(),
+                },
+            },
+        )?;
+        self.store.record_event(&Event {
+            at: now,
+            kind: EventKind::Ignored,
+            detail: reason,
+        })?;
+        Ok(())
+    }
+
+    /// Reads one message and records what it means. Writes go to the store unflushed.
+    pub fn handle_message(
+        &self,
+        raw: &[u8],
+        origin: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
+        let ctx = self.parse_context();
+        let reading = match catch_unwind(AssertUnwindSafe(|| read_message(raw, &ctx))) {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return self.quarantine(raw, origin, &e.to_string(), now),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                return self.quarantine(raw, origin, &format!("the parser panicked: {what}"), now);
+            }
+        };
+        if let Some((meta, _)) = self.store.raw(&reading.dedup_id)? {
+            let d = match meta.outcome {
+                RawOutcome::Quarantined { .. } => Disposition::Leave,
+                RawOutcome::Ignored { .. } => Disposition::Ignored,
+                _ => Disposition::Processed,
+            };
+            return Ok((d, Handled::Duplicate, None));
+        }
+        let meta = |outcome| RawMeta {
+            origin: origin.to_string(),
+            received_at: now,
+            outcome,
+        };
+        match reading.parsed.kind {
+            MessageKind::Reflection => self.store_reflection(raw, &reading, meta, now),
+            MessageKind::AutoReply => {
+                self.store
+                    .put_raw(&reading.dedup_id, raw, &meta(RawOutcome::AutoReply))?;
+                self.event(
+                    now,
+                    EventKind::AutoReplyIgnored,
+                    reading.from.as_deref().unwrap_or("?"),
+                )?;
+                Ok((Disposition::Processed, Handled::AutoReply, None))
+            }
+            MessageKind::Bounce => {
+                if let Some(mut p) = reading
+                    .bounce_of
+                    .map(|id| self.store.prompt(id))
+                    .transpose()?
+                    .flatten()
+                {
+                    p.status = PromptStatus::Bounced {
+                        at: now,
+                        reason: reading
+                            .bounce_reason
+                            .clone()
+                            .unwrap_or_else(|| "bounced".into()),
+                    };
+                    self.store.put_prompt(&p)?;
+                    self.event(
+                        now,
+                        EventKind::BounceRecorded,
+                        &format!("prompt about {} bounced", p.client_name),
+                    )?;
+                } else {
+                    self.event(
+                        now,
+                        EventKind::BounceRecorded,
+                        "a bounce that matches no prompt",
+                    )?;
+                }
+                self.store
+                    .put_raw(&reading.dedup_id, raw, &meta(RawOutcome::Bounce))?;
+                Ok((Disposition::Processed, Handled::Bounce, None))
+            }
+            MessageKind::Other => {
+                if reading.sender_is_owner {
+                    if let Some(cmd) = parse_command(&reading.fresh_text) {
+                        return self.take_command(
+                            raw,
+                            &reading,
+                            cmd,
+                            meta(RawOutcome::Command),
+                            now,
+                        );
+                    }
+                }
+                let reason = match &reading.genuine {
+                    Err(r) => format!("not a genuine reply: {r}"),
+                    Ok(()) => reading
+                        .parsed
+                        .problems
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "not a reply to a prompt".into()),
+                };
+                // Only a marker is kept (for deduplication): never the bytes of mail that is not olifant's.
+                self.store.put_raw(
+                    &reading.dedup_id,
+                    &[],
+                    &meta(RawOutcome::Ignored {
+                        reason: reason.clone(),
+                    }),
+                )?;
+                self.event(now, EventKind::Ignored, &reason)?;
+                Ok((Disposition::Ignored, Handled::Ignored(reason), None))
+            }
+        }
+    }
+
+    fn store_reflection(
+        &self,
+        raw: &[u8],
+        reading: &Reading,
+        meta: impl Fn(RawOutcome) -> RawMeta,
+        now: DateTime<Utc>,
+    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
+        let parsed = &reading.parsed;
+        // A reply that carries no answers but starts with a command is a command.
+        if parsed.answers.is_empty() {
+            if let Some(cmd) =
+                parse_command(&reading.fresh_text).filter(|c| !matches!(c, Command::Unknown(_)))
+            {
+                return self.take_command(raw, reading, cmd, meta(RawOutcome::Command), now);
+            }
+        }
+        let prompt_id = reading.prompt_id;
+        let prompt = match prompt_id
+            .map(|id| self.store.prompt(id))
+            .transpose()?
+            .flatten()
+        {
+            Some(p) => p,
+            None => {
+                let reason = "reply to a prompt this data directory does not know (run `olifant reingest` after restoring)".to_string();
+                self.store.put_raw(
+                    &reading.dedup_id,
+                    raw,
+                    &meta(RawOutcome::Ignored {
+                        reason: reason.clone(),
+                    }),
+                )?;
+                self.event(now, EventKind::Ignored, &reason)?;
+                return Ok((Disposition::Leave, Handled::Ignored(reason), None));
+            }
+        };
+        let ttl = Duration::days(i64::from(self.config.schedule.token_ttl_days));
+        if now - prompt.created_at > ttl {
+            let reason = format!(
+                "reply to a prompt older than token_ttl_days ({}); not stored",
+                self.config.schedule.token_ttl_days
+            );
+            self.store.put_raw(
+                &reading.dedup_id,
+                &[],
+                &meta(RawOutcome::Ignored {
+                    reason: reason.clone(),
+                }),
+            )?;
+            self.event(now, EventKind::Ignored, &reason)?;
+            return Ok((Disposition::Ignored, Handled::Ignored(reason), None));
+        }
+        if parsed.answers.is_empty() && parsed.notes.trim().is_empty() {
+            let reason = "reply with nothing to record".to_string();
+            self.store.put_raw(
+                &reading.dedup_id,
+                raw,
+                &meta(RawOutcome::Ignored {
+                    reason: reason.clone(),
+                }),
+            )?;
+            self.event(now, EventKind::Ignored, &reason)?;
+            let followup = self.config.ingest.receipts.then(|| Followup::Receipt {
+                prompt: prompt.id,
+                reply_message_id: reading.message_id.clone().unwrap_or_default(),
+                problems: vec!["nothing in this reply could be read as an answer".into()],
+            });
+            return Ok((Disposition::Processed, Handled::Ignored(reason), followup));
+        }
+        let date = reading.date.unwrap_or(now).min(now);
+        let existing = self.store.reflection_for_prompt(prompt.id)?;
+        let merged = existing.is_some();
+        let reflection = match existing {
+            Some(mut r) => {
+                merge_reflection(&mut r, parsed, &reading.dedup_id);
+                r
+            }
+            None => Reflection {
+                client: prompt.client.clone(),
+                prompt: Some(prompt.id),
+                date,
+                answers: parsed.answers.clone(),
+                notes: parsed.notes.trim().to_string(),
+                sources: vec![reading.dedup_id.clone()],
+            },
+        };
+        let mut prompt = prompt;
+        if matches!(
+            prompt.status,
+            PromptStatus::Open | PromptStatus::Expired { .. }
+        ) {
+            prompt.status = PromptStatus::Answered { at: now };
+        }
+        self.store.store_reply(
+            &reflection,
+            &reading.dedup_id,
+            raw,
+            &meta(RawOutcome::Reflection {
+                prompt: Some(prompt.id),
+            }),
+            Some(&prompt),
+        )?;
+        self.event(now, EventKind::ReplyStored, &prompt.client_name)?;
+        let followup = self.config.ingest.receipts.then(|| Followup::Receipt {
+            prompt: prompt.id,
+            reply_message_id: reading.message_id.clone().unwrap_or_default(),
+            problems: parsed.problems.clone(),
+        });
+        Ok((
+            Disposition::Processed,
+            Handled::Stored {
+                client: prompt.client_name.clone(),
+                merged,
+            },
+            followup,
+        ))
+    }
+
+    fn quarantine(
+        &self,
+        raw: &[u8],
+        origin: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
+        let d = ring::digest::digest(&ring::digest::SHA256, raw);
+        let id = format!(
+            "sha256:{}",
+            d.as_ref()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        if self.store.seen(&id)? {
+            return Ok((Disposition::Leave, Handled::Duplicate, None));
+        }
+        tracing::warn!(origin, reason, "message quarantined");
+        self.store.quarantine_message(
+            &QuarantineEntry {
+                id,
+                origin: origin.to_string(),
+                at: now,
+                reason: reason.to_string(),
+            },
+            raw,
+        )?;
+        self.event(now, EventKind::Quarantined, reason)?;
+        Ok((
+            Disposition::Leave,
+            Handled::Quarantined(reason.to_string()),
+            None,
+        ))
+    }
+
+    pub(crate) fn event(
+        &self,
+        at: DateTime<Utc>,
+        kind: EventKind,
+        detail: &str,
+    ) -> Result<(), AppError> {
+        self.store.record_event(&Event {
+            at,
+            kind,
+            detail: detail.to_string(),
+        })?;
+        Ok(())
+    }
+}
+
+/// A second reply to the same prompt updates the answers key by key (newest wins) and
+/// appends its notes; it never creates a second reflection.
+pub fn merge_reflection(r: &mut Reflection, newer: &crate::model::ParsedMessage, source: &str) {
+    for (k, a) in &newer.answers {
+        if a.rating.is_some() || a.comment.is_some() {
+            r.answers.insert(k.clone(), a.clone());
+        }
+    }
+    let notes = newer.notes.trim();
+    if !notes.is_empty() && !r.notes.contains(notes) {
+        if !r.notes.is_empty() {
+            r.notes.push_str("\n\n");
+        }
+        r.notes.push_str(notes);
+    }
+    if !r.sources.iter().any(|s| s == source) {
+        r.sources.push(source.to_string());
+    }
+}
+
+fn count(report: &mut IngestReport, h: &Handled) {
+    match h {
+        Handled::Stored { merged: false, .. } => report.stored += 1,
+        Handled::Stored { merged: true, .. } => report.merged += 1,
+        Handled::AutoReply => report.auto_replies += 1,
+        Handled::Bounce => report.bounces += 1,
+        Handled::Command(_) => report.commands += 1,
+        Handled::Ignored(_) => report.ignored += 1,
+        Handled::Duplicate => report.duplicates += 1,
+        Handled::Quarantined(_) => report.quarantined += 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Answer, ClientKey, ParsedMessage, PromptId};
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn a_second_reply_updates_key_by_key_and_appends_notes() {
+        let mut r = Reflection {
+            client: ClientKey::from_name("X"),
+            prompt: Some(PromptId(1)),
+            date: DateTime::from_timestamp(0, 0).unwrap(),
+            answers: BTreeMap::from([
+                (
+                    "energy".into(),
+                    Answer {
+                        rating: Some(2),
+                        comment: None,
+                    },
+                ),
+                (
+                    "payment".into(),
+                    Answer {
+                        rating: Some(4),
+                        comment: None,
+                    },
+                ),
+            ]),
+            notes: "first".into(),
+            sources: vec!["a".into()],
+        };
+        let newer = ParsedMessage {
+            kind: MessageKind::Reflection,
+            prompt_token: None,
+            language: None,
+            answers: BTreeMap::from([(
+                "energy".into(),
+                Answer {
+                    rating: Some(5),
+                    comment: Some("better".into()),
+                },
+            )]),
+            notes: "second".into(),
+            problems: vec![],
+        };
+        merge_reflection(&mut r, &newer, "b");
+        merge_reflection(&mut r, &newer, "b");
+        assert_eq!(r.answers["energy"].rating, Some(5));
+        assert_eq!(r.answers["payment"].rating, Some(4));
+        assert_eq!(r.notes, "first\n\nsecond");
+        assert_eq!(r.sources, vec!["a".to_string(), "b".to_string()]);
+    }
+}
