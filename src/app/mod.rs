@@ -238,3 +238,84 @@ pub fn map_security(s: crate::config::Security) -> crate::send::Security {
         crate::config::Security::None => crate::send::Security::None,
     }
 }
+
+/// Maps `[imap]` onto the source's settings, resolving the password.
+pub fn imap_settings(
+    c: &crate::config::ImapConfig,
+) -> Result<crate::ingest::imap::ImapSettings, AppError> {
+    let password = c.credentials.password.resolve()?;
+    let mut s = crate::ingest::imap::ImapSettings::new(
+        c.host.clone(),
+        c.port,
+        map_security(c.security),
+        c.credentials.username.clone(),
+        password.expose().to_string(),
+    );
+    s.mailbox = c.mailbox.clone();
+    s.processed_mailbox = c.processed_mailbox.clone();
+    if let Some(i) = &c.ignored_mailbox {
+        s.ignored_mailbox = i.clone();
+    }
+    s.max_message_size = c.max_message_size;
+    s.connect_timeout = c.connect_timeout;
+    s.command_timeout = c.command_timeout;
+    s.idle = c.idle;
+    s.poll_interval = c.poll_interval;
+    s.ca_file = c.ca_file.clone();
+    Ok(s)
+}
+
+impl App {
+    /// The configured mail source (IMAP or Maildir) and the folders an ingest pass uses.
+    pub fn mail_source(
+        &self,
+    ) -> Result<
+        (
+            Box<dyn crate::ingest::source::MailSource>,
+            crate::ingest::pipeline::Folders,
+        ),
+        AppError,
+    > {
+        use crate::config::ReceiveConfig;
+        use crate::ingest::pipeline::Folders;
+        Ok(match &self.config.receive {
+            ReceiveConfig::Imap(c) => {
+                let settings = imap_settings(c)?;
+                let folders = Folders {
+                    mailbox: c.mailbox.clone(),
+                    processed: c.processed_mailbox.clone(),
+                    ignored: c.ignored_mailbox.clone(),
+                    max_message_size: c.max_message_size,
+                };
+                (
+                    Box::new(crate::ingest::imap::ImapSource::new(settings)?),
+                    folders,
+                )
+            }
+            ReceiveConfig::Maildir { path } => (
+                Box::new(crate::ingest::maildir::MaildirSource::new(
+                    path.clone(),
+                    std::time::Duration::from_secs(2),
+                )),
+                Folders {
+                    mailbox: "INBOX".into(),
+                    processed: "olifant/processed".into(),
+                    ignored: None,
+                    max_message_size: 10 * 1024 * 1024,
+                },
+            ),
+        })
+    }
+
+    /// Connects to the mail source and runs one ingest pass.
+    pub async fn ingest_once(
+        &self,
+        clock: &dyn Fn() -> DateTime<Utc>,
+    ) -> Result<crate::ingest::pipeline::IngestReport, AppError> {
+        let (source, folders) = self.mail_source()?;
+        let mut session = source.connect().await?;
+        let report = self.ingest_pass(&mut *session, &folders, clock).await;
+        let _ = session.logout().await;
+        report
+    }
+}
