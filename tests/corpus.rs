@@ -119,10 +119,18 @@ impl Tally {
 
     fn check(&mut self, label: &str, ours: &str, expected: &str) {
         self.cases += 1;
+        // mail-parser-reply keeps Outlook's trailing "-----" rule in its replies (see its
+        // SOURCE.md); a rule of dashes at the very end is not text anyone wrote.
+        let expected = expected.trim_end_matches(|c: char| c == '-' || c.is_whitespace());
         if squash(ours) == squash(expected) {
             self.agree += 1;
         } else {
-            self.misses.push(label.to_string());
+            let cut = |s: &str| s.chars().take(300).collect::<String>();
+            self.misses.push(format!(
+                "{label}\n      ours: {:?}\n      want: {:?}",
+                cut(ours),
+                cut(expected)
+            ));
         }
     }
 
@@ -293,13 +301,13 @@ fn quote_stripping_agrees_with_upstream_expectations() {
     ];
     // Floors sit a little below what the stripper achieves; raise them, never lower them.
     let floors: &[(&str, f64)] = &[
-        ("discourse-email_reply_trimmer", 60.0),
-        ("github-email_reply_parser", 70.0),
-        ("zapier-email-reply-parser", 75.0),
-        ("willdurand-EmailReplyParser", 45.0),
-        ("crisp-oss-email-reply-parser", 55.0),
-        ("edgetier-email-reply-parser", 75.0),
-        ("alfonsrv-mail-parser-reply", 85.0),
+        ("discourse-email_reply_trimmer", 75.0),
+        ("github-email_reply_parser", 95.0),
+        ("zapier-email-reply-parser", 95.0),
+        ("willdurand-EmailReplyParser", 80.0),
+        ("crisp-oss-email-reply-parser", 75.0),
+        ("edgetier-email-reply-parser", 95.0),
+        ("alfonsrv-mail-parser-reply", 95.0),
         ("mailgun-talon", 65.0),
         ("closeio-quotequail", 70.0),
     ];

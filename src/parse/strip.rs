@@ -84,45 +84,55 @@ const HEADER_STARTS: &[&str] = &[
 /// Recognises a reply header starting at `lines[i]`; returns how many lines it spans.
 fn reply_header_len(lines: &[&str], i: usize) -> Option<usize> {
     let first = probe(lines[i]);
-    if first.is_empty() || is_quoted(lines[i]) {
+    if first.is_empty() || is_quoted(lines[i]) || first.len() > 300 {
         return None;
     }
     let ends = |s: &str| {
         let s = s.trim_end();
         HEADER_ENDS.iter().any(|e| s.ends_with(e))
     };
-    if ends(&first) && first.len() < 300 {
+    if ends(&first) {
         return Some(1);
     }
     // Android: "---- Name wrote ----"
     if first.starts_with("----") && first.contains(" wrote") {
         return Some(1);
     }
-    if !HEADER_STARTS.iter().any(|s| first.starts_with(s)) {
-        return None;
-    }
-    // "Op di 1 dec 2026 om 09:00 schreef olifant <\nolifant+…@example.test>:" wraps the verb
-    // away from the colon; accept a verb anywhere once the header ends with ':'.
-    let verb_then_colon = |s: &str| {
+    let starts = HEADER_STARTS.iter().any(|s| first.starts_with(s));
+    let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
+    // A header ends with a colon and names a verb ("schreef", "wrote") or, Gmail's ISO
+    // style ("2014-03-20 8:48 GMT+01:00 Name <a@b>:"), an address and a date.
+    let header_like = |s: &str| {
         let s = s.trim_end();
-        s.ends_with(':') && s.len() < 400 && HEADER_VERBS.iter().any(|v| s.contains(v))
+        if !(s.ends_with(':') || s.ends_with('：')) || s.len() > 400 {
+            return false;
+        }
+        let verb = HEADER_VERBS.iter().any(|v| s.contains(v));
+        let address = s.contains('@');
+        (verb && (starts || address || has_digit(s)))
+            || (address && has_digit(s) && s.contains(' '))
     };
-    if verb_then_colon(&first) {
+    if header_like(&first) {
         return Some(1);
     }
+    // Wrapped headers: up to 3 more lines (blank lines allowed inside when it starts like one).
     let mut joined = first;
-    for k in 1..4 {
+    let limit = if starts && has_digit(&joined) { 7 } else { 3 };
+    for k in 1..limit {
         let Some(next) = lines.get(i + k) else { break };
-        if is_quoted(next) {
+        if is_quoted(next) && !(starts && next.trim_start().starts_with("> wrote")) {
             break;
         }
         let next = probe(next);
-        if next.is_empty() && k > 1 {
+        if next.is_empty() {
+            if starts {
+                continue;
+            }
             break;
         }
         joined.push(' ');
-        joined.push_str(&next);
-        if (ends(&joined) || verb_then_colon(&joined)) && joined.len() < 400 {
+        joined.push_str(next.trim_start_matches('>').trim());
+        if ends(&joined) || header_like(&joined) {
             return Some(k + 1);
         }
     }
@@ -130,7 +140,11 @@ fn reply_header_len(lines: &[&str], i: usize) -> Option<usize> {
 }
 
 fn is_separator(p: &str) -> bool {
-    if p.len() >= 8 && p.chars().all(|c| c == '_') {
+    let p = p.trim_matches('*').trim();
+    if p.len() >= 2 && p.chars().all(|c| c == '_') {
+        return true;
+    }
+    if p.len() >= 5 && p.chars().all(|c| c == '-') {
         return true;
     }
     if p == "begin forwarded message:"
@@ -243,12 +257,40 @@ const FOOTERS: &[&str] = &[
 ];
 
 fn is_footer(p: &str) -> bool {
-    p.len() < 100 && FOOTERS.iter().any(|f| p.starts_with(f))
+    // "Sent from my iPhone", not "Sent from my desk, which is easier than my phone."
+    p.len() < 100
+        && p.split_whitespace().count() <= 8
+        && !p.trim_end_matches('.').contains([',', '.'])
+        && FOOTERS.iter().any(|f| p.starts_with(f))
 }
 
 fn is_signature_marker(line: &str) -> bool {
     let t = line.trim_end_matches(['\r', '\n']);
     t == "-- " || t == "--" || t == "-- \u{a0}" || t.trim() == "—"
+}
+
+/// A client that wraps quoted text after adding `> ` leaves the tail of a long quoted line
+/// unquoted ("…Nullam pharetra d\nignissim odio?\n> …"): a short lowercase line between two
+/// quoted lines, right after a long one, is part of the quote, not an inline answer.
+fn is_wrapped_quote(lines: &[&str], i: usize, above: Option<&str>) -> bool {
+    let Some(prev) = i.checked_sub(1).and_then(|p| lines.get(p)) else {
+        return false;
+    };
+    let next_quoted = lines.get(i + 1).is_some_and(|l| is_quoted(l));
+    let line = lines[i].trim();
+    let first_word = line
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    is_quoted(prev)
+        && next_quoted
+        && above.is_some_and(|a| a.chars().count() >= 60)
+        && line.starts_with(|c: char| c.is_lowercase())
+        && !matches!(
+            first_word.as_str(),
+            "yes" | "no" | "maybe" | "ja" | "nee" | "misschien" | "skip" | "nvt" | "n"
+        )
 }
 
 /// Splits a reply body into the owner's fresh lines, dropping quotes, reply headers,
@@ -277,6 +319,10 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
             continue;
         }
         let p = probe(line);
+        if prev_quoted && is_wrapped_quote(&lines, i, last_quoted.as_deref()) {
+            i += 1;
+            continue;
+        }
         if let Some(n) = reply_header_len(&lines, i) {
             // Quoted history follows: drop the header, keep reading (inline answers).
             let next = lines[i + n..].iter().find(|l| !l.trim().is_empty());
