@@ -116,6 +116,11 @@ fn reply_header_len(lines: &[&str], i: usize) -> Option<usize> {
         return Some(1);
     }
     // Wrapped headers: up to 3 more lines (blank lines allowed inside when it starts like one).
+    let verb_or_address =
+        first.contains(['@', '<']) || HEADER_VERBS.iter().any(|v| first.contains(v));
+    if !starts && !verb_or_address {
+        return None;
+    }
     let mut joined = first;
     let limit = if starts && has_digit(&joined) { 7 } else { 3 };
     for k in 1..limit {
@@ -257,6 +262,11 @@ const FOOTERS: &[&str] = &[
 ];
 
 fn is_footer(p: &str) -> bool {
+    // "Get Outlook for iOS<https://aka.ms/o0ukef>": drop the link first.
+    let p = match p.find('<') {
+        Some(i) if p.ends_with('>') => p[..i].trim(),
+        _ => p,
+    };
     // "Sent from my iPhone", not "Sent from my desk, which is easier than my phone."
     p.len() < 100
         && p.split_whitespace().count() <= 8
@@ -341,7 +351,13 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
             i += 1;
             continue;
         }
-        if in_signature || is_footer(&p) {
+        if is_footer(&p) {
+            // Like a signature: what follows until the quote is the device's, not the owner's.
+            in_signature = true;
+            i += 1;
+            continue;
+        }
+        if in_signature {
             i += 1;
             continue;
         }
@@ -442,5 +458,15 @@ mod tests {
             strip_reply_text("ok\n________________________________\nFrom: x"),
             "ok"
         );
+    }
+}
+#[cfg(test)]
+mod debug_corpus {
+    #[test]
+    #[ignore]
+    fn show() {
+        let p = std::env::var("F").unwrap();
+        let t = String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned();
+        println!("<<<{}>>>", super::strip_reply_text(&t));
     }
 }
