@@ -152,9 +152,18 @@ fn is_separator(p: &str) -> bool {
     if p.len() >= 5 && p.chars().all(|c| c == '-') {
         return true;
     }
-    if p == "begin forwarded message:"
-        || p == "begin doorgestuurd bericht:"
-        || p.starts_with("begin forwarded message")
+    if [
+        "begin forwarded message",
+        "forwarded message:",
+        "begin doorgestuurd bericht",
+        "doorgestuurd bericht:",
+        "début du message réexpédié",
+        "weitergeleitete nachricht:",
+        "anfang der weitergeleiteten nachricht",
+        "mensaje reenviado:",
+    ]
+    .iter()
+    .any(|m| p.starts_with(m))
     {
         return true;
     }
@@ -221,7 +230,12 @@ fn is_header_block(lines: &[&str], i: usize) -> bool {
     let Some(k) = header_key(&probe(lines[i])) else {
         return false;
     };
-    if !FROM_KEYS.contains(&k.as_str()) {
+    let starts_block = FROM_KEYS.contains(&k.as_str())
+        || matches!(
+            k.as_str(),
+            "date" | "datum" | "sent" | "verzonden" | "gesendet"
+        );
+    if !starts_block {
         return false;
     }
     lines
@@ -229,7 +243,10 @@ fn is_header_block(lines: &[&str], i: usize) -> bool {
         .skip(i + 1)
         .take(6)
         .filter_map(|l| header_key(&probe(l)))
-        .any(|k| OTHER_KEYS.contains(&k.as_str()))
+        .any(|other| {
+            other != k
+                && (OTHER_KEYS.contains(&other.as_str()) || FROM_KEYS.contains(&other.as_str()))
+        })
 }
 
 const FOOTERS: &[&str] = &[
@@ -458,15 +475,5 @@ mod tests {
             strip_reply_text("ok\n________________________________\nFrom: x"),
             "ok"
         );
-    }
-}
-#[cfg(test)]
-mod debug_corpus {
-    #[test]
-    #[ignore]
-    fn show() {
-        let p = std::env::var("F").unwrap();
-        let t = String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned();
-        println!("<<<{}>>>", super::strip_reply_text(&t));
     }
 }
