@@ -91,15 +91,25 @@ fn reply_header_len(lines: &[&str], i: usize) -> Option<usize> {
         let s = s.trim_end();
         HEADER_ENDS.iter().any(|e| s.ends_with(e))
     };
-    if ends(&first) {
+    let starts = HEADER_STARTS.iter().any(|s| first.starts_with(s));
+    let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
+    // "Jan de Vries schreef:" or "On …, Jan <jan@x> wrote:", but not "Here is what I wrote:".
+    let evidence = |s: &str| {
+        starts
+            || has_digit(s)
+            || s.contains(['@', '<'])
+            || (s.split_whitespace().count() <= 4
+                && !s
+                    .split_whitespace()
+                    .any(|w| w == "i" || w == "ik" || w == "ich"))
+    };
+    if ends(&first) && evidence(&first) {
         return Some(1);
     }
     // Android: "---- Name wrote ----"
     if first.starts_with("----") && first.contains(" wrote") {
         return Some(1);
     }
-    let starts = HEADER_STARTS.iter().any(|s| first.starts_with(s));
-    let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
     // A header ends with a colon and names a verb ("schreef", "wrote") or, Gmail's ISO
     // style ("2014-03-20 8:48 GMT+01:00 Name <a@b>:"), an address and a date.
     let header_like = |s: &str| {
@@ -137,7 +147,7 @@ fn reply_header_len(lines: &[&str], i: usize) -> Option<usize> {
         }
         joined.push(' ');
         joined.push_str(next.trim_start_matches('>').trim());
-        if ends(&joined) || header_like(&joined) {
+        if (ends(&joined) && evidence(&joined)) || header_like(&joined) {
             return Some(k + 1);
         }
     }
@@ -457,6 +467,37 @@ mod tests {
         assert_eq!(lines[0].text, "4");
         assert_eq!(lines[0].quoted_above.as_deref(), Some("1. Energy — ?"));
         assert_eq!(lines[1].quoted_above.as_deref(), Some("2. Payment — ?"));
+    }
+
+    #[test]
+    fn reply_headers_in_five_languages_even_when_wrapped() {
+        for header in [
+            "On Tue, Dec 1, 2026 at 9:00 AM olifant <olifant@example.test> wrote:",
+            "On Tue, Dec 1, 2026 at 9:00 AM olifant <\nolifant@example.test> wrote:",
+            "Op di 1 dec 2026 om 09:00 schreef olifant <olifant@example.test>:",
+            "Op 1 dec. 2026 om 09:00 heeft olifant <olifant@example.test> het\nvolgende geschreven:",
+            "Am Di., 1. Dez. 2026 um 09:00 Uhr schrieb olifant <olifant@example.test>:",
+            "Le mar. 1 déc. 2026 à 09:00, olifant <olifant@example.test> a écrit :",
+            "El mar, 1 dic 2026 a las 9:00, olifant (<olifant@example.test>)\nescribió:",
+            "2026-12-01 9:00 GMT+01:00 olifant <olifant@example.test>:",
+        ] {
+            let t = format!("Energie 4\n\n{header}\n\n> 1. Energy\n> old\n");
+            assert_eq!(strip_reply_text(&t), "Energie 4", "{header}");
+            // Without a quote below, everything from the header on is history.
+            let t = format!("Energie 4\n\n{header}\n\n1. Energy\nold\n");
+            assert_eq!(strip_reply_text(&t), "Energie 4", "{header}");
+        }
+    }
+
+    #[test]
+    fn prose_that_mentions_writing_is_not_a_header() {
+        let t = "Here is what I wrote:\nthe plan\nand then some";
+        assert_eq!(
+            strip_reply_text(t),
+            "Here is what I wrote:\nthe plan\nand then some"
+        );
+        let t = "Sent from my desk, which is easier than my phone.";
+        assert_eq!(strip_reply_text(t), t);
     }
 
     #[test]
