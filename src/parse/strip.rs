@@ -337,6 +337,20 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
         Some((i, _)) => &text[..i],
         None => text,
     };
+    // No-break and other odd spaces become plain spaces; zero-width characters go.
+    let text: String = text
+        .chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{1427}'
+            )
+        })
+        .map(|c| match c {
+            '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect();
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
     let mut out: Vec<FreshLine> = Vec::new();
     let mut last_quoted: Option<String> = None;
@@ -504,6 +518,11 @@ mod tests {
     fn signature_runs_until_the_quote() {
         let t = "Fine\n-- \nJan\nDesigner\n> old\nbottom\n";
         assert_eq!(strip_reply_text(t), "Fine\nbottom");
+    }
+
+    #[test]
+    fn no_break_spaces_and_zero_width_characters_are_normalised() {
+        assert_eq!(strip_reply_text("1.\u{a0}4\u{200b}\n"), "1. 4");
     }
 
     #[test]
