@@ -343,3 +343,42 @@ fn quote_stripping_agrees_with_upstream_expectations() {
         "agreement fell below the floor: {below:?}"
     );
 }
+
+#[test]
+fn delivery_reports_in_the_corpus_are_bounces() {
+    let dir = corpus_dir();
+    let q = default_questionnaire();
+    let owners = vec!["owner@example.test".to_string()];
+    let ctx = ParseContext {
+        questionnaire: &q,
+        owner_addresses: &owners,
+        bot_address: "olifant@example.test",
+        plus_separator: '+',
+        key: None,
+        trusted_authserv_id: None,
+        default_lang: Lang::En,
+    };
+    let files = [
+        "mikel-mail/multipart_report_emails/multi_address_bounce1.eml",
+        "mikel-mail/multipart_report_emails/multi_address_bounce2.eml",
+        "mikel-mail/multipart_report_emails/multipart_report_multiple_status.eml",
+        "mikel-mail/multipart_report_emails/report_422.eml",
+        "mikel-mail/multipart_report_emails/report_530.eml",
+        "jstedfast-MimeKit/delivery-status.txt",
+        "jstedfast-MimeKit/delivery-status2.txt",
+        "jstedfast-MimeKit/delivery-status-no-blank-line.txt",
+        "jstedfast-MimeKit/delivery-status-multiple-blank-lines.txt",
+        "jstedfast-MimeKit/bounce.txt",
+    ];
+    let mut with_reason = 0;
+    for f in files {
+        let raw = std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        let r = read_message(&raw, &ctx).unwrap_or_else(|e| panic!("{f}: {e}"));
+        println!("{f}: {:?} reason={:?}", r.parsed.kind, r.bounce_reason);
+        assert_eq!(r.parsed.kind, olifant::model::MessageKind::Bounce, "{f}");
+        if r.bounce_reason.is_some() {
+            with_reason += 1;
+        }
+    }
+    assert!(with_reason >= 8, "only {with_reason} bounces gave a reason");
+}
