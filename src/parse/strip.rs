@@ -363,7 +363,21 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
             in_signature = false;
             let inner = unquote(line);
             if !inner.is_empty() {
-                last_quoted = Some(inner.chars().take(MAX_PROBE).collect());
+                // A long quoted question wrapped by the client continues on the next quoted
+                // line: "> 1. Energy — Did working with Acme give you" / "> energy?".
+                let continues = i > 0
+                    && is_quoted(lines[i - 1])
+                    && last_quoted.as_deref().is_some_and(|prev| {
+                        (!prev.ends_with(['?', '.', ')', ':', '!']) || inner.starts_with('('))
+                            && !inner.starts_with(|c: char| c.is_ascii_digit())
+                            && prev.chars().count() < MAX_PROBE
+                    })
+                    && !unquote(lines[i - 1]).is_empty();
+                let text: String = inner.chars().take(MAX_PROBE).collect();
+                last_quoted = match (continues, last_quoted.take()) {
+                    (true, Some(prev)) => Some(format!("{prev} {text}")),
+                    _ => Some(text),
+                };
                 prev_quoted = true;
             }
             i += 1;
@@ -512,6 +526,20 @@ mod tests {
         );
         let t = "Sent from my desk, which is easier than my phone.";
         assert_eq!(strip_reply_text(t), t);
+    }
+
+    #[test]
+    fn a_wrapped_quoted_question_is_still_the_question_above() {
+        let t = "> 1. Energy — Did working with Acme give you\n> energy?\n4\n> 8. Again — would you? (yes / maybe / no)\n> Anything else?\nNo, all good";
+        let lines: Vec<_> = fresh_lines(t)
+            .into_iter()
+            .filter(|l| !l.text.is_empty())
+            .collect();
+        assert_eq!(
+            lines[0].quoted_above.as_deref(),
+            Some("1. Energy — Did working with Acme give you energy?")
+        );
+        assert_eq!(lines[1].quoted_above.as_deref(), Some("Anything else?"));
     }
 
     #[test]
