@@ -3,4 +3,5 @@
 //! network, and hands the pure stages their inputs.
 
 pub mod demo_replies;
+pub mod init;
 pub mod outbox;
