@@ -243,7 +243,7 @@ impl Provider {
                 smtp_port: 465,
                 smtp_security: TlsMode::Tls,
                 plus_separator: Some('+'),
-                hint: "Gmail needs an app password (Google account → Security → 2-Step Verification → App passwords); your normal password will be refused. IMAP must be enabled in Gmail's settings.",
+                hint: "Gmail needs an app password (Google account → Security → 2-Step Verification → App passwords); your normal password will be refused.",
             },
             Provider::Outlook => ProviderPreset {
                 label: "Outlook.com / Microsoft 365",
@@ -870,7 +870,8 @@ pub struct InitOptions {
     pub name: Option<String>,
     /// `--email` (repeatable): the owner's addresses.
     pub emails: Vec<String>,
-    /// `--lang`: `en` or `nl`.
+    /// `--lang`: `en` or `nl` (default `nl` for the Europe/Amsterdam or Europe/Brussels time
+    /// zone, else `en`).
     pub lang: Option<String>,
     /// `--timezone`: IANA name (default: detected).
     pub timezone: Option<String>,
