@@ -8,6 +8,7 @@
 pub mod commands;
 pub mod demo_replies;
 pub mod digest_run;
+pub mod init;
 pub mod outbox;
 pub mod prompts;
 
