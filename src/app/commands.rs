@@ -171,7 +171,7 @@ impl App {
     pub(crate) async fn send_followup(
         &self,
         followup: Followup,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<(), AppError> {
         let now = clock();
         let (mail, kind) = match followup {

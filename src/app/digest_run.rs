@@ -98,7 +98,7 @@ impl App {
         &self,
         period_end: DateTime<Utc>,
         now: DateTime<Utc>,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<Option<SendState>, AppError> {
         let already = self.store.outgoing()?.into_iter().any(|o| {
             matches!(o.kind, OutgoingKind::Digest { period_end: p } if p == period_end)

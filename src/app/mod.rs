@@ -5,12 +5,14 @@
 //! [`App`] holds what every use case needs: the validated config, the open store (which
 //! holds the data-directory lock), the templates, the token key and the mail sender.
 
+pub mod check;
 pub mod commands;
 pub mod demo_replies;
 pub mod digest_run;
 pub mod init;
 pub mod outbox;
 pub mod prompts;
+pub mod status;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -119,7 +121,11 @@ impl App {
         app.settle_interrupted_sends()?;
         app.sync_clients(now)?;
         if app.store.meta()?.first_start.is_none() {
-            app.store.update_meta(|m| m.first_start = Some(now))?;
+            // A new data directory owes no digest for the past.
+            app.store.update_meta(|m| {
+                m.first_start = Some(now);
+                m.last_digest_run.get_or_insert(now);
+            })?;
         }
         app.store.flush()?;
         Ok(app)
@@ -311,7 +317,7 @@ impl App {
     /// Connects to the mail source and runs one ingest pass.
     pub async fn ingest_once(
         &self,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<crate::ingest::pipeline::IngestReport, AppError> {
         let (source, folders) = self.mail_source()?;
         let mut session = source.connect().await?;

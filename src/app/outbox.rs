@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+#[cfg(test)]
 use chrono::{DateTime, Utc};
 
 use crate::model::SendState;
@@ -54,7 +55,7 @@ pub async fn send_once<L: Ledger>(
     sender: &dyn MailSender,
     msg: &OutgoingMessage,
     policy: RetryPolicy,
-    now: &dyn Fn() -> DateTime<Utc>,
+    now: &crate::clock::Clock,
 ) -> Result<SendState, L::Error> {
     let intent_at = now();
     ledger.record(&SendState::Intent { at: intent_at })?;

@@ -85,7 +85,7 @@ impl App {
     pub async fn run_prompts(
         &self,
         now: DateTime<Utc>,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<RunReport, AppError> {
         let plan = self.plan_prompts(now)?;
         let mut report = RunReport {
@@ -182,7 +182,7 @@ impl App {
         client: &Client,
         occurrence: DateTime<Utc>,
         now: DateTime<Utc>,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<(PromptRecord, SendState), AppError> {
         let id = self.fresh_prompt_id()?;
         let mail = self.compose_prompt_for(client, id, now)?;
@@ -226,7 +226,7 @@ impl App {
     pub async fn retry_failed_prompts(
         &self,
         now: DateTime<Utc>,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<usize, AppError> {
         let mut resent = 0;
         for p in self.store.prompts()? {
@@ -265,7 +265,7 @@ impl App {
     async fn send_reminder(
         &self,
         mut prompt: PromptRecord,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<SendState, AppError> {
         let token = self.key.token(prompt.id);
         let addressing = self.addressing();

@@ -176,7 +176,7 @@ impl App {
         &self,
         session: &mut dyn MailSession,
         folders: &Folders,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<IngestReport, AppError> {
         let mut report = IngestReport::default();
         let info = session.info().clone();
