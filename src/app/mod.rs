@@ -7,11 +7,13 @@
 
 pub mod check;
 pub mod commands;
+pub mod demo;
 pub mod demo_replies;
 pub mod digest_run;
 pub mod init;
 pub mod outbox;
 pub mod prompts;
+pub mod rebuild;
 pub mod status;
 
 use std::path::PathBuf;

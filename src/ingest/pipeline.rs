@@ -321,8 +321,18 @@ impl App {
         origin: &str,
         now: DateTime<Utc>,
     ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
-        let ctx = self.parse_context();
-        let reading = match catch_unwind(AssertUnwindSafe(|| read_message(raw, &ctx))) {
+        self.handle_message_with(raw, origin, now, &self.parse_context())
+    }
+
+    /// [`App::handle_message`] with a given parser context (reingest trusts old tokens).
+    pub fn handle_message_with(
+        &self,
+        raw: &[u8],
+        origin: &str,
+        now: DateTime<Utc>,
+        ctx: &ParseContext<'_>,
+    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
+        let reading = match catch_unwind(AssertUnwindSafe(|| read_message(raw, ctx))) {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => return self.quarantine(raw, origin, &e.to_string(), now),
             Err(panic) => {
@@ -462,7 +472,9 @@ impl App {
             }
         };
         let ttl = Duration::days(i64::from(self.config.schedule.token_ttl_days));
-        if now - prompt.created_at > ttl {
+        // Measured to when the reply was written, so `olifant reingest` can rebuild old history.
+        let written = reading.date.unwrap_or(now).min(now);
+        if written - prompt.created_at > ttl {
             let reason = format!(
                 "reply to a prompt older than token_ttl_days ({}); not stored",
                 self.config.schedule.token_ttl_days
