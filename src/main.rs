@@ -463,7 +463,7 @@ fn clients(cli: &Cli, cmd: &ClientsCommand) -> Result<()> {
     let today = now.with_timezone(&app.config.owner.timezone).date_naive();
     match cmd {
         ClientsCommand::List => {
-            for r in app.clients_list()? {
+            for r in app.clients_list(now)? {
                 println!(
                     "{:<32} {:<14} {:<22} {:>3} reflections{}",
                     r.name,
@@ -483,7 +483,12 @@ fn clients(cli: &Cli, cmd: &ClientsCommand) -> Result<()> {
             println!("added {}", a.name);
         }
         ClientsCommand::Edit(a) => {
-            app.client_edit(&a.name, a.cadence.as_deref(), a.revenue, &a.tags)?;
+            app.client_edit(
+                &a.name,
+                a.cadence.as_deref(),
+                a.revenue,
+                (!a.tags.is_empty()).then_some(a.tags.as_slice()),
+            )?;
             println!("updated {}", a.name);
         }
         ClientsCommand::Pause { name, until } => {

@@ -6,10 +6,12 @@
 //! holds the data-directory lock), the templates, the token key and the mail sender.
 
 pub mod check;
+pub mod clients;
 pub mod commands;
 pub mod demo;
 pub mod demo_replies;
 pub mod digest_run;
+pub mod export;
 pub mod init;
 pub mod outbox;
 pub mod prompts;
@@ -64,6 +66,12 @@ pub enum AppError {
     /// Something the user asked for cannot be done as asked.
     #[error("{0}")]
     Invalid(String),
+    /// Rows of an imported file are wrong (line number, reason); nothing was imported.
+    #[error("{}", clients::bad_rows_message(rows))]
+    BadRows {
+        /// 1-based line number and what is wrong with it.
+        rows: Vec<(usize, String)>,
+    },
     /// A local file could not be read or written.
     #[error("{path}: {source}")]
     Io {
