@@ -133,12 +133,12 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             writeln!(out, "olifant demo: working in {}", o.dir.display())?;
             writeln!(
                 out,
-                "  {} weekly runs: {} prompts and {} reminders to the local outbox; {} replies, an out-of-office and a bounce in the local inbox",
+                "  {} weekly runs: {} prompts and {} reminder(s) to the local outbox; {} replies, an out-of-office and a bounce in the local inbox",
                 o.runs, o.prompts, o.reminders, o.replies
             )?;
             writeln!(
                 out,
-                "  ingested through the real pipeline: {} replies stored, {} automatic replies ignored, {} bounces recorded\n",
+                "  ingested through the real pipeline: {} replies stored, {} automatic reply ignored, {} bounce recorded\n",
                 o.stored, o.auto_replies, o.bounces
             )?;
             writeln!(out, "{}", o.digest_text)?;
@@ -196,8 +196,6 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Prompt(PromptCommand::Preview { client, lang }) => {
             let app = open_app(&cli)?;
             let c = app.find_client(client)?;
-            let mut c2 = c.clone();
-            let _ = &mut c2;
             let mail = preview(&app, &c, lang.map(Into::into))?;
             println!(
                 "Subject: {}\nReply-To: {}\n\n{}",

@@ -24,7 +24,6 @@ impl App {
         let reflections = self.store.reflections()?;
         let prompts = self.store.prompts()?;
         let quarantined = self.store.quarantine()?;
-        let meta = self.store.meta()?;
         let previous = self
             .store
             .outgoing()?
@@ -33,7 +32,9 @@ impl App {
             .filter(|o| matches!(o.send, SendState::Sent { .. }))
             .map(|o| o.created_at)
             .max();
-        let since = previous.or(meta.first_start).unwrap_or(now);
+        // The same window the digest reports on: since the previous digest, else the last 30 days.
+        let since = previous.unwrap_or(now - chrono::Duration::days(30));
+
         let mut activity = Activity::default();
         let mut not_understood = 0;
         for e in self.store.events_since(since)? {
