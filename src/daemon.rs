@@ -78,6 +78,7 @@ pub async fn run(
     options: DaemonOptions,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), AppError> {
+    app.guard_lost_store().await?;
     let app = Arc::new(app);
     let (stop_tx, stop_rx) = watch::channel(false);
     let (tick_tx, tick_rx) = mpsc::channel::<()>(4);

@@ -79,6 +79,57 @@ impl App {
         Ok(n)
     }
 
+    /// The processed folder as a source of its own.
+    fn processed_source(&self) -> Result<Box<dyn MailSource>, AppError> {
+        Ok(match &self.config.receive {
+            ReceiveConfig::Imap(c) => {
+                let mut s = super::imap_settings(c)?;
+                s.mailbox = c.processed_mailbox.clone();
+                Box::new(crate::ingest::imap::ImapSource::new(s)?)
+            }
+            ReceiveConfig::Maildir { path } => {
+                Box::new(crate::ingest::maildir::MaildirSource::new(
+                    crate::ingest::maildir::folder_dir(path, "olifant/processed"),
+                    std::time::Duration::from_secs(1),
+                ))
+            }
+        })
+    }
+
+    /// Refuses to run on an empty store while the processed folder holds mail olifant handled
+    /// before: the data directory was lost or the config points at a new one.
+    ///
+    /// When the server cannot be reached the check is skipped (the daemon retries anyway).
+    pub async fn guard_lost_store(&self) -> Result<(), AppError> {
+        let fresh = self.store.prompts()?.is_empty()
+            && self.store.reflections()?.is_empty()
+            && self.store.checkpoints()?.is_empty();
+        if !fresh {
+            return Ok(());
+        }
+        let source = self.processed_source()?;
+        let mut session = match source.connect().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::debug!(error = %e, "processed folder not checked");
+                return Ok(());
+            }
+        };
+        let n = session
+            .list(&Query::All)
+            .await
+            .map(|l| l.len())
+            .unwrap_or(0);
+        let _ = session.logout().await;
+        if n > 0 {
+            return Err(AppError::Invalid(format!(
+                "the data directory {} is empty, but the processed folder already holds {n} messages olifant handled:                  if the old data directory is lost, run `olifant reingest` to rebuild it from the server;                  if you moved it, point data_dir at it",
+                self.config.data_dir.display()
+            )));
+        }
+        Ok(())
+    }
+
     /// Rebuilds reflections (and the prompts they answer) from the processed folder.
     ///
     /// Mail in the processed folder was checked when olifant first read it, and the token
