@@ -457,26 +457,27 @@ fn read_client(at: At<'_>) -> Result<Client, AppError> {
     let status_text = o
         .opt("status", |a| a.str().map(str::to_string))?
         .unwrap_or_else(|| "active".into());
-    let status =
-        match status_text.as_str() {
-            "active" => ClientStatus::Active,
-            "paused" => ClientStatus::Paused {
-                until: o.opt("paused_until", |a| a.date())?,
-            },
-            "archived" => ClientStatus::Archived {
-                since: o.req(
-                    "archived_at",
-                    "when the client was let go, e.g. \"2026-11-02T08:00:00Z\"",
-                    |a| a.time(),
-                )?,
-            },
-            other => return Err(bad(
+    let status = match status_text.as_str() {
+        "active" => ClientStatus::Active,
+        "paused" => ClientStatus::Paused {
+            until: o.opt("paused_until", |a| a.date())?,
+        },
+        "archived" => ClientStatus::Archived {
+            since: o.req(
+                "archived_at",
+                "when the client was let go, e.g. \"2026-11-02T08:00:00Z\"",
+                |a| a.time(),
+            )?,
+        },
+        other => {
+            return Err(bad(
                 &o.sub("status"),
                 format!(
                     "{other:?} is not a status; expected \"active\", \"paused\" or \"archived\""
                 ),
-            )),
-        };
+            ))
+        }
+    };
     if status_text != "paused" && o.opt("paused_until", |_| Ok(()))?.is_some() {
         return Err(bad(
             &o.sub("paused_until"),
