@@ -113,7 +113,7 @@ fn clean_name(name: &str) -> Result<String, AppError> {
 }
 
 impl App {
-    fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+    fn clients_today(&self, now: DateTime<Utc>) -> NaiveDate {
         now.with_timezone(&self.config.owner.timezone).date_naive()
     }
 
@@ -125,7 +125,7 @@ impl App {
     /// All clients (config-declared and store-only), sorted by name, with their reflection
     /// counts. `now` decides whether a snooze has run out.
     pub fn clients_list(&self, now: DateTime<Utc>) -> Result<Vec<ClientRow>, AppError> {
-        let today = self.today(now);
+        let today = self.clients_today(now);
         let tz = self.config.owner.timezone;
         let mut stats: HashMap<ClientKey, (usize, DateTime<Utc>)> = HashMap::new();
         for r in self.store.reflections()? {
