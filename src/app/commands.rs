@@ -104,26 +104,16 @@ impl App {
                 ))
             }
             Command::AddClient { name } => {
-                if name.trim().is_empty() {
-                    return Err(AppError::Invalid("add client needs a name".into()));
-                }
                 if let Some(c) = self.store.client(&ClientKey::from_name(name))? {
                     return Ok(t(
                         format!("{} is already a client.", c.name),
                         format!("{} is al klant.", c.name),
                     ));
                 }
-                self.store.put_client(&Client {
-                    name: name.trim().to_string(),
-                    cadence: Default::default(),
-                    revenue: None,
-                    tags: Vec::new(),
-                    status: ClientStatus::Active,
-                    since: now,
-                })?;
+                let c = self.client_add(name, None, None, &[], now)?;
                 Ok(t(
-                    format!("Added {name}; asked about monthly."),
-                    format!("{name} toegevoegd; maandelijks gevraagd."),
+                    format!("Added {}; asked about monthly.", c.name),
+                    format!("{} toegevoegd; maandelijks gevraagd.", c.name),
                 ))
             }
             Command::Explain { client } => {
