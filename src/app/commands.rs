@@ -8,8 +8,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::digest_run::OutgoingLedger;
-use super::outbox::{self, RetryPolicy};
 use super::{App, AppError};
 use crate::ingest::pipeline::{Disposition, Followup, Handled};
 use crate::model::{Client, ClientKey, ClientStatus, Lang, SendState};
@@ -247,19 +245,17 @@ impl App {
             created_at: now,
             send: SendState::Intent { at: now },
         };
-        let mut ledger = OutgoingLedger {
-            store: &self.store,
-            record: &mut record,
-        };
-        let state = outbox::send_once(
-            &mut ledger,
-            &*self.sender,
+        self.hand_over(
+            |s| {
+                record.send = s.clone();
+                self.store.put_outgoing(&record)
+            },
             &msg,
-            RetryPolicy::default(),
+            EventKind::Other,
+            "receipt or confirmation",
             clock,
         )
         .await?;
-        self.after_send(&state, EventKind::Other, "receipt or confirmation", clock())?;
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::outbox::{self, Ledger, RetryPolicy};
+use super::outbox;
 use super::{App, AppError};
 use crate::digest::{build_digest, Activity, Digest, DigestInput};
 use crate::digest::{render, RenderedDigest};
@@ -10,7 +10,7 @@ use crate::model::{Lang, SendState};
 use crate::prompt::compose::PromptMail;
 use crate::schedule;
 use crate::send::compose::InlineImage;
-use crate::store::{EventKind, OutgoingKind, OutgoingRecord, RawOutcome, Store, StoreError};
+use crate::store::{EventKind, OutgoingKind, OutgoingRecord, RawOutcome};
 
 impl App {
     /// Builds the digest at `now`, as it would have been at `as_of` when given.
@@ -147,39 +147,21 @@ impl App {
             created_at: now,
             send: SendState::Intent { at: now },
         };
-        let mut ledger = OutgoingLedger {
-            store: &self.store,
-            record: &mut record,
-        };
-        let state = outbox::send_once(
-            &mut ledger,
-            &*self.sender,
-            &msg,
-            RetryPolicy::default(),
-            clock,
-        )
-        .await?;
-        self.after_send(&state, EventKind::DigestSent, "digest", clock())?;
+        let state = self
+            .hand_over(
+                |s| {
+                    record.send = s.clone();
+                    self.store.put_outgoing(&record)
+                },
+                &msg,
+                EventKind::DigestSent,
+                "digest",
+                clock,
+            )
+            .await?;
         self.store
             .update_meta(|m| m.last_digest_run = Some(period_end))?;
         self.store.flush()?;
         Ok(Some(state))
-    }
-}
-
-/// The ledger of a message recorded in the store's outgoing tree.
-pub(crate) struct OutgoingLedger<'a> {
-    pub(crate) store: &'a Store,
-    pub(crate) record: &'a mut OutgoingRecord,
-}
-
-impl Ledger for OutgoingLedger<'_> {
-    type Error = StoreError;
-    fn record(&mut self, state: &SendState) -> Result<(), StoreError> {
-        self.record.send = state.clone();
-        self.store.put_outgoing(self.record)
-    }
-    fn flush(&mut self) -> Result<(), StoreError> {
-        self.store.flush()
     }
 }
