@@ -123,7 +123,18 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Demo { dir, lang } => {
             let dir = match dir {
-                Some(d) => d.clone(),
+                Some(d) => {
+                    // A second demo in the same directory mixes two simulated histories
+                    // (new tokens, old store): refuse instead of printing wrong numbers.
+                    let used = std::fs::read_dir(d).map(|mut e| e.next().is_some());
+                    if matches!(used, Ok(true)) {
+                        bail!(
+                            "{} is not empty: the demo needs a new or empty directory (remove it, or give another --dir)",
+                            d.display()
+                        );
+                    }
+                    d.clone()
+                }
                 None => tempfile::Builder::new()
                     .prefix("olifant-demo-")
                     .tempdir()
@@ -160,7 +171,17 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Init(args) => return init(&cli, args).await,
         Command::Check => {
-            let (path, config) = load_config(&cli)?;
+            // An invalid config is a failed check like any other: ✗ and exit code 3.
+            let (path, config) = match load_config(&cli) {
+                Ok(c) => c,
+                Err(e) => {
+                    println!("✗ config: {e:#}");
+                    println!(
+                        "  try: fix the line named above (config.example.toml documents every key)"
+                    );
+                    return Ok(ExitCode::from(3));
+                }
+            };
             let steps = olifant::app::check::check(&path, &config).await;
             let mut failed = false;
             for s in &steps {

@@ -319,26 +319,76 @@ fn a_typo_in_a_config_key_is_reported_with_the_key_and_its_line() {
         ),
     )
     .expect("write");
-    for cmd in ["status", "check"] {
-        let out = run(
-            tmp.path(),
-            &["--config", config.to_str().expect("utf-8"), cmd],
-        );
-        let err = text(&out.stderr);
-        assert!(
-            !out.status.success(),
-            "`olifant {cmd}` accepted a config with a typo:\n{}",
-            text(&out.stdout)
-        );
-        assert!(
-            err.contains("languge"),
-            "`{cmd}` stderr names no key: {err}"
-        );
-        assert!(
-            err.contains("line 5"),
-            "`{cmd}` stderr names no line: {err}"
+    let out = run(
+        tmp.path(),
+        &["--config", config.to_str().expect("utf-8"), "status"],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "`olifant status` with a typo in the config:\n{}",
+        text(&out.stdout)
+    );
+    assert!(err.contains("languge"), "stderr names no key: {err}");
+    assert!(err.contains("line 5"), "stderr names no line: {err}");
+    assert!(
+        !tmp.path().join("data").exists(),
+        "a data directory was created from a bad config"
+    );
+
+    // `check` reports it as a failed check: ✗ and exit code 3.
+    let out = run(
+        tmp.path(),
+        &["--config", config.to_str().expect("utf-8"), "check"],
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{}", text(&out.stderr));
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("✗ config"))
+        .unwrap_or_else(|| panic!("no ✗ config line:\n{stdout}"));
+    assert!(
+        line.contains("languge") && line.contains("line 5"),
+        "{line}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for args in [
+        &["frobnicate"][..],
+        &["digest", "--no-such-flag"],
+        &["parse"],
+    ] {
+        let out = run(tmp.path(), args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "olifant {args:?}: {}",
+            text(&out.stderr)
         );
     }
+}
+
+#[test]
+fn a_second_demo_in_the_same_dir_is_refused_and_changes_nothing() {
+    let (tmp, dir, config, _) = demo("en");
+    let before = outbox_count(&dir);
+    let export_before = ok(tmp.path(), &["--config", &config, "export"]);
+    let out = run(tmp.path(), &["demo", "--dir", dir.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("not empty"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(outbox_count(&dir), before);
+    assert_eq!(
+        ok(tmp.path(), &["--config", &config, "export"]),
+        export_before
+    );
 }
 
 fn verdict_of_heading(h: &str) -> Option<&'static str> {
