@@ -65,10 +65,23 @@ struct Setup {
 /// Writes a 0600 config for `bot` (the IMAP/SMTP account) and `owner`, with the password in
 /// a 0600 file; `extra` is appended (schedule, clients).
 fn setup(s: &Servers, mode: Mode, password: &str, extra: &str) -> Setup {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let home = tmp.path().to_path_buf();
     let owner = support::unique_user("owner");
     let bot = support::unique_user("bot");
+    setup_accounts(s, mode, password, extra, owner, bot.clone(), &bot)
+}
+
+/// Like [`setup`] with given addresses and the IMAP/SMTP login `account`.
+fn setup_accounts(
+    s: &Servers,
+    mode: Mode,
+    password: &str,
+    extra: &str,
+    owner: String,
+    bot: String,
+    account: &str,
+) -> Setup {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let home = tmp.path().to_path_buf();
     let pw = home.join("password");
     std::fs::write(&pw, format!("{password}\n")).expect("write password file");
     set_mode_600(&pw);
@@ -82,9 +95,9 @@ fn setup(s: &Servers, mode: Mode, password: &str, extra: &str) -> Setup {
         "data_dir = {data:?}\n\
          [owner]\naddresses = [{owner:?}]\ntimezone = \"Europe/Amsterdam\"\nlanguage = \"en\"\n\
          [bot]\naddress = {bot:?}\n\
-         [smtp]\nhost = {host:?}\nport = {sport}\nsecurity = {sec:?}\nusername = {bot:?}\n\
+         [smtp]\nhost = {host:?}\nport = {sport}\nsecurity = {sec:?}\nusername = {account:?}\n\
          password_file = {pw:?}\nconnect_timeout_secs = 10\nsend_timeout_secs = 30\n{ca_line}\
-         [imap]\nhost = {host:?}\nport = {iport}\nsecurity = {sec:?}\nusername = {bot:?}\n\
+         [imap]\nhost = {host:?}\nport = {iport}\nsecurity = {sec:?}\nusername = {account:?}\n\
          password_file = {pw:?}\nconnect_timeout_secs = 10\ncommand_timeout_secs = 20\n\
          idle = true\npoll_interval_secs = 300\n{ca_line}\
          {extra}",
@@ -523,4 +536,122 @@ async fn daemon_prompts_reads_replies_over_idle_obeys_commands_and_stops_on_sigt
         .filter(|l| l.contains("energy=4") && l.contains("payment=5"))
         .collect();
     assert_eq!(rows.len(), 1, "the reply is not stored once:\n{explain}");
+}
+
+/// Sends SIGTERM and waits (at most 10 s) for the daemon to exit; returns its exit code.
+async fn sigterm(daemon: &mut Daemon) -> Option<i32> {
+    let pid = daemon.child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    let start = Instant::now();
+    loop {
+        if let Some(st) = daemon.child.try_wait().expect("try_wait") {
+            return st.code();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the daemon did not exit within 10 s of SIGTERM:\n{}",
+            daemon.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The common setup where olifant's address is a plus-address of the owner's own mailbox
+/// (`sanne+olifant@…`): prompts and receipts land in the very INBOX the daemon reads. It
+/// must leave them there, take only the reply, and not answer its own mail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daemon_on_the_owners_own_mailbox_takes_only_the_reply() {
+    let _g = SERVERS_LOCK.read().await;
+    let s = Servers::get();
+    let today = olifant::clock::now()
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .date_naive();
+    let since = today
+        .checked_sub_days(Days::new(40))
+        .expect("a date 40 days ago");
+    let extra = format!(
+        "[schedule]\nprompt_cron = \"* * * * *\"\n\
+         [[clients]]\nname = \"Studio Zonnebloem\"\ncadence = \"monthly\"\nsince = {since}\n"
+    );
+    let owner = support::unique_user("solo");
+    let (local, domain) = owner.split_once('@').expect("address");
+    let bot = format!("{local}+olifant@{domain}");
+    let setup = setup_accounts(
+        &s,
+        Mode::Tls,
+        &s.password,
+        &extra,
+        owner.clone(),
+        bot,
+        &owner,
+    );
+    let mut daemon = Daemon::start(&setup);
+    daemon
+        .wait_for_log("olifant is running", Duration::from_secs(20))
+        .await;
+
+    let inbox = s
+        .wait_for_messages(&owner, "INBOX", 1, Duration::from_secs(20))
+        .await;
+    let prompt = &inbox[0].1;
+    let subject = header(prompt, "Subject").expect("Subject");
+    assert!(subject.contains("Studio Zonnebloem"), "{subject}");
+    let reply_to = angle_addr(&header(prompt, "Reply-To").expect("Reply-To"));
+    let prompt_id = header(prompt, "Message-ID").expect("Message-ID");
+    let reply = format!(
+        "From: {owner}\r\nTo: {reply_to}\r\nSubject: Re: {subject}\r\n\
+         Date: Fri, 27 Nov 2026 10:00:00 +0100\r\n\
+         Message-ID: <solo-reply-{pid}@example.test>\r\n\
+         In-Reply-To: {prompt_id}\r\nReferences: {prompt_id}\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         1. 5\r\n2. 5\r\n8. yes\r\n\r\nThey sent a referral.\r\n",
+        pid = std::process::id(),
+    );
+    s.send_raw_smtp(&owner, &[&reply_to], reply.as_bytes())
+        .await
+        .expect("reply accepted by SMTP");
+    let processed =
+        wait_in_folder(&s, &owner, "olifant/processed", 1, Duration::from_secs(15)).await;
+    assert!(support::contains(&processed[0].1, "They sent a referral"));
+
+    // The receipt arrives in the same INBOX; prompt and receipt stay there.
+    let inbox = s
+        .wait_for_messages(&owner, "INBOX", 2, Duration::from_secs(15))
+        .await;
+    // A few more scheduler ticks and IDLE rounds: nothing else may happen.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let inbox_later = s.uid_fetch_all(&owner, "INBOX").await;
+    let folders = s.list_mailboxes(&owner).await;
+    assert_eq!(
+        inbox_later.len(),
+        2,
+        "the INBOX should hold the prompt and one receipt, no more (folders {folders:?}; log:\n{}):\n{}",
+        daemon.log(),
+        inbox_later
+            .iter()
+            .map(|(_, m)| header(m, "Subject").unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert_eq!(inbox_later[0].0, inbox[0].0, "the prompt was moved");
+    assert!(
+        header(&inbox_later[1].1, "In-Reply-To")
+            .is_some_and(|v| v.contains(&format!("solo-reply-{}", std::process::id()))),
+        "the second message is not the receipt:\n{}",
+        text(&inbox_later[1].1)
+    );
+    assert_eq!(
+        s.uid_fetch_all(&owner, "olifant/processed").await.len(),
+        1,
+        "olifant took more than the reply"
+    );
+
+    assert_eq!(sigterm(&mut daemon).await, Some(0), "{}", daemon.log());
+    let out = text(&run(&setup, &["status"]).stdout);
+    assert!(out.contains("unanswered prompts: 0"), "{out}");
+    assert!(out.contains("quarantined:       0"), "{out}");
 }
