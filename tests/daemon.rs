@@ -654,4 +654,20 @@ async fn daemon_on_the_owners_own_mailbox_takes_only_the_reply() {
     let out = text(&run(&setup, &["status"]).stdout);
     assert!(out.contains("unanswered prompts: 0"), "{out}");
     assert!(out.contains("quarantined:       0"), "{out}");
+
+    // A restart (catch-up pass, fresh ingest session) sends nothing twice and takes nothing
+    // more: the client is not due again, the receipt was sent once.
+    let mut again = Daemon::start(&setup);
+    again
+        .wait_for_log("olifant is running", Duration::from_secs(20))
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(sigterm(&mut again).await, Some(0), "{}", again.log());
+    assert_eq!(
+        s.uid_fetch_all(&owner, "INBOX").await.len(),
+        2,
+        "mail sent again after a restart:\n{}",
+        again.log()
+    );
+    assert_eq!(s.uid_fetch_all(&owner, "olifant/processed").await.len(), 1);
 }
