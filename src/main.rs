@@ -53,10 +53,13 @@ fn main() -> ExitCode {
 
 fn init_logging(format: LogFormat, daemon: bool) {
     use tracing_subscriber::EnvFilter;
-    let default = if daemon { "info" } else { "warn" };
+    // The daemon logs olifant's own progress; the scheduler crate's start-up chatter stays out.
+    let default = if daemon { "warn,olifant=info" } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // Colour codes only on a terminal: a log file or journald gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Human => builder.try_init(),
@@ -120,7 +123,18 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Demo { dir, lang } => {
             let dir = match dir {
-                Some(d) => d.clone(),
+                Some(d) => {
+                    // A second demo in the same directory mixes two simulated histories
+                    // (new tokens, old store): refuse instead of printing wrong numbers.
+                    let used = std::fs::read_dir(d).map(|mut e| e.next().is_some());
+                    if matches!(used, Ok(true)) {
+                        bail!(
+                            "{} is not empty: the demo needs a new or empty directory (remove it, or give another --dir)",
+                            d.display()
+                        );
+                    }
+                    d.clone()
+                }
                 None => tempfile::Builder::new()
                     .prefix("olifant-demo-")
                     .tempdir()
@@ -157,7 +171,17 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Init(args) => return init(&cli, args).await,
         Command::Check => {
-            let (path, config) = load_config(&cli)?;
+            // An invalid config is a failed check like any other: ✗ and exit code 3.
+            let (path, config) = match load_config(&cli) {
+                Ok(c) => c,
+                Err(e) => {
+                    println!("✗ config: {e:#}");
+                    println!(
+                        "  try: fix the line named above (config.example.toml documents every key)"
+                    );
+                    return Ok(ExitCode::from(3));
+                }
+            };
             let steps = olifant::app::check::check(&path, &config).await;
             let mut failed = false;
             for s in &steps {
@@ -269,8 +293,12 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let app = open_app(&cli)?;
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let summary = olifant::app::export::import_json(&app, &text)?;
-            println!("{summary:?}");
+            let s = olifant::app::export::import_json(&app, &text)?;
+            app.store.flush()?;
+            println!(
+                "imported {} clients, {} prompts and {} reflections",
+                s.clients, s.prompts, s.reflections
+            );
         }
         Command::Completions { shell } => {
             clap_complete::generate(
@@ -316,10 +344,18 @@ fn plan_json(app: &App, plan: &olifant::schedule::PromptPlan) -> Result<serde_js
         }
         Ok(v)
     };
+    // Client names as the owner wrote them, not the lowercased keys.
+    let mut would_send = Vec::new();
+    for k in &plan.to_send {
+        would_send.push(match app.store.client(k)? {
+            Some(c) => c.name,
+            None => k.to_string(),
+        });
+    }
     Ok(serde_json::json!({
         "dry_run": true,
         "occurrence": plan.occurrence,
-        "would_send": plan.to_send.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+        "would_send": would_send,
         "would_remind": names(&plan.reminders)?,
         "would_expire": names(&plan.expire)?,
         "skipped": plan.skipped,
@@ -328,7 +364,10 @@ fn plan_json(app: &App, plan: &olifant::schedule::PromptPlan) -> Result<serde_js
 
 fn parse_file(cli: &Cli, raw: &[u8], json: bool) -> Result<()> {
     // The configured questionnaire and addresses when there is a config; the defaults otherwise.
+    // A config that exists but is wrong is an error, not a silent fall-back to the defaults.
+    let exists = config_path(cli).map(|p| p.exists()).unwrap_or(false);
     let (config, key) = match load_config(cli) {
+        Err(e) if exists || cli.config.is_some() => return Err(e),
         Ok((_, c)) => {
             let key = std::fs::read(c.data_dir.join("secret.key"))
                 .ok()

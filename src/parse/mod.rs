@@ -441,6 +441,17 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
         fresh_text,
         in_reply_to,
     };
+    // olifant's own mail (receipts, reminders, confirmations) is never a bounce or an
+    // automatic reply to act on: when the bot's address is a plus-address of the owner's
+    // mailbox it sits in the INBOX olifant reads, and must stay there for the owner.
+    if from_bot {
+        reading.parsed = base(
+            MessageKind::Other,
+            vec![format!("not genuine: {}", Rejection::FromBot)],
+        );
+        reading.prompt_id = None;
+        return Ok(reading);
+    }
     if is_bounce {
         let text = String::from_utf8_lossy(&raw[..raw.len().min(4 * 1024 * 1024)]);
         reading.bounce_of = find_token_in_text(&text, ctx);
