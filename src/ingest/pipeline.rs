@@ -430,7 +430,14 @@ impl App {
                     }),
                 )?;
                 self.event(now, EventKind::Ignored, &reason)?;
-                Ok((Disposition::Ignored, Handled::Ignored(reason), None))
+                // olifant's own mail (receipts, reminders in a shared mailbox) stays where the
+                // owner can see it, even when an ignored folder is configured.
+                let d = if matches!(reading.genuine, Err(crate::parse::Rejection::FromBot)) {
+                    Disposition::Leave
+                } else {
+                    Disposition::Ignored
+                };
+                Ok((d, Handled::Ignored(reason), None))
             }
         }
     }
