@@ -550,3 +550,33 @@ async fn spoof_mail_from_olifants_own_address_is_ignored() {
     );
     assert!(f.app.store.reflections().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_message_larger_than_the_parser_reads_is_not_stored_when_the_size_limit_lets_it_through()
+{
+    let f = fixture();
+    let (_, token) = f.prompt_at(now() - Duration::days(1)).await;
+    let mut big = reply(&token, "owner@example.test", "over-max-raw", "", "1. 4\r\n");
+    big.resize(olifant::parse::MAX_RAW + 1, b'x');
+    let (d, h) = f.handle(&big, "over MAX_RAW");
+    assert_eq!(d, Disposition::Leave);
+    assert!(
+        matches!(&h, Handled::Ignored(r) if r.contains("larger than olifant reads")),
+        "{h:?}"
+    );
+    assert!(f.app.store.reflections().unwrap().is_empty());
+    assert_eq!(f.handle(&big, "again").1, Handled::Duplicate);
+    // Only a marker is kept, never the bytes.
+    let kept: usize = f
+        .app
+        .store
+        .raws()
+        .map(|r| r.expect("raw readable").2.len())
+        .max()
+        .unwrap_or(0);
+    assert!(
+        kept < 1024 * 1024,
+        "{kept} raw bytes kept for an unread message"
+    );
+    f.assert_store_consistent("after an oversized message");
+}
