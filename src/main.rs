@@ -52,10 +52,10 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(format: LogFormat, daemon: bool) {
-    use tracing_subscriber::EnvFilter;
     // The daemon logs olifant's own progress; the scheduler crate's start-up chatter stays out.
     let default = if daemon { "warn,olifant=info" } else { "warn" };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // RUST_LOG filtering, with the directives that keep secrets out even at trace level.
+    let filter = olifant::logging::env_filter(std::env::var("RUST_LOG").ok().as_deref(), default);
     // Colour codes only on a terminal: a log file or journald gets plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
