@@ -379,7 +379,7 @@ async fn a_client_named_with_crlf_and_notes_with_dot_lines_inject_nothing_throug
     let mut tokens = Vec::new();
     for c in &clients {
         let (record, state) = app
-            .send_prompt(c, now, now, &|| now)
+            .send_prompt(c, now, now, &move || now)
             .await
             .expect("prompt sent");
         assert!(
@@ -416,7 +416,7 @@ async fn a_client_named_with_crlf_and_notes_with_dot_lines_inject_nothing_throug
         max_message_size: 10 * 1024 * 1024,
     };
     let report = app
-        .ingest_pass(&mut session, &folders, &|| now)
+        .ingest_pass(&mut session, &folders, &move || now)
         .await
         .expect("ingest pass");
     assert_eq!(report.stored, 1, "{report:?}");
