@@ -19,7 +19,14 @@
 //! * [`store`] keeps everything in sled behind typed methods, flushed before any outside effect.
 //! * [`score`] turns reflections into health, trend and a verdict with evidence (pure).
 //! * [`digest`] renders the digest, charts included (pure).
+//! * [`app`] holds the use cases that tie the stages together (a prompt run, an ingest
+//!   pass, a digest run, the demo, export/import), each an edge over the pure stages.
 //! * [`daemon`] is the one place that waits on timers, IDLE and signals.
+//!
+//! Around them: [`config`] (raw TOML → validated config; secrets resolved at the edge),
+//! [`model`] (the plain data every stage shares), [`templates`] (embedded templates with the
+//! owner's overrides), [`logging`] (filters that keep secrets out of traces) and
+//! [`failpoint`] (test-only crash points).
 //!
 //! ## The pure/edge rule
 //!
@@ -31,6 +38,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// Shared plumbing.
 pub mod clock;
 pub mod config;
 pub mod failpoint;
@@ -38,14 +46,24 @@ pub mod logging;
 pub mod model;
 pub mod templates;
 
-pub mod daemon;
-
-pub mod app;
-pub mod digest;
-pub mod ingest;
-pub mod parse;
-pub mod prompt;
+// The flow, in order (a comment between each keeps rustfmt from sorting them).
+// 1. what is due
 pub mod schedule;
-pub mod score;
+// 2. what to ask
+pub mod prompt;
+// 3. out
 pub mod send;
+// 4. in
+pub mod ingest;
+// 5. what the owner meant
+pub mod parse;
+// 6. kept
 pub mod store;
+// 7. judged
+pub mod score;
+// 8. told
+pub mod digest;
+
+// The use cases that tie the stages together, and the daemon that runs them.
+pub mod app;
+pub mod daemon;
