@@ -104,6 +104,8 @@ pub enum Command {
     },
 
     /// Prompt tools.
+    ///
+    /// Example: `olifant prompt preview "Bakkerij Jansen"`
     #[command(subcommand)]
     Prompt(PromptCommand),
 
@@ -160,7 +162,9 @@ pub enum Command {
         as_of: Option<String>,
     },
 
-    /// Manage clients.
+    /// Manage clients: list, add, edit, pause, snooze, resume, archive, import.
+    ///
+    /// Example: `olifant clients add "Bakkerij Jansen" --cadence monthly`
     #[command(subcommand)]
     Clients(ClientsCommand),
 

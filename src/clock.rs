@@ -8,3 +8,6 @@ use chrono::{DateTime, Utc};
 pub fn now() -> DateTime<Utc> {
     Utc::now()
 }
+
+/// A source of "now", passed down from the edge (the real one is [`now`]; tests pass a fixed or stepped one).
+pub type Clock = dyn Fn() -> DateTime<Utc> + Send + Sync;

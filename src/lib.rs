@@ -34,6 +34,7 @@
 pub mod clock;
 pub mod config;
 pub mod failpoint;
+pub mod logging;
 pub mod model;
 pub mod templates;
 

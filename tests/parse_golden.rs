@@ -12,7 +12,9 @@
 use std::path::{Path, PathBuf};
 
 use olifant::model::{Lang, MessageKind, PromptId};
-use olifant::parse::{read_message, ParseContext, Reading, Rejection};
+use olifant::parse::{
+    parse_command, read_message, Command, ParseContext, Reading, Rejection, Span,
+};
 use olifant::prompt::questionnaire::default_questionnaire;
 use olifant::prompt::token::TokenKey;
 
@@ -173,4 +175,17 @@ fn fresh_text_is_what_commands_are_read_from() {
     assert_eq!(r.fresh_text, "1. 4\n2. 5");
     assert!(r.sender_is_owner);
     assert!(!fixture("spoof_stranger_with_valid_token").sender_is_owner);
+}
+
+#[test]
+fn an_owner_command_without_token_is_readable_from_fresh_text() {
+    let r = fixture("command_from_owner_without_token");
+    assert_eq!(r.genuine, Err(Rejection::NoToken));
+    assert!(r.sender_is_owner);
+    assert_eq!(
+        parse_command(&r.fresh_text),
+        Some(Command::Pause {
+            span: Some(Span::Duration(chrono::Duration::days(14)))
+        })
+    );
 }

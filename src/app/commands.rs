@@ -8,8 +8,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::digest_run::OutgoingLedger;
-use super::outbox::{self, RetryPolicy};
 use super::{App, AppError};
 use crate::ingest::pipeline::{Disposition, Followup, Handled};
 use crate::model::{Client, ClientKey, ClientStatus, Lang, SendState};
@@ -104,26 +102,16 @@ impl App {
                 ))
             }
             Command::AddClient { name } => {
-                if name.trim().is_empty() {
-                    return Err(AppError::Invalid("add client needs a name".into()));
-                }
                 if let Some(c) = self.store.client(&ClientKey::from_name(name))? {
                     return Ok(t(
                         format!("{} is already a client.", c.name),
                         format!("{} is al klant.", c.name),
                     ));
                 }
-                self.store.put_client(&Client {
-                    name: name.trim().to_string(),
-                    cadence: Default::default(),
-                    revenue: None,
-                    tags: Vec::new(),
-                    status: ClientStatus::Active,
-                    since: now,
-                })?;
+                let c = self.client_add(name, None, None, &[], now)?;
                 Ok(t(
-                    format!("Added {name}; asked about monthly."),
-                    format!("{name} toegevoegd; maandelijks gevraagd."),
+                    format!("Added {}; asked about monthly.", c.name),
+                    format!("{} toegevoegd; maandelijks gevraagd.", c.name),
                 ))
             }
             Command::Explain { client } => {
@@ -171,7 +159,7 @@ impl App {
     pub(crate) async fn send_followup(
         &self,
         followup: Followup,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<(), AppError> {
         let now = clock();
         let (mail, kind) = match followup {
@@ -257,19 +245,17 @@ impl App {
             created_at: now,
             send: SendState::Intent { at: now },
         };
-        let mut ledger = OutgoingLedger {
-            store: &self.store,
-            record: &mut record,
-        };
-        let state = outbox::send_once(
-            &mut ledger,
-            &*self.sender,
+        self.hand_over(
+            |s| {
+                record.send = s.clone();
+                self.store.put_outgoing(&record)
+            },
             &msg,
-            RetryPolicy::default(),
+            EventKind::Other,
+            "receipt or confirmation",
             clock,
         )
         .await?;
-        self.after_send(&state, EventKind::Other, "receipt or confirmation", clock())?;
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::outbox::{self, Ledger, RetryPolicy};
+use super::outbox;
 use super::{App, AppError};
 use crate::digest::{build_digest, Activity, Digest, DigestInput};
 use crate::digest::{render, RenderedDigest};
@@ -10,7 +10,7 @@ use crate::model::{Lang, SendState};
 use crate::prompt::compose::PromptMail;
 use crate::schedule;
 use crate::send::compose::InlineImage;
-use crate::store::{EventKind, OutgoingKind, OutgoingRecord, RawOutcome, Store, StoreError};
+use crate::store::{EventKind, OutgoingKind, OutgoingRecord, RawOutcome};
 
 impl App {
     /// Builds the digest at `now`, as it would have been at `as_of` when given.
@@ -24,7 +24,6 @@ impl App {
         let reflections = self.store.reflections()?;
         let prompts = self.store.prompts()?;
         let quarantined = self.store.quarantine()?;
-        let meta = self.store.meta()?;
         let previous = self
             .store
             .outgoing()?
@@ -33,7 +32,9 @@ impl App {
             .filter(|o| matches!(o.send, SendState::Sent { .. }))
             .map(|o| o.created_at)
             .max();
-        let since = previous.or(meta.first_start).unwrap_or(now);
+        // The same window the digest reports on: since the previous digest, else the last 30 days.
+        let since = previous.unwrap_or(now - chrono::Duration::days(30));
+
         let mut activity = Activity::default();
         let mut not_understood = 0;
         for e in self.store.events_since(since)? {
@@ -98,7 +99,7 @@ impl App {
         &self,
         period_end: DateTime<Utc>,
         now: DateTime<Utc>,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<Option<SendState>, AppError> {
         let already = self.store.outgoing()?.into_iter().any(|o| {
             matches!(o.kind, OutgoingKind::Digest { period_end: p } if p == period_end)
@@ -146,39 +147,21 @@ impl App {
             created_at: now,
             send: SendState::Intent { at: now },
         };
-        let mut ledger = OutgoingLedger {
-            store: &self.store,
-            record: &mut record,
-        };
-        let state = outbox::send_once(
-            &mut ledger,
-            &*self.sender,
-            &msg,
-            RetryPolicy::default(),
-            clock,
-        )
-        .await?;
-        self.after_send(&state, EventKind::DigestSent, "digest", clock())?;
+        let state = self
+            .hand_over(
+                |s| {
+                    record.send = s.clone();
+                    self.store.put_outgoing(&record)
+                },
+                &msg,
+                EventKind::DigestSent,
+                "digest",
+                clock,
+            )
+            .await?;
         self.store
             .update_meta(|m| m.last_digest_run = Some(period_end))?;
         self.store.flush()?;
         Ok(Some(state))
-    }
-}
-
-/// The ledger of a message recorded in the store's outgoing tree.
-pub(crate) struct OutgoingLedger<'a> {
-    pub(crate) store: &'a Store,
-    pub(crate) record: &'a mut OutgoingRecord,
-}
-
-impl Ledger for OutgoingLedger<'_> {
-    type Error = StoreError;
-    fn record(&mut self, state: &SendState) -> Result<(), StoreError> {
-        self.record.send = state.clone();
-        self.store.put_outgoing(self.record)
-    }
-    fn flush(&mut self) -> Result<(), StoreError> {
-        self.store.flush()
     }
 }

@@ -5,11 +5,18 @@
 //! [`App`] holds what every use case needs: the validated config, the open store (which
 //! holds the data-directory lock), the templates, the token key and the mail sender.
 
+pub mod check;
+pub mod clients;
 pub mod commands;
+pub mod demo;
 pub mod demo_replies;
 pub mod digest_run;
+pub mod export;
+pub mod init;
 pub mod outbox;
 pub mod prompts;
+pub mod rebuild;
+pub mod status;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -59,6 +66,12 @@ pub enum AppError {
     /// Something the user asked for cannot be done as asked.
     #[error("{0}")]
     Invalid(String),
+    /// Rows of an imported file are wrong (line number, reason); nothing was imported.
+    #[error("{}", clients::bad_rows_message(rows))]
+    BadRows {
+        /// 1-based line number and what is wrong with it.
+        rows: Vec<(usize, String)>,
+    },
     /// A local file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -118,7 +131,11 @@ impl App {
         app.settle_interrupted_sends()?;
         app.sync_clients(now)?;
         if app.store.meta()?.first_start.is_none() {
-            app.store.update_meta(|m| m.first_start = Some(now))?;
+            // A new data directory owes no digest for the past.
+            app.store.update_meta(|m| {
+                m.first_start = Some(now);
+                m.last_digest_run.get_or_insert(now);
+            })?;
         }
         app.store.flush()?;
         Ok(app)
@@ -310,7 +327,7 @@ impl App {
     /// Connects to the mail source and runs one ingest pass.
     pub async fn ingest_once(
         &self,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<crate::ingest::pipeline::IngestReport, AppError> {
         let (source, folders) = self.mail_source()?;
         let mut session = source.connect().await?;

@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+#[cfg(test)]
 use chrono::{DateTime, Utc};
 
 use crate::model::SendState;
@@ -46,6 +47,28 @@ pub trait Ledger {
     fn flush(&mut self) -> Result<(), Self::Error>;
 }
 
+/// The usual ledger: `write` puts the state into its record in the store; flushing flushes
+/// the store.
+pub struct StoreLedger<'a, F> {
+    /// The store.
+    pub store: &'a crate::store::Store,
+    /// Writes the state into its record.
+    pub write: F,
+}
+
+impl<F> Ledger for StoreLedger<'_, F>
+where
+    F: FnMut(&SendState) -> Result<(), crate::store::StoreError>,
+{
+    type Error = crate::store::StoreError;
+    fn record(&mut self, state: &SendState) -> Result<(), Self::Error> {
+        (self.write)(state)
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        self.store.flush()
+    }
+}
+
 /// Hands `msg` over exactly once and returns the final state.
 ///
 /// `now` is called for each timestamp (the clock lives at the edge that calls this).
@@ -54,7 +77,7 @@ pub async fn send_once<L: Ledger>(
     sender: &dyn MailSender,
     msg: &OutgoingMessage,
     policy: RetryPolicy,
-    now: &dyn Fn() -> DateTime<Utc>,
+    now: &crate::clock::Clock,
 ) -> Result<SendState, L::Error> {
     let intent_at = now();
     ledger.record(&SendState::Intent { at: intent_at })?;

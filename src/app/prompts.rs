@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use ring::rand::SecureRandom;
 
-use super::outbox::{self, Ledger, RetryPolicy};
+use super::outbox::{self, RetryPolicy};
 use super::{App, AppError};
 use crate::model::{Client, ClientKey, PromptId, PromptRecord, PromptStatus, Reminder, SendState};
 use crate::prompt::compose::{self, PromptInput, PromptMail, ReminderInput};
@@ -14,7 +14,7 @@ use crate::prompt::token::{self, MAX_PROMPT_ID};
 use crate::schedule::{self, CronExpr, PlanInput, PromptPlan};
 use crate::send::compose::{compose, Email};
 use crate::send::OutgoingMessage;
-use crate::store::{Event, EventKind, Store, StoreError};
+use crate::store::{Event, EventKind, StoreError};
 
 /// What one run did.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -85,7 +85,7 @@ impl App {
     pub async fn run_prompts(
         &self,
         now: DateTime<Utc>,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<RunReport, AppError> {
         let plan = self.plan_prompts(now)?;
         let mut report = RunReport {
@@ -182,7 +182,7 @@ impl App {
         client: &Client,
         occurrence: DateTime<Utc>,
         now: DateTime<Utc>,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<(PromptRecord, SendState), AppError> {
         let id = self.fresh_prompt_id()?;
         let mail = self.compose_prompt_for(client, id, now)?;
@@ -205,19 +205,19 @@ impl App {
             reminder: None,
         };
         let msg = self.outgoing(&mail, now, Vec::new())?;
-        let mut ledger = PromptLedger {
-            store: &self.store,
-            record: &mut record,
-        };
-        let state = outbox::send_once(
-            &mut ledger,
-            &*self.sender,
-            &msg,
-            RetryPolicy::default(),
-            clock,
-        )
-        .await?;
-        self.after_send(&state, EventKind::PromptSent, &record.client_name, clock())?;
+        let name = record.client_name.clone();
+        let state = self
+            .hand_over(
+                |s| {
+                    record.send = s.clone();
+                    self.store.put_prompt(&record)
+                },
+                &msg,
+                EventKind::PromptSent,
+                &name,
+                clock,
+            )
+            .await?;
         Ok((record, state))
     }
 
@@ -226,7 +226,7 @@ impl App {
     pub async fn retry_failed_prompts(
         &self,
         now: DateTime<Utc>,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<usize, AppError> {
         let mut resent = 0;
         for p in self.store.prompts()? {
@@ -242,19 +242,18 @@ impl App {
             let mail = self.compose_prompt_for(&client, p.id, p.created_at)?;
             let msg = self.outgoing(&mail, now, Vec::new())?;
             let mut record = p.clone();
-            let mut ledger = PromptLedger {
-                store: &self.store,
-                record: &mut record,
-            };
-            let state = outbox::send_once(
-                &mut ledger,
-                &*self.sender,
-                &msg,
-                RetryPolicy::default(),
-                clock,
-            )
-            .await?;
-            self.after_send(&state, EventKind::PromptSent, &p.client_name, clock())?;
+            let state = self
+                .hand_over(
+                    |s| {
+                        record.send = s.clone();
+                        self.store.put_prompt(&record)
+                    },
+                    &msg,
+                    EventKind::PromptSent,
+                    &p.client_name,
+                    clock,
+                )
+                .await?;
             if matches!(state, SendState::Sent { .. }) {
                 resent += 1;
             }
@@ -265,7 +264,7 @@ impl App {
     async fn send_reminder(
         &self,
         mut prompt: PromptRecord,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<SendState, AppError> {
         let token = self.key.token(prompt.id);
         let addressing = self.addressing();
@@ -285,19 +284,44 @@ impl App {
             send: SendState::Intent { at: now },
         });
         let name = prompt.client_name.clone();
-        let mut ledger = ReminderLedger {
+        self.hand_over(
+            |s| {
+                if let Some(r) = prompt.reminder.as_mut() {
+                    r.send = s.clone();
+                }
+                self.store.put_prompt(&prompt)
+            },
+            &msg,
+            EventKind::ReminderSent,
+            &name,
+            clock,
+        )
+        .await
+    }
+
+    /// Hands `msg` over exactly once (see [`outbox::send_once`]); `write` stores each send
+    /// state in the message's record. The outcome is recorded as an event.
+    pub(crate) async fn hand_over(
+        &self,
+        write: impl FnMut(&SendState) -> Result<(), StoreError>,
+        msg: &OutgoingMessage,
+        kind: EventKind,
+        what: &str,
+        clock: &crate::clock::Clock,
+    ) -> Result<SendState, AppError> {
+        let mut ledger = outbox::StoreLedger {
             store: &self.store,
-            record: &mut prompt,
+            write,
         };
         let state = outbox::send_once(
             &mut ledger,
             &*self.sender,
-            &msg,
+            msg,
             RetryPolicy::default(),
             clock,
         )
         .await?;
-        self.after_send(&state, EventKind::ReminderSent, &name, clock())?;
+        self.after_send(&state, kind, what, clock())?;
         Ok(state)
     }
 
@@ -398,40 +422,6 @@ pub fn describe_state(s: &SendState) -> String {
                 format!("failed for now: {reason}")
             }
         }
-    }
-}
-
-struct PromptLedger<'a> {
-    store: &'a Store,
-    record: &'a mut PromptRecord,
-}
-
-impl Ledger for PromptLedger<'_> {
-    type Error = StoreError;
-    fn record(&mut self, state: &SendState) -> Result<(), StoreError> {
-        self.record.send = state.clone();
-        self.store.put_prompt(self.record)
-    }
-    fn flush(&mut self) -> Result<(), StoreError> {
-        self.store.flush()
-    }
-}
-
-struct ReminderLedger<'a> {
-    store: &'a Store,
-    record: &'a mut PromptRecord,
-}
-
-impl Ledger for ReminderLedger<'_> {
-    type Error = StoreError;
-    fn record(&mut self, state: &SendState) -> Result<(), StoreError> {
-        if let Some(r) = self.record.reminder.as_mut() {
-            r.send = state.clone();
-        }
-        self.store.put_prompt(self.record)
-    }
-    fn flush(&mut self) -> Result<(), StoreError> {
-        self.store.flush()
     }
 }
 

@@ -342,14 +342,25 @@ async fn connect_client(s: &ImapSettings) -> SourceResult<Client<ImapIo>> {
     }
 }
 
+/// The server's own words from async-imap's `code: …, info: Some("…")` error text.
+fn server_text(text: &str) -> String {
+    let Some(start) = text.find("info: Some(\"") else {
+        return text.to_string();
+    };
+    let rest = &text[start + "info: Some(\"".len()..];
+    let end = rest.rfind("\")").unwrap_or(rest.len());
+    rest[..end].replace("\\\"", "\"")
+}
+
 async fn login(s: &ImapSettings, client: Client<ImapIo>) -> SourceResult<Session<ImapIo>> {
     with_timeout(s.command_timeout, "LOGIN", async {
         match client.login(&s.username, &s.password).await {
             Ok(sess) => Ok(sess),
             Err((async_imap::error::Error::No(text), _))
-            | Err((async_imap::error::Error::Bad(text), _)) => {
-                Err(SourceError::Auth(scrub(&text, Some(&s.password))))
-            }
+            | Err((async_imap::error::Error::Bad(text), _)) => Err(SourceError::Auth(scrub(
+                &server_text(&text),
+                Some(&s.password),
+            ))),
             Err((e, _)) => Err(SourceError::Broken {
                 what: "LOGIN".into(),
                 detail: scrub(&e.to_string(), Some(&s.password)),
@@ -918,6 +929,17 @@ pub async fn check(settings: &ImapSettings) -> Vec<CheckStep> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_words_are_taken_out_of_async_imap_error_text() {
+        assert_eq!(
+            server_text(
+                r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#
+            ),
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        );
+        assert_eq!(server_text("plain words"), "plain words");
+    }
 
     #[test]
     fn uid_sets_are_compact_sorted_and_deduplicated() {

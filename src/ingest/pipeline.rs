@@ -176,7 +176,7 @@ impl App {
         &self,
         session: &mut dyn MailSession,
         folders: &Folders,
-        clock: &dyn Fn() -> DateTime<Utc>,
+        clock: &crate::clock::Clock,
     ) -> Result<IngestReport, AppError> {
         let mut report = IngestReport::default();
         let info = session.info().clone();
@@ -321,8 +321,21 @@ impl App {
         origin: &str,
         now: DateTime<Utc>,
     ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
-        let ctx = self.parse_context();
-        let reading = match catch_unwind(AssertUnwindSafe(|| read_message(raw, &ctx))) {
+        self.handle_message_with(raw, origin, now, &self.parse_context())
+    }
+
+    /// [`App::handle_message`] with a given parser context (reingest trusts old tokens).
+    pub fn handle_message_with(
+        &self,
+        raw: &[u8],
+        origin: &str,
+        now: DateTime<Utc>,
+        ctx: &ParseContext<'_>,
+    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
+        if raw.len() > crate::parse::MAX_RAW {
+            return self.refuse_oversized(raw, origin, now);
+        }
+        let reading = match catch_unwind(AssertUnwindSafe(|| read_message(raw, ctx))) {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => return self.quarantine(raw, origin, &e.to_string(), now),
             Err(panic) => {
@@ -420,7 +433,14 @@ impl App {
                     }),
                 )?;
                 self.event(now, EventKind::Ignored, &reason)?;
-                Ok((Disposition::Ignored, Handled::Ignored(reason), None))
+                // olifant's own mail (receipts, reminders in a shared mailbox) stays where the
+                // owner can see it, even when an ignored folder is configured.
+                let d = if matches!(reading.genuine, Err(crate::parse::Rejection::FromBot)) {
+                    Disposition::Leave
+                } else {
+                    Disposition::Ignored
+                };
+                Ok((d, Handled::Ignored(reason), None))
             }
         }
     }
@@ -462,7 +482,9 @@ impl App {
             }
         };
         let ttl = Duration::days(i64::from(self.config.schedule.token_ttl_days));
-        if now - prompt.created_at > ttl {
+        // Measured to when the reply was written, so `olifant reingest` can rebuild old history.
+        let written = reading.date.unwrap_or(now).min(now);
+        if written - prompt.created_at > ttl {
             let reason = format!(
                 "reply to a prompt older than token_ttl_days ({}); not stored",
                 self.config.schedule.token_ttl_days
@@ -541,6 +563,47 @@ impl App {
             },
             followup,
         ))
+    }
+
+    /// A message larger than the parser reads ([`crate::parse::MAX_RAW`]) would be read
+    /// cut short yet stored whole (a 50 MiB message peaked at ~240 MB in benches/hostile):
+    /// record a marker only, leave it where it is, and say why.
+    fn refuse_oversized(
+        &self,
+        raw: &[u8],
+        origin: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
+        let d = ring::digest::digest(&ring::digest::SHA256, raw);
+        let id = format!(
+            "too-large:sha256:{}",
+            d.as_ref()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        );
+        if self.store.seen(&id)? {
+            return Ok((Disposition::Leave, Handled::Duplicate, None));
+        }
+        let reason = format!(
+            "message of {} bytes is larger than olifant reads ({} bytes); left where it is",
+            raw.len(),
+            crate::parse::MAX_RAW
+        );
+        tracing::warn!(origin, "{reason}");
+        self.store.put_raw(
+            &id,
+            &[],
+            &RawMeta {
+                origin: origin.to_string(),
+                received_at: now,
+                outcome: RawOutcome::Ignored {
+                    reason: reason.clone(),
+                },
+            },
+        )?;
+        self.event(now, EventKind::Ignored, &reason)?;
+        Ok((Disposition::Leave, Handled::Ignored(reason), None))
     }
 
     fn quarantine(

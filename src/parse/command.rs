@@ -207,11 +207,13 @@ fn parse_inner(line: &str, lower: &str) -> Option<Command> {
     }
     if let Some(rest) = strip_word(line, lower, "voeg klant") {
         // `voeg klant Bakkerij Jansen toe`
-        let rl = rest.to_lowercase();
-        if rl.ends_with(" toe") && rest.len() > 4 {
-            let name = clean_name(&rest[..rest.len() - 4]);
-            if !name.is_empty() {
-                return Some(Command::AddClient { name });
+        let cut = rest.len().saturating_sub(4);
+        if let (Some(name), Some(tail)) = (rest.get(..cut), rest.get(cut..)) {
+            if tail.eq_ignore_ascii_case(" toe") {
+                let name = clean_name(name);
+                if !name.is_empty() {
+                    return Some(Command::AddClient { name });
+                }
             }
         }
         return unknown();
@@ -350,5 +352,15 @@ mod tests {
         assert_eq!(parse_command("Energy 4, payment 3"), None);
         assert_eq!(parse_command(""), None);
         assert_eq!(parse_command("Pausecafé"), None);
+        assert_eq!(
+            parse_command("voeg klant De Bakker toe"),
+            Some(Command::AddClient {
+                name: "De Bakker".into()
+            })
+        );
+        assert!(matches!(
+            parse_command("voeg klant ÉÉN"),
+            Some(Command::Unknown(_))
+        ));
     }
 }

@@ -502,6 +502,11 @@ fn drop_sign_off(notes: &mut Vec<String>) {
     }
 }
 
+fn is_bare_number(text: &str) -> bool {
+    let t = text.trim();
+    !t.is_empty() && t.len() <= 5 && t.chars().all(|c| c.is_ascii_digit() || c == '/')
+}
+
 fn is_prompt_line(v: &Vocabulary, line: &str, ignore: &[String]) -> bool {
     let l = line.trim().to_lowercase();
     if ignore
@@ -566,7 +571,14 @@ pub fn extract_with_hint(
         }
         match pairs_on_line(&v, text) {
             Some(found) => pairs.extend(found),
-            None => notes.push(text.to_string()),
+            None => {
+                if is_bare_number(text) {
+                    problems.push(format!(
+                        "\"{text}\" does not say which question it answers; write \"1. {text}\" or \"energy {text}\""
+                    ));
+                }
+                notes.push(text.to_string());
+            }
         }
     }
     let mut answers: BTreeMap<String, Answer> = BTreeMap::new();
@@ -729,6 +741,14 @@ mod tests {
         let e = run("2. Payment — Did they pay on time, without discussion? 4\n8. Again — Knowing what you know now, would you take them on again? (yes / maybe / no) nee");
         assert_eq!(rating(&e, "payment"), Some(4));
         assert_eq!(rating(&e, "again"), Some(1));
+    }
+
+    #[test]
+    fn a_bare_number_is_kept_as_notes_and_reported() {
+        let e = run("4");
+        assert!(e.answers.is_empty());
+        assert_eq!(e.notes, "4");
+        assert_eq!(e.problems.len(), 1, "{:?}", e.problems);
     }
 
     #[test]

@@ -94,7 +94,8 @@ pub struct Reading {
     pub message_id: Option<String>,
     /// Message-ID, else `sha256:<hex of raw>`.
     pub dedup_id: String,
-    /// The prompt of the verified token.
+    /// The prompt of the verified token; set only when the message is genuine (never for
+    /// strangers, auto-replies or bounces: see `bounce_of` for those).
     pub prompt_id: Option<PromptId>,
     /// From address (lowercased).
     pub from: Option<String>,
@@ -440,6 +441,17 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
         fresh_text,
         in_reply_to,
     };
+    // olifant's own mail (receipts, reminders, confirmations) is never a bounce or an
+    // automatic reply to act on: when the bot's address is a plus-address of the owner's
+    // mailbox it sits in the INBOX olifant reads, and must stay there for the owner.
+    if from_bot {
+        reading.parsed = base(
+            MessageKind::Other,
+            vec![format!("not genuine: {}", Rejection::FromBot)],
+        );
+        reading.prompt_id = None;
+        return Ok(reading);
+    }
     if is_bounce {
         let text = String::from_utf8_lossy(&raw[..raw.len().min(4 * 1024 * 1024)]);
         reading.bounce_of = find_token_in_text(&text, ctx);
@@ -547,6 +559,71 @@ mod tests {
             read(&reply("owner@example.test", fail, "1. 4")).genuine,
             Err(Rejection::DmarcFail)
         );
+    }
+
+    fn ctx_parts() -> (Questionnaire, Vec<String>, TokenKey) {
+        (
+            default_questionnaire(),
+            vec!["owner@example.test".to_string()],
+            key(),
+        )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn read_message_never_panics_on_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..1500)) {
+            let (q, owners, k) = ctx_parts();
+            let ctx = ParseContext {
+                questionnaire: &q,
+                owner_addresses: &owners,
+                bot_address: "olifant@example.test",
+                plus_separator: '+',
+                key: Some(&k),
+                trusted_authserv_id: Some("mx.example.test"),
+                default_lang: Lang::En,
+            };
+            let _ = read_message(&bytes, &ctx);
+        }
+
+        #[test]
+        fn reply_bodies_never_panic(lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just("> 1. Energy — Did it?".to_string()),
+                proptest::strategy::Just("Op 1 dec. 2026 heeft x het volgende geschreven:".to_string()),
+                proptest::strategy::Just("-- ".to_string()),
+                proptest::strategy::Just("Van: x".to_string()),
+                proptest::strategy::Just("<div class=gmail_quote>".to_string()),
+                "[0-9]{1,3}[.:)=/ -]{0,2}[0-9]{0,3}[a-zé ,;—–-]{0,12}",
+                "(energy|betaling|opnieuw|payment|again)[ :—-]{0,2}(ja|nee|maybe|n.v.t.|[0-9]{1,2}/?[0-9]?)[ ,;]{0,2}.{0,10}",
+                "\\PC{0,40}",
+            ],
+            0..25,
+        )) {
+            let body = lines.join("\n");
+            let raw = format!(
+                "From: owner@example.test\r\nTo: olifant+{}@example.test\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}",
+                key().token(PromptId(9))
+            );
+            let (q, owners, k) = ctx_parts();
+            let ctx = ParseContext {
+                questionnaire: &q,
+                owner_addresses: &owners,
+                bot_address: "olifant@example.test",
+                plus_separator: '+',
+                key: Some(&k),
+                trusted_authserv_id: None,
+                default_lang: Lang::Nl,
+            };
+            let r = read_message(raw.as_bytes(), &ctx);
+            proptest::prop_assert!(r.is_ok());
+            let _ = html::html_to_text(&body);
+            let _ = parse_command(&body);
+            for a in r.map(|r| r.parsed.answers).unwrap_or_default().values() {
+                if let Some(v) = a.rating {
+                    proptest::prop_assert!((1..=5).contains(&v), "stored rating {v} off the scale");
+                }
+            }
+        }
     }
 
     #[test]

@@ -84,45 +84,70 @@ const HEADER_STARTS: &[&str] = &[
 /// Recognises a reply header starting at `lines[i]`; returns how many lines it spans.
 fn reply_header_len(lines: &[&str], i: usize) -> Option<usize> {
     let first = probe(lines[i]);
-    if first.is_empty() || is_quoted(lines[i]) {
+    if first.is_empty() || is_quoted(lines[i]) || first.len() > 300 {
         return None;
     }
     let ends = |s: &str| {
         let s = s.trim_end();
         HEADER_ENDS.iter().any(|e| s.ends_with(e))
     };
-    if ends(&first) && first.len() < 300 {
+    let starts = HEADER_STARTS.iter().any(|s| first.starts_with(s));
+    let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
+    // "Jan de Vries schreef:" or "On …, Jan <jan@x> wrote:", but not "Here is what I wrote:".
+    let evidence = |s: &str| {
+        starts
+            || has_digit(s)
+            || s.contains(['@', '<'])
+            || (s.split_whitespace().count() <= 4
+                && !s
+                    .split_whitespace()
+                    .any(|w| w == "i" || w == "ik" || w == "ich"))
+    };
+    if ends(&first) && evidence(&first) {
         return Some(1);
     }
     // Android: "---- Name wrote ----"
     if first.starts_with("----") && first.contains(" wrote") {
         return Some(1);
     }
-    if !HEADER_STARTS.iter().any(|s| first.starts_with(s)) {
-        return None;
-    }
-    // "Op di 1 dec 2026 om 09:00 schreef olifant <\nolifant+…@example.test>:" wraps the verb
-    // away from the colon; accept a verb anywhere once the header ends with ':'.
-    let verb_then_colon = |s: &str| {
+    // A header ends with a colon and names a verb ("schreef", "wrote") or, Gmail's ISO
+    // style ("2014-03-20 8:48 GMT+01:00 Name <a@b>:"), an address and a date.
+    let header_like = |s: &str| {
         let s = s.trim_end();
-        s.ends_with(':') && s.len() < 400 && HEADER_VERBS.iter().any(|v| s.contains(v))
+        if !(s.ends_with(':') || s.ends_with('：')) || s.len() > 400 {
+            return false;
+        }
+        let verb = HEADER_VERBS.iter().any(|v| s.contains(v));
+        let address = s.contains('@');
+        (verb && (starts || address || has_digit(s)))
+            || (address && has_digit(s) && s.contains(' '))
     };
-    if verb_then_colon(&first) {
+    if header_like(&first) {
         return Some(1);
     }
+    // Wrapped headers: up to 3 more lines (blank lines allowed inside when it starts like one).
+    let verb_or_address =
+        first.contains(['@', '<']) || HEADER_VERBS.iter().any(|v| first.contains(v));
+    if !starts && !verb_or_address {
+        return None;
+    }
     let mut joined = first;
-    for k in 1..4 {
+    let limit = if starts && has_digit(&joined) { 7 } else { 3 };
+    for k in 1..limit {
         let Some(next) = lines.get(i + k) else { break };
-        if is_quoted(next) {
+        if is_quoted(next) && !(starts && next.trim_start().starts_with("> wrote")) {
             break;
         }
         let next = probe(next);
-        if next.is_empty() && k > 1 {
+        if next.is_empty() {
+            if starts {
+                continue;
+            }
             break;
         }
         joined.push(' ');
-        joined.push_str(&next);
-        if (ends(&joined) || verb_then_colon(&joined)) && joined.len() < 400 {
+        joined.push_str(next.trim_start_matches('>').trim());
+        if (ends(&joined) && evidence(&joined)) || header_like(&joined) {
             return Some(k + 1);
         }
     }
@@ -130,12 +155,25 @@ fn reply_header_len(lines: &[&str], i: usize) -> Option<usize> {
 }
 
 fn is_separator(p: &str) -> bool {
-    if p.len() >= 8 && p.chars().all(|c| c == '_') {
+    let p = p.trim_matches('*').trim();
+    if p.len() >= 2 && p.chars().all(|c| c == '_') {
         return true;
     }
-    if p == "begin forwarded message:"
-        || p == "begin doorgestuurd bericht:"
-        || p.starts_with("begin forwarded message")
+    if p.len() >= 5 && p.chars().all(|c| c == '-') {
+        return true;
+    }
+    if [
+        "begin forwarded message",
+        "forwarded message:",
+        "begin doorgestuurd bericht",
+        "doorgestuurd bericht:",
+        "début du message réexpédié",
+        "weitergeleitete nachricht:",
+        "anfang der weitergeleiteten nachricht",
+        "mensaje reenviado:",
+    ]
+    .iter()
+    .any(|m| p.starts_with(m))
     {
         return true;
     }
@@ -202,7 +240,12 @@ fn is_header_block(lines: &[&str], i: usize) -> bool {
     let Some(k) = header_key(&probe(lines[i])) else {
         return false;
     };
-    if !FROM_KEYS.contains(&k.as_str()) {
+    let starts_block = FROM_KEYS.contains(&k.as_str())
+        || matches!(
+            k.as_str(),
+            "date" | "datum" | "sent" | "verzonden" | "gesendet"
+        );
+    if !starts_block {
         return false;
     }
     lines
@@ -210,7 +253,10 @@ fn is_header_block(lines: &[&str], i: usize) -> bool {
         .skip(i + 1)
         .take(6)
         .filter_map(|l| header_key(&probe(l)))
-        .any(|k| OTHER_KEYS.contains(&k.as_str()))
+        .any(|other| {
+            other != k
+                && (OTHER_KEYS.contains(&other.as_str()) || FROM_KEYS.contains(&other.as_str()))
+        })
 }
 
 const FOOTERS: &[&str] = &[
@@ -243,12 +289,45 @@ const FOOTERS: &[&str] = &[
 ];
 
 fn is_footer(p: &str) -> bool {
-    p.len() < 100 && FOOTERS.iter().any(|f| p.starts_with(f))
+    // "Get Outlook for iOS<https://aka.ms/o0ukef>": drop the link first.
+    let p = match p.find('<') {
+        Some(i) if p.ends_with('>') => p[..i].trim(),
+        _ => p,
+    };
+    // "Sent from my iPhone", not "Sent from my desk, which is easier than my phone."
+    p.len() < 100
+        && p.split_whitespace().count() <= 8
+        && !p.trim_end_matches('.').contains([',', '.'])
+        && FOOTERS.iter().any(|f| p.starts_with(f))
 }
 
 fn is_signature_marker(line: &str) -> bool {
     let t = line.trim_end_matches(['\r', '\n']);
     t == "-- " || t == "--" || t == "-- \u{a0}" || t.trim() == "—"
+}
+
+/// A client that wraps quoted text after adding `> ` leaves the tail of a long quoted line
+/// unquoted ("…Nullam pharetra d\nignissim odio?\n> …"): a short lowercase line between two
+/// quoted lines, right after a long one, is part of the quote, not an inline answer.
+fn is_wrapped_quote(lines: &[&str], i: usize, above: Option<&str>) -> bool {
+    let Some(prev) = i.checked_sub(1).and_then(|p| lines.get(p)) else {
+        return false;
+    };
+    let next_quoted = lines.get(i + 1).is_some_and(|l| is_quoted(l));
+    let line = lines[i].trim();
+    let first_word = line
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    is_quoted(prev)
+        && next_quoted
+        && above.is_some_and(|a| a.chars().count() >= 60)
+        && line.starts_with(|c: char| c.is_lowercase())
+        && !matches!(
+            first_word.as_str(),
+            "yes" | "no" | "maybe" | "ja" | "nee" | "misschien" | "skip" | "nvt" | "n"
+        )
 }
 
 /// Splits a reply body into the owner's fresh lines, dropping quotes, reply headers,
@@ -258,6 +337,20 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
         Some((i, _)) => &text[..i],
         None => text,
     };
+    // No-break and other odd spaces become plain spaces; zero-width characters go.
+    let text: String = text
+        .chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{1427}'
+            )
+        })
+        .map(|c| match c {
+            '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect();
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
     let mut out: Vec<FreshLine> = Vec::new();
     let mut last_quoted: Option<String> = None;
@@ -270,13 +363,31 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
             in_signature = false;
             let inner = unquote(line);
             if !inner.is_empty() {
-                last_quoted = Some(inner.chars().take(MAX_PROBE).collect());
+                // A long quoted question wrapped by the client continues on the next quoted
+                // line: "> 1. Energy — Did working with Acme give you" / "> energy?".
+                let continues = i > 0
+                    && is_quoted(lines[i - 1])
+                    && last_quoted.as_deref().is_some_and(|prev| {
+                        (!prev.ends_with(['?', '.', ')', ':', '!']) || inner.starts_with('('))
+                            && !inner.starts_with(|c: char| c.is_ascii_digit())
+                            && prev.chars().count() < MAX_PROBE
+                    })
+                    && !unquote(lines[i - 1]).is_empty();
+                let text: String = inner.chars().take(MAX_PROBE).collect();
+                last_quoted = match (continues, last_quoted.take()) {
+                    (true, Some(prev)) => Some(format!("{prev} {text}")),
+                    _ => Some(text),
+                };
                 prev_quoted = true;
             }
             i += 1;
             continue;
         }
         let p = probe(line);
+        if prev_quoted && is_wrapped_quote(&lines, i, last_quoted.as_deref()) {
+            i += 1;
+            continue;
+        }
         if let Some(n) = reply_header_len(&lines, i) {
             // Quoted history follows: drop the header, keep reading (inline answers).
             let next = lines[i + n..].iter().find(|l| !l.trim().is_empty());
@@ -295,7 +406,13 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
             i += 1;
             continue;
         }
-        if in_signature || is_footer(&p) {
+        if is_footer(&p) {
+            // Like a signature: what follows until the quote is the device's, not the owner's.
+            in_signature = true;
+            i += 1;
+            continue;
+        }
+        if in_signature {
             i += 1;
             continue;
         }
@@ -381,9 +498,59 @@ mod tests {
     }
 
     #[test]
+    fn reply_headers_in_five_languages_even_when_wrapped() {
+        for header in [
+            "On Tue, Dec 1, 2026 at 9:00 AM olifant <olifant@example.test> wrote:",
+            "On Tue, Dec 1, 2026 at 9:00 AM olifant <\nolifant@example.test> wrote:",
+            "Op di 1 dec 2026 om 09:00 schreef olifant <olifant@example.test>:",
+            "Op 1 dec. 2026 om 09:00 heeft olifant <olifant@example.test> het\nvolgende geschreven:",
+            "Am Di., 1. Dez. 2026 um 09:00 Uhr schrieb olifant <olifant@example.test>:",
+            "Le mar. 1 déc. 2026 à 09:00, olifant <olifant@example.test> a écrit :",
+            "El mar, 1 dic 2026 a las 9:00, olifant (<olifant@example.test>)\nescribió:",
+            "2026-12-01 9:00 GMT+01:00 olifant <olifant@example.test>:",
+        ] {
+            let t = format!("Energie 4\n\n{header}\n\n> 1. Energy\n> old\n");
+            assert_eq!(strip_reply_text(&t), "Energie 4", "{header}");
+            // Without a quote below, everything from the header on is history.
+            let t = format!("Energie 4\n\n{header}\n\n1. Energy\nold\n");
+            assert_eq!(strip_reply_text(&t), "Energie 4", "{header}");
+        }
+    }
+
+    #[test]
+    fn prose_that_mentions_writing_is_not_a_header() {
+        let t = "Here is what I wrote:\nthe plan\nand then some";
+        assert_eq!(
+            strip_reply_text(t),
+            "Here is what I wrote:\nthe plan\nand then some"
+        );
+        let t = "Sent from my desk, which is easier than my phone.";
+        assert_eq!(strip_reply_text(t), t);
+    }
+
+    #[test]
+    fn a_wrapped_quoted_question_is_still_the_question_above() {
+        let t = "> 1. Energy — Did working with Acme give you\n> energy?\n4\n> 8. Again — would you? (yes / maybe / no)\n> Anything else?\nNo, all good";
+        let lines: Vec<_> = fresh_lines(t)
+            .into_iter()
+            .filter(|l| !l.text.is_empty())
+            .collect();
+        assert_eq!(
+            lines[0].quoted_above.as_deref(),
+            Some("1. Energy — Did working with Acme give you energy?")
+        );
+        assert_eq!(lines[1].quoted_above.as_deref(), Some("Anything else?"));
+    }
+
+    #[test]
     fn signature_runs_until_the_quote() {
         let t = "Fine\n-- \nJan\nDesigner\n> old\nbottom\n";
         assert_eq!(strip_reply_text(t), "Fine\nbottom");
+    }
+
+    #[test]
+    fn no_break_spaces_and_zero_width_characters_are_normalised() {
+        assert_eq!(strip_reply_text("1.\u{a0}4\u{200b}\n"), "1. 4");
     }
 
     #[test]

@@ -70,6 +70,9 @@ pub enum SendError {
     /// The settings cannot work (no encryption to a remote host, unreadable CA file, bad address).
     #[error("the mail sending settings are not usable: {0}")]
     Config(String),
+    /// The server refused the login (535 and friends).
+    #[error("the SMTP server refused the login: {0}; check the username and password (many providers need an app password)")]
+    Auth(String),
     /// The TLS handshake failed (untrusted certificate, name mismatch, no STARTTLS offered).
     #[error("secure connection failed: {0}; check the host name, the port's security mode (tls or starttls) and ca_file")]
     Tls(String),

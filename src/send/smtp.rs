@@ -172,6 +172,9 @@ impl SmtpSender {
         let text = scrub(&e.to_string(), self.password());
         if let Some(code) = e.status() {
             let code: u16 = code.to_string().parse().unwrap_or(0);
+            if phase == Phase::Connecting && (code == 535 || code == 534 || code == 530) {
+                return SendError::Auth(text);
+            }
             if e.is_permanent() {
                 return SendError::Permanent {
                     code,
@@ -358,6 +361,9 @@ impl MailSender for SmtpSender {
 
 fn hint_for(err: &SendError, settings: &SmtpSettings, step: &str) -> Option<String> {
     match err {
+        SendError::Auth(_) => Some(
+            "check the username and password; many providers need an app password when two-factor login is on".into(),
+        ),
         SendError::Permanent { code, .. } if step == "auth" || *code == 535 => Some(
             "check the username and password; many providers need an app password when two-factor login is on".into(),
         ),

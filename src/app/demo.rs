@@ -1,0 +1,344 @@
+//! `olifant demo`: the whole loop offline, in seconds, through the real code paths.
+//!
+//! Six example clients are tracked for six simulated months. Every simulated Monday the real
+//! scheduler decides who is due and the real prompt run writes the prompts, as `.eml` files,
+//! into the local outbox (the file transport). The imaginary owner answers them in the local
+//! inbox (a Maildir) in the styles of real mail clients — quoted prompts, signatures, Dutch
+//! or English — plus an out-of-office and a bounce, and the real ingest pass reads them.
+//! Nothing bypasses the code real mail goes through; only the clock is simulated.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc, Weekday};
+
+use super::demo_replies::{self, Archetype, PromptSeen};
+use super::{App, AppError};
+use crate::config;
+use crate::ingest::maildir::MaildirSource;
+use crate::ingest::source::MailSource;
+use crate::model::{Cadence, Client, ClientKey, ClientStatus, Lang, PromptRecord};
+use crate::send::file::FileSender;
+
+/// What the demo did and where it left its files.
+#[derive(Debug, Clone)]
+pub struct DemoOutcome {
+    /// The working directory.
+    pub dir: PathBuf,
+    /// The config written there (usable with `--config`).
+    pub config_path: PathBuf,
+    /// Simulated weekly runs.
+    pub runs: usize,
+    /// Prompts sent.
+    pub prompts: usize,
+    /// Reminders sent.
+    pub reminders: usize,
+    /// Replies written by the imaginary owner.
+    pub replies: usize,
+    /// Reflections stored by the pipeline.
+    pub stored: usize,
+    /// Auto-replies and bounces recognised.
+    pub auto_replies: usize,
+    /// Bounces recognised.
+    pub bounces: usize,
+    /// The terminal digest.
+    pub digest_text: String,
+    /// The digest as JSON.
+    pub digest_json: serde_json::Value,
+    /// Where the HTML digest was written.
+    pub html_path: PathBuf,
+}
+
+/// The demo's config file text for `dir`.
+pub fn demo_config_toml(dir: &Path, lang: Lang) -> String {
+    format!(
+        "# Written by `olifant demo`: file outbox and Maildir inbox under data_dir, no mail server.\n\
+data_dir = {dir:?}\n\n\
+[owner]\nname = \"Demo Owner\"\naddresses = [\"owner@example.test\"]\nlanguage = \"{}\"\ntimezone = \"Europe/Amsterdam\"\n\n\
+[bot]\naddress = \"olifant@example.test\"\n\n\
+[schedule]\nprompt_cron = \"0 9 * * 1\"\nmax_prompts_per_run = 10\n",
+        lang.code(),
+        dir = dir.display().to_string()
+    )
+}
+
+/// Runs the demo in `dir` (created when missing) and returns what it did.
+pub async fn run_demo(
+    dir: &Path,
+    lang: Lang,
+    real_now: DateTime<Utc>,
+) -> Result<DemoOutcome, AppError> {
+    let io = |path: &Path, source| AppError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let config_path = dir.join("config.toml");
+    let text = demo_config_toml(dir, lang);
+    std::fs::write(&config_path, &text).map_err(|e| io(&config_path, e))?;
+    let config = config::parse_str(&text, &config_path.display().to_string())?;
+    let tz = config.owner.timezone;
+    let outbox = match &config.send {
+        config::SendConfig::File { dir } => dir.clone(),
+        _ => dir.join("outbox"),
+    };
+    let inbox = match &config.receive {
+        config::ReceiveConfig::Maildir { path } => path.clone(),
+        _ => dir.join("inbox"),
+    };
+
+    // Six months of Mondays, 09:05 local, ending before the real now.
+    let weeks = 26i64;
+    let start_day = (real_now - Duration::weeks(weeks))
+        .with_timezone(&tz)
+        .date_naive();
+    let first_monday = (0..7)
+        .map(|d| start_day + Duration::days(d))
+        .find(|d| d.weekday() == Weekday::Mon)
+        .unwrap_or(start_day);
+    let at_local = |day: chrono::NaiveDate, h: u32, m: u32| {
+        tz.from_local_datetime(&day.and_time(NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default()))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(real_now)
+    };
+    let start = at_local(first_monday, 8, 0);
+
+    let app = App::open_with_sender(config, Arc::new(FileSender::new(outbox.clone())), start)?;
+    let demo_clients = demo_replies::clients();
+    let mut archetypes: BTreeMap<ClientKey, Archetype> = BTreeMap::new();
+    for (i, c) in demo_clients.iter().enumerate() {
+        let since = if c.archetype == Archetype::NewClient {
+            real_now - Duration::days(40)
+        } else {
+            start - Duration::days(35 + i as i64)
+        };
+        let client = Client {
+            name: c.name.to_string(),
+            cadence: Cadence::Monthly,
+            revenue: Some(c.revenue),
+            tags: vec!["demo".into()],
+            status: ClientStatus::Active,
+            since,
+        };
+        archetypes.insert(client.key(), c.archetype);
+        app.store.put_client(&client)?;
+    }
+    app.store.flush()?;
+
+    let source = MaildirSource::new(inbox.clone(), std::time::Duration::from_millis(10));
+    let mut session = source.connect().await?;
+    let (_, folders) = app.mail_source()?;
+    let mut cycles: BTreeMap<ClientKey, usize> = BTreeMap::new();
+    let mut seen_files: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut pending: Vec<(DateTime<Utc>, Vec<u8>)> = Vec::new();
+    let mut out = DemoOutcome {
+        dir: dir.to_path_buf(),
+        config_path: config_path.clone(),
+        runs: 0,
+        prompts: 0,
+        reminders: 0,
+        replies: 0,
+        stored: 0,
+        auto_replies: 0,
+        bounces: 0,
+        digest_text: String::new(),
+        digest_json: serde_json::Value::Null,
+        html_path: dir.join("digest").join("index.html"),
+    };
+    let mut extra_id = 0u32;
+    for w in 0..weeks {
+        let monday = first_monday + Duration::weeks(w);
+        let t = at_local(monday, 9, 5);
+        if t >= real_now {
+            break;
+        }
+        out.runs += 1;
+        let fixed = move || t;
+        let report = app.run_prompts(t, &fixed).await?;
+        out.prompts += report.sent.len();
+        out.reminders += report.reminded.len();
+
+        // Answer this run's prompts (and reminders) the way the owner would.
+        for (path, raw) in new_files(&outbox, &mut seen_files) {
+            let _ = path;
+            let Some(seen) = Seen::read(&raw) else {
+                continue;
+            };
+            let Some(prompt) = prompt_of(&app, &seen.message_id)? else {
+                continue;
+            };
+            let is_reminder = seen.message_id.ends_with(&format!(".r@{}", domain(&app)));
+            if seen.message_id != prompt.message_id && !is_reminder {
+                continue; // a receipt, not something to answer
+            }
+            let archetype = archetypes
+                .get(&prompt.client)
+                .copied()
+                .unwrap_or(Archetype::NewClient);
+            let n = *cycles.get(&prompt.client).unwrap_or(&0);
+            extra_id += 1;
+            let mid = |kind: &str| format!("demo-{kind}-{w}-{extra_id}@owner.example.test");
+            let view = PromptSeen {
+                reply_to: &seen.reply_to,
+                message_id: &seen.message_id,
+                subject: &seen.subject,
+                text: &seen.text,
+                from: &app.config.bot.address,
+                date: t,
+            };
+            let owner = app.config.owner.addresses[0].clone();
+            match (archetype, n, is_reminder) {
+                // The slow supplier's prompt meets an out-of-office first; the answer follows.
+                (Archetype::SlowSupplier, 1, false) => {
+                    pending.push((
+                        t + Duration::hours(1),
+                        demo_replies::out_of_office(lang, &view, &owner, t, &mid("ooo")),
+                    ));
+                    pending.push((
+                        t + Duration::days(2),
+                        demo_replies::reply_message(
+                            archetype,
+                            n,
+                            lang,
+                            &view,
+                            &owner,
+                            t + Duration::days(2),
+                            &mid("re"),
+                        ),
+                    ));
+                    cycles.insert(prompt.client.clone(), n + 1);
+                    out.replies += 1;
+                }
+                // One prompt to the micro-manager bounces (mailbox full): no answer that month.
+                (Archetype::MicroManager, 2, false) => {
+                    pending.push((
+                        t + Duration::minutes(5),
+                        demo_replies::bounce(&view, &app.config.bot.address, t, &mid("dsn")),
+                    ));
+                    cycles.insert(prompt.client.clone(), n + 1);
+                }
+                // The scope creeper's third prompt waits for its reminder.
+                (Archetype::ScopeCreeper, 3, false) => {}
+                _ => {
+                    let when = t + Duration::hours(20);
+                    pending.push((
+                        when,
+                        demo_replies::reply_message(
+                            archetype,
+                            n,
+                            lang,
+                            &view,
+                            &owner,
+                            when,
+                            &mid("re"),
+                        ),
+                    ));
+                    cycles.insert(prompt.client.clone(), n + 1);
+                    out.replies += 1;
+                }
+            }
+        }
+        // Deliver what is due before the next Monday, then ingest, a day at a time.
+        for day in 1..7 {
+            let now = t + Duration::days(day);
+            let (due, later): (Vec<_>, Vec<_>) =
+                pending.drain(..).partition(|(when, _)| *when <= now);
+            pending = later;
+            if due.is_empty() {
+                continue;
+            }
+            for (_, raw) in &due {
+                session.append("INBOX", raw).await?;
+            }
+            let fixed = move || now;
+            let r = app.ingest_pass(&mut *session, &folders, &fixed).await?;
+            out.stored += r.stored + r.merged;
+            out.auto_replies += r.auto_replies;
+            out.bounces += r.bounces;
+        }
+    }
+    let _ = session.logout().await;
+
+    let digest = app.build_digest(real_now, None, Some(lang))?;
+    out.digest_text = crate::digest::render_terminal(&digest, lang, false);
+    out.digest_json = crate::digest::to_json(&digest);
+    let rendered = app.render_digest(&digest)?;
+    write_html(&out.html_path, &rendered)?;
+    Ok(out)
+}
+
+/// Writes the HTML digest and its images into the directory of `index`.
+pub fn write_html(index: &Path, rendered: &crate::digest::RenderedDigest) -> Result<(), AppError> {
+    let dir = index.parent().unwrap_or(Path::new("."));
+    let io = |path: &Path, source| AppError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    for img in &rendered.images {
+        let p = dir.join(&img.filename);
+        std::fs::write(&p, &img.png).map_err(|e| io(&p, e))?;
+    }
+    let html = crate::digest::html_with_file_images(rendered);
+    std::fs::write(index, html).map_err(|e| io(index, e))?;
+    Ok(())
+}
+
+fn domain(app: &App) -> String {
+    app.config
+        .bot
+        .address
+        .rsplit('@')
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+fn prompt_of(app: &App, message_id: &str) -> Result<Option<PromptRecord>, AppError> {
+    let Some(token) = crate::prompt::token::token_from_message_id(message_id) else {
+        return Ok(None);
+    };
+    let Some(id) = app.key.verify(token) else {
+        return Ok(None);
+    };
+    Ok(app.store.prompt(id)?)
+}
+
+fn new_files(outbox: &Path, seen: &mut BTreeSet<PathBuf>) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(outbox.join("new"))
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .into_iter()
+        .filter(|p| seen.insert(p.clone()))
+        .filter_map(|p| std::fs::read(&p).ok().map(|raw| (p, raw)))
+        .collect()
+}
+
+/// What the owner's mail client shows of a prompt.
+struct Seen {
+    message_id: String,
+    reply_to: String,
+    subject: String,
+    text: String,
+}
+
+impl Seen {
+    fn read(raw: &[u8]) -> Option<Seen> {
+        let m = mail_parser::MessageParser::default().parse(raw)?;
+        let reply_to = m
+            .reply_to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(str::to_string)?;
+        Some(Seen {
+            message_id: m.message_id()?.to_string(),
+            reply_to,
+            subject: m.subject().unwrap_or_default().to_string(),
+            text: m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+        })
+    }
+}
