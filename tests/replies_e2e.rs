@@ -324,6 +324,37 @@ async fn a_restart_mid_batch_stores_each_reply_exactly_once_and_moves_all() {
     let mut want = ids.clone();
     want.sort();
     assert_eq!(mid_set(&f.s.uid_fetch_all(&f.bot, PROCESSED).await), want);
+    // The receipt of the reply handled before the crash is not lost with it.
+    for id in &ids {
+        wait_for_answer(&f, id).await;
+    }
+}
+
+#[tokio::test]
+async fn two_replies_to_one_prompt_in_one_batch_each_get_their_receipt() {
+    let f = Fixture::new("rp-tworeceipts");
+    let config = f.config("en", "", &client_block("Acme Ltd", ""));
+    let (app, prompts) = with_prompts(&f, config).await;
+    let p = &prompts[0];
+    let pid = std::process::id();
+    let first = format!("two-1-{pid}@mail.example");
+    let second = format!("two-2-{pid}@mail.example");
+    f.s.append(
+        &f.bot,
+        "INBOX",
+        &phone_reply(&f, p, &f.owner, &first, "1. 2", "> q", ""),
+    )
+    .await;
+    f.s.append(
+        &f.bot,
+        "INBOX",
+        &phone_reply(&f, p, &f.owner, &second, "2. 5", "> q", ""),
+    )
+    .await;
+    let report = ingest(&app).await;
+    assert_eq!((report.stored, report.merged), (1, 1), "{report:?}");
+    wait_for_answer(&f, &first).await;
+    wait_for_answer(&f, &second).await;
 }
 
 #[tokio::test]
@@ -848,4 +879,44 @@ async fn a_pause_command_by_mail_sets_the_pause_and_is_confirmed() {
             .any(|(_, r)| matches!(r, olifant::schedule::SkipReason::GloballyPaused { .. })),
         "{plan:?}"
     );
+}
+
+#[tokio::test]
+async fn a_digest_command_handled_before_a_crash_is_answered_once_and_never_twice() {
+    let f = Fixture::new("rp-cmdcrash");
+    let config = f.config("en", "", &client_block("Acme Ltd", ""));
+    let cmd_id = format!("digest-cmd-{}@mail.example", std::process::id());
+    let raw = plain(
+        &[
+            format!("From: Sanne de Vries <{}>", f.owner),
+            format!("To: <{}>", f.bot),
+            "Subject: digest please".into(),
+            format!("Message-ID: <{cmd_id}>"),
+        ],
+        "digest",
+    );
+    f.s.append(&f.bot, "INBOX", &raw).await;
+    {
+        // Handled and flushed, then a crash before the move and the confirmation.
+        let app = f.open(config.clone(), olifant::clock::now());
+        let (_, handled, followup) = app
+            .handle_message(&raw, "INBOX:crash:1", olifant::clock::now())
+            .expect("handle");
+        assert!(matches!(handled, Handled::Command(_)), "{handled:?}");
+        assert!(followup.is_some());
+        app.store.flush().unwrap();
+    }
+    let app = f.open(config, olifant::clock::now());
+    let report = ingest(&app).await;
+    assert_eq!((report.duplicates, report.moved), (1, 1), "{report:?}");
+    wait_for_answer(&f, &cmd_id).await;
+    // The digest and the confirmation, nothing more, even when the command shows up again.
+    let msgs = f.s.wait_for_messages(&f.owner, "INBOX", 2, DELIVERY).await;
+    assert_eq!(msgs.len(), 2, "{:?}", mid_set(&msgs));
+    f.s.append(&f.bot, "INBOX", &raw).await;
+    let report = ingest(&app).await;
+    assert_eq!(report.duplicates, 1, "{report:?}");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let msgs = f.s.uid_fetch_all(&f.owner, "INBOX").await;
+    assert_eq!(msgs.len(), 2, "{:?}", mid_set(&msgs));
 }
