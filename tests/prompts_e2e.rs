@@ -320,3 +320,44 @@ async fn dutch_and_english_prompts_for_a_name_with_quotes_and_ampersand_arrive_i
         }
     }
 }
+
+#[tokio::test]
+async fn an_unanswered_prompt_gets_one_threaded_reminder_over_smtp() {
+    let _g = SERVERS_LOCK.read().await;
+    let f = Fixture::new("pr-remind");
+    let now = last_monday_nine() + chrono::Duration::minutes(5);
+    let app = f.open(f.config("en", "", &client_block("Acme Ltd", "")), now);
+    let report = app.run_prompts(now, &fixed(now)).await.expect("run");
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    let prompt = app.store.prompts().unwrap().remove(0);
+
+    // reminder_after_days = 3 (default): a pass three days and an hour later reminds once.
+    let later = now + chrono::Duration::days(3) + chrono::Duration::hours(1);
+    let report = app.run_prompts(later, &fixed(later)).await.expect("run");
+    assert_eq!(report.reminded, vec!["Acme Ltd".to_string()], "{report:?}");
+    let again = later + chrono::Duration::hours(2);
+    let report = app.run_prompts(again, &fixed(again)).await.expect("run");
+    assert!(report.reminded.is_empty(), "{report:?}");
+
+    let msgs = f.s.wait_for_messages(&f.owner, "INBOX", 2, DELIVERY).await;
+    assert_eq!(settled_count(&f).await, 2);
+    let reminder = msgs
+        .iter()
+        .map(|(_, r)| parse(r))
+        .find(|m| m.message_id() != Some(prompt.message_id.as_str()))
+        .expect("a second message");
+    assert_eq!(
+        header(&reminder, "In-Reply-To").as_deref(),
+        Some(format!("<{}>", prompt.message_id).as_str())
+    );
+    let token = e2e_support::token_of_plus(&reply_to(&reminder).expect("Reply-To")).unwrap();
+    assert_eq!(app.key.verify(&token), Some(prompt.id));
+    assert_eq!(
+        header(&reminder, "Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
+    let p = app.store.prompt(prompt.id).unwrap().unwrap();
+    let r = p.reminder.expect("reminder recorded");
+    assert!(matches!(r.send, SendState::Sent { .. }), "{r:?}");
+    assert_eq!(reminder.message_id(), Some(r.message_id.as_str()));
+}

@@ -531,6 +531,8 @@ async fn spoofed_replies_store_nothing_through_the_real_pipeline() {
         f.s.append(&f.bot, "INBOX", raw).await;
     }
     let report = ingest(&app).await;
+    // Every spoof went through the parser (none was filtered out before it).
+    assert_eq!(report.fetched, spoofs.len(), "{report:?}");
     assert_eq!((report.stored, report.merged), (0, 0), "{report:?}");
     assert!(app.store.reflections().unwrap().is_empty());
     let p_now = app.store.prompt(p.id).unwrap().unwrap();
@@ -919,4 +921,45 @@ async fn a_digest_command_handled_before_a_crash_is_answered_once_and_never_twic
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let msgs = f.s.uid_fetch_all(&f.owner, "INBOX").await;
     assert_eq!(msgs.len(), 2, "{:?}", mid_set(&msgs));
+}
+
+#[tokio::test]
+async fn with_plain_reply_to_a_reply_is_matched_by_in_reply_to_alone() {
+    let f = Fixture::new("rp-plain");
+    let text = f
+        .config_text("en", "", &client_block("Acme Ltd", ""))
+        .replace("[bot]\n", "[bot]\nreply_style = \"plain\"\n");
+    let config = olifant::config::parse_str(&text, "e2e.toml").expect("config");
+    let (app, prompts) = with_prompts(&f, config).await;
+    let p = &prompts[0];
+    let prompt_raw = f.s.uid_fetch_all(&f.owner, "INBOX").await.remove(0).1;
+    assert_eq!(
+        e2e_support::reply_to(&parse(&prompt_raw)).as_deref(),
+        Some(f.bot.as_str()),
+        "plain style replies to the bare address"
+    );
+    let id = format!("plain-{}@mail.example", std::process::id());
+    let raw = plain(
+        &[
+            format!("From: Sanne de Vries <{}>", f.owner),
+            format!("To: olifant <{}>", f.bot),
+            format!("Subject: Re: {}", p.subject),
+            format!("Message-ID: <{id}>"),
+            format!("In-Reply-To: <{}>", p.message_id),
+        ],
+        "1. 3\n2. 4\n\nOkay month.",
+    );
+    f.s.send_raw_smtp(&f.owner, &[&f.bot], &raw)
+        .await
+        .expect("SMTP");
+    f.s.wait_for_messages(&f.bot, "INBOX", 1, DELIVERY).await;
+    let report = ingest(&app).await;
+    assert_eq!(report.stored, 1, "{report:?}");
+    let refl = app.store.reflections().unwrap();
+    assert_eq!(refl[0].prompt, Some(p.id));
+    assert_eq!(
+        refl[0].answers.get("payment").and_then(|a| a.rating),
+        Some(4)
+    );
+    wait_for_answer(&f, &id).await;
 }
