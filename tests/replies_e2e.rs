@@ -963,3 +963,48 @@ async fn with_plain_reply_to_a_reply_is_matched_by_in_reply_to_alone() {
     );
     wait_for_answer(&f, &id).await;
 }
+
+#[tokio::test]
+async fn olifants_own_mail_stays_put_with_an_ignored_folder_even_when_seen_again() {
+    let f = Fixture::new("rp-own");
+    let config = f.config(
+        "en",
+        "ignored_mailbox = \"olifant/ignored\"",
+        &client_block("Acme Ltd", ""),
+    );
+    let (app, prompts) = with_prompts(&f, config.clone()).await;
+    let p = &prompts[0];
+    let own_id = format!("own-{}@mail.example", std::process::id());
+    let own = phone_reply(&f, p, &f.bot, &own_id, "1. 1", "> q", "");
+    let stranger_id = format!("stranger-{}@mail.example", std::process::id());
+    let stranger = phone_reply(
+        &f,
+        p,
+        "mallory@evil.example",
+        &stranger_id,
+        "1. 1",
+        "> q",
+        "",
+    );
+    f.s.append(&f.bot, "INBOX", &own).await;
+    f.s.append(&f.bot, "INBOX", &stranger).await;
+    // Handled and flushed, then a crash before the moves.
+    for raw in [&own, &stranger] {
+        app.handle_message(raw, "INBOX:crash:1", olifant::clock::now())
+            .expect("handle");
+    }
+    app.store.flush().unwrap();
+    drop(app);
+    let app = f.open(config, olifant::clock::now());
+    let report = ingest(&app).await;
+    assert_eq!(report.duplicates, 2, "{report:?}");
+    assert_eq!(
+        mid_set(&f.s.uid_fetch_all(&f.bot, "INBOX").await),
+        vec![own_id]
+    );
+    assert_eq!(
+        mid_set(&f.s.uid_fetch_all(&f.bot, "olifant/ignored").await),
+        vec![stranger_id]
+    );
+    assert!(app.store.reflections().unwrap().is_empty());
+}

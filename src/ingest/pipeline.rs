@@ -350,6 +350,12 @@ impl App {
         if let Some((meta, _)) = self.store.raw(&reading.dedup_id)? {
             let d = match meta.outcome {
                 RawOutcome::Quarantined { .. } => Disposition::Leave,
+                // olifant's own mail stays where the owner sees it, as on the first pass.
+                RawOutcome::Ignored { .. }
+                    if matches!(reading.genuine, Err(crate::parse::Rejection::FromBot)) =>
+                {
+                    Disposition::Leave
+                }
                 RawOutcome::Ignored { .. } => Disposition::Ignored,
                 _ => Disposition::Processed,
             };
