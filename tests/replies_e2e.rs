@@ -1,6 +1,7 @@
 //! The "done when" of the replies issue, through the real pipeline: replies travel over the
 //! private Postfix/Dovecot started by `scripts/test` and olifant reads them over IMAP with
-//! `App::ingest_once`. Nothing here stops the servers, so no test takes `SERVERS_LOCK`.
+//! `App::ingest_once`. Every test takes `SERVERS_LOCK.read()`; the one that stops Dovecot
+//! takes the write lock.
 
 mod e2e_support;
 mod support;
@@ -14,6 +15,7 @@ use olifant::app::App;
 use olifant::ingest::pipeline::{Handled, IngestReport};
 use olifant::model::{ClientKey, PromptRecord, PromptStatus};
 use olifant::store::EventKind;
+use support::SERVERS_LOCK;
 
 const PROCESSED: &str = "olifant/processed";
 
@@ -157,6 +159,7 @@ async fn wait_for_answer(f: &Fixture, id: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn an_owner_reply_is_stored_once_moved_and_receipted_and_a_second_reply_merges() {
+    let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-one");
     let config = f.config("nl", "", &client_block("Bakkerij Jansen", ""));
     let (app, prompts) = with_prompts(&f, config).await;
@@ -266,6 +269,7 @@ async fn an_owner_reply_is_stored_once_moved_and_receipted_and_a_second_reply_me
 
 #[tokio::test]
 async fn a_restart_mid_batch_stores_each_reply_exactly_once_and_moves_all() {
+    let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-restart");
     let tail = client_block("Acme Ltd", "") + &client_block("Bakkerij Jansen", "");
     let config = f.config("en", "", &tail);
@@ -332,6 +336,7 @@ async fn a_restart_mid_batch_stores_each_reply_exactly_once_and_moves_all() {
 
 #[tokio::test]
 async fn two_replies_to_one_prompt_in_one_batch_each_get_their_receipt() {
+    let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-tworeceipts");
     let config = f.config("en", "", &client_block("Acme Ltd", ""));
     let (app, prompts) = with_prompts(&f, config).await;
@@ -359,6 +364,7 @@ async fn two_replies_to_one_prompt_in_one_batch_each_get_their_receipt() {
 
 #[tokio::test]
 async fn a_uidvalidity_change_rescans_without_duplicates() {
+    let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-uidv");
     let tail = client_block("Acme Ltd", "") + &client_block("Bakkerij Jansen", "");
     let config = f.config("en", "mailbox = \"Replies\"", &tail);
@@ -427,6 +433,7 @@ async fn a_uidvalidity_change_rescans_without_duplicates() {
 
 #[tokio::test]
 async fn spoofed_replies_store_nothing_through_the_real_pipeline() {
+    let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-spoof");
     let tail =
         client_block("Acme Ltd", "") + "[ingest]\ntrusted_authserv_id = \"mx.example.test\"\n";
@@ -607,6 +614,7 @@ async fn flags_by_uid(f: &Fixture, mailbox: &str) -> Vec<(u32, Vec<String>)> {
 
 #[tokio::test]
 async fn unrelated_and_old_mail_is_never_downloaded_moved_or_flagged() {
+    let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-unrel");
     let config = f.config("en", "", &client_block("Acme Ltd", ""));
     let (app, prompts) = with_prompts(&f, config).await;
@@ -698,6 +706,7 @@ async fn unrelated_and_old_mail_is_never_downloaded_moved_or_flagged() {
 
 #[tokio::test]
 async fn an_out_of_office_and_a_bounce_are_recorded_not_stored() {
+    let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-auto");
     let tail = client_block("Acme Ltd", "") + &client_block("Bakkerij Jansen", "");
     let config = f.config("en", "", &tail);
@@ -791,6 +800,7 @@ async fn an_out_of_office_and_a_bounce_are_recorded_not_stored() {
 
 #[tokio::test]
 async fn an_oversized_message_is_skipped_left_on_the_server_and_reported() {
+    let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-big");
     let tail = client_block("Acme Ltd", "") + &client_block("Bakkerij Jansen", "");
     let config = f.config("en", "max_message_size = 2048", &tail);
@@ -837,6 +847,7 @@ async fn an_oversized_message_is_skipped_left_on_the_server_and_reported() {
 
 #[tokio::test]
 async fn a_pause_command_by_mail_sets_the_pause_and_is_confirmed() {
+    let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-pause");
     let config = f.config("en", "", &client_block("Acme Ltd", ""));
     let app = f.open(config, olifant::clock::now());
@@ -885,6 +896,7 @@ async fn a_pause_command_by_mail_sets_the_pause_and_is_confirmed() {
 
 #[tokio::test]
 async fn a_digest_command_handled_before_a_crash_is_answered_once_and_never_twice() {
+    let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-cmdcrash");
     let config = f.config("en", "", &client_block("Acme Ltd", ""));
     let cmd_id = format!("digest-cmd-{}@mail.example", std::process::id());
@@ -925,6 +937,7 @@ async fn a_digest_command_handled_before_a_crash_is_answered_once_and_never_twic
 
 #[tokio::test]
 async fn with_plain_reply_to_a_reply_is_matched_by_in_reply_to_alone() {
+    let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-plain");
     let text = f
         .config_text("en", "", &client_block("Acme Ltd", ""))
@@ -966,6 +979,7 @@ async fn with_plain_reply_to_a_reply_is_matched_by_in_reply_to_alone() {
 
 #[tokio::test]
 async fn olifants_own_mail_stays_put_with_an_ignored_folder_even_when_seen_again() {
+    let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-own");
     let config = f.config(
         "en",
@@ -1007,4 +1021,34 @@ async fn olifants_own_mail_stays_put_with_an_ignored_folder_even_when_seen_again
         vec![stranger_id]
     );
     assert!(app.store.reflections().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_imap_outage_fails_the_pass_and_the_next_pass_stores_the_reply_once() {
+    let _g = SERVERS_LOCK.write().await;
+    let f = Fixture::new("rp-imapdown");
+    let config = f.config("en", "", &client_block("Acme Ltd", ""));
+    let (app, prompts) = with_prompts(&f, config).await;
+    let id = format!("down-{}@mail.example", std::process::id());
+    let raw = phone_reply(&f, &prompts[0], &f.owner, &id, "1. 4", "> q", "");
+    f.s.append(&f.bot, "INBOX", &raw).await;
+
+    let s = f.s.clone();
+    tokio::task::spawn_blocking(move || s.ctl("stop-dovecot"))
+        .await
+        .unwrap();
+    let failed = app.ingest_once(&olifant::clock::now).await;
+    let s = f.s.clone();
+    tokio::task::spawn_blocking(move || s.ctl("start-dovecot"))
+        .await
+        .unwrap();
+    assert!(failed.is_err(), "a pass without IMAP must fail: {failed:?}");
+    assert!(app.store.reflections().unwrap().is_empty());
+
+    let report = ingest(&app).await;
+    assert_eq!((report.stored, report.moved), (1, 1), "{report:?}");
+    let report = ingest(&app).await;
+    assert_eq!(report.fetched, 0, "{report:?}");
+    assert_eq!(app.store.reflections().unwrap().len(), 1);
+    wait_for_answer(&f, &id).await;
 }
