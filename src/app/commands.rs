@@ -185,7 +185,14 @@ impl App {
                         notes: &r.notes,
                         problems: &problems,
                         reply_message_id: &reply_message_id,
-                        receipt_number: r.sources.len() as u32,
+                        // This reply's place among the prompt's replies, so each reply
+                        // has its own receipt id even when several share a batch.
+                        receipt_number: r
+                            .sources
+                            .iter()
+                            .position(|s| !reply_message_id.is_empty() && *s == reply_message_id)
+                            .map_or(r.sources.len(), |i| i + 1)
+                            as u32,
                         token: &token,
                         addressing: &addressing,
                     },
@@ -197,13 +204,6 @@ impl App {
                 reply_to_message_id,
                 subject,
             } => {
-                if matches!(command, Command::Digest) {
-                    self.send_digest(now, now, clock).await?;
-                }
-                let body = match self.apply_command_text(&command, now) {
-                    Ok(text) => text,
-                    Err(e) => e.to_string(),
-                };
                 let domain = self
                     .config
                     .bot
@@ -219,9 +219,22 @@ impl App {
                     .iter()
                     .map(|b| format!("{b:02x}"))
                     .collect();
+                let message_id = format!("olifant-cmd.{tag}@{domain}");
+                // A command seen again (after a crash) whose confirmation went out is done:
+                // above all, a `digest` command must not send a second digest.
+                if self.store.outgoing_by_id(&message_id)?.is_some() {
+                    return Ok(());
+                }
+                if matches!(command, Command::Digest) {
+                    self.send_digest(now, now, clock).await?;
+                }
+                let body = match self.apply_command_text(&command, now) {
+                    Ok(text) => text,
+                    Err(e) => e.to_string(),
+                };
                 let mail = PromptMail {
                     subject: compose::reply_subject(&compose::one_line(&subject)),
-                    message_id: format!("olifant-cmd.{tag}@{domain}"),
+                    message_id,
                     in_reply_to: reply_to_message_id.clone(),
                     references: reply_to_message_id.into_iter().collect(),
                     from: self.config.bot.address.clone(),
@@ -369,7 +382,7 @@ fn fmt_date(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "further notice".into(), |d| d.to_string())
 }
 
-fn reading_subject(raw: &[u8]) -> String {
+pub(crate) fn reading_subject(raw: &[u8]) -> String {
     mail_parser::MessageParser::default()
         .parse_headers(raw)
         .and_then(|m| m.subject().map(str::to_string))

@@ -350,10 +350,36 @@ impl App {
         if let Some((meta, _)) = self.store.raw(&reading.dedup_id)? {
             let d = match meta.outcome {
                 RawOutcome::Quarantined { .. } => Disposition::Leave,
+                // olifant's own mail stays where the owner sees it, as on the first pass.
+                RawOutcome::Ignored { .. }
+                    if matches!(reading.genuine, Err(crate::parse::Rejection::FromBot)) =>
+                {
+                    Disposition::Leave
+                }
                 RawOutcome::Ignored { .. } => Disposition::Ignored,
                 _ => Disposition::Processed,
             };
-            return Ok((d, Handled::Duplicate, None));
+            // Seen again after a crash between the flush and the sends: hand back the
+            // receipt or confirmation it owed. `send_followup` skips one already recorded
+            // (its Message-ID is stable per reply), so nothing goes out twice.
+            let followup = match meta.outcome {
+                RawOutcome::Reflection { prompt: Some(id) } if self.config.ingest.receipts => {
+                    Some(Followup::Receipt {
+                        prompt: id,
+                        reply_message_id: reading.message_id.clone().unwrap_or_default(),
+                        problems: reading.parsed.problems.clone(),
+                    })
+                }
+                RawOutcome::Command => {
+                    parse_command(&reading.fresh_text).map(|command| Followup::CommandReply {
+                        command,
+                        reply_to_message_id: reading.message_id.clone(),
+                        subject: crate::app::commands::reading_subject(raw),
+                    })
+                }
+                _ => None,
+            };
+            return Ok((d, Handled::Duplicate, followup));
         }
         let meta = |outcome| RawMeta {
             origin: origin.to_string(),
