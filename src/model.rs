@@ -403,6 +403,32 @@ pub struct ParsedMessage {
     pub problems: Vec<String>,
 }
 
+/// Mail olifant owes the owner after ingesting a message: recorded with the batch that
+/// produced it and sent after the batch is flushed and moved, so a crash in between loses
+/// nothing (and the stable Message-ID of each keeps it from going out twice).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum OwedMail {
+    /// A receipt for a stored reply.
+    Receipt {
+        /// The prompt answered.
+        prompt: PromptId,
+        /// The reply's Message-ID (threading).
+        reply_message_id: String,
+        /// Problems found in this reply.
+        problems: Vec<String>,
+    },
+    /// A confirmation of an email command.
+    CommandReply {
+        /// The command line as the owner wrote it (parsed again when the reply is made).
+        command_line: String,
+        /// The command message's Message-ID (threading).
+        reply_to_message_id: Option<String>,
+        /// Its subject.
+        subject: String,
+    },
+}
+
 /// One of the five digest verdicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -35,7 +35,7 @@ impl App {
             Disposition::Processed,
             Handled::Command(command.clone()),
             Some(Followup::CommandReply {
-                command,
+                command_line: crate::ingest::pipeline::command_line(&reading.fresh_text),
                 reply_to_message_id: reading.message_id.clone(),
                 subject,
             }),
@@ -200,10 +200,12 @@ impl App {
                 (mail, OutgoingKind::Receipt)
             }
             Followup::CommandReply {
-                command,
+                command_line,
                 reply_to_message_id,
                 subject,
             } => {
+                let command = crate::parse::command::parse_command(&command_line)
+                    .unwrap_or(Command::Unknown(command_line.clone()));
                 let domain = self
                     .config
                     .bot

@@ -66,28 +66,8 @@ pub enum Handled {
     Quarantined(String),
 }
 
-/// Something to send once the batch is flushed and moved.
-#[derive(Debug, Clone)]
-pub enum Followup {
-    /// A receipt for a stored reply.
-    Receipt {
-        /// The prompt answered.
-        prompt: crate::model::PromptId,
-        /// The reply's Message-ID (threading).
-        reply_message_id: String,
-        /// Problems found in this reply.
-        problems: Vec<String>,
-    },
-    /// A confirmation of an email command.
-    CommandReply {
-        /// The command.
-        command: Command,
-        /// The command message's Message-ID (threading).
-        reply_to_message_id: Option<String>,
-        /// Its subject.
-        subject: String,
-    },
-}
+/// Something to send once the batch is flushed and moved (kept in the store until sent).
+pub use crate::model::OwedMail as Followup;
 
 /// What one pass did, in numbers.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -179,6 +159,8 @@ impl App {
         clock: &crate::clock::Clock,
     ) -> Result<IngestReport, AppError> {
         let mut report = IngestReport::default();
+        // Mail owed from before a crash goes out first.
+        self.send_owed(clock).await;
         let info = session.info().clone();
         let checkpoint = self.store.checkpoint(&folders.mailbox)?;
         let narrowing = self.narrowing_query();
@@ -240,6 +222,10 @@ impl App {
                     Disposition::Leave => {}
                 }
             }
+            if !followups.is_empty() {
+                self.store
+                    .update_meta(|m| m.owed.extend(followups.iter().cloned()))?;
+            }
             self.store.flush()?;
             crate::failpoint!("ingest.after_flush");
             if !processed.is_empty() {
@@ -266,11 +252,7 @@ impl App {
             self.store.update_meta(|m| m.last_imap_ok = Some(clock()))?;
             self.store.flush()?;
             crate::failpoint!("ingest.after_checkpoint");
-            for f in followups {
-                if let Err(e) = self.send_followup(f, clock).await {
-                    tracing::warn!(error = %e, "could not send a receipt or confirmation");
-                }
-            }
+            self.send_owed(clock).await;
         }
         if listed.is_empty() {
             self.store.update_meta(|m| m.last_imap_ok = Some(clock()))?;
@@ -371,8 +353,8 @@ impl App {
                     })
                 }
                 RawOutcome::Command => {
-                    parse_command(&reading.fresh_text).map(|command| Followup::CommandReply {
-                        command,
+                    parse_command(&reading.fresh_text).map(|_| Followup::CommandReply {
+                        command_line: command_line(&reading.fresh_text),
                         reply_to_message_id: reading.message_id.clone(),
                         subject: crate::app::commands::reading_subject(raw),
                     })
@@ -700,6 +682,47 @@ pub fn merge_reflection(r: &mut Reflection, newer: &crate::model::ParsedMessage,
     }
     if !r.sources.iter().any(|s| s == source) {
         r.sources.push(source.to_string());
+    }
+}
+
+/// The first non-empty line of the owner's text: the command as written.
+pub fn command_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default()
+        .chars()
+        .take(500)
+        .collect()
+}
+
+impl App {
+    /// Sends every receipt and confirmation still owed, each exactly once, and drops it from
+    /// the store once it was handed over (or refused for good).
+    pub async fn send_owed(&self, clock: &crate::clock::Clock) {
+        let owed = match self.store.meta() {
+            Ok(m) => m.owed,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the owed receipts");
+                return;
+            }
+        };
+        for f in owed {
+            match self.send_followup(f.clone(), clock).await {
+                Ok(()) => {
+                    let done = self
+                        .store
+                        .update_meta(|m| m.owed.retain(|o| o != &f))
+                        .and_then(|_| self.store.flush());
+                    if let Err(e) = done {
+                        tracing::warn!(error = %e, "cannot record a sent receipt");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not send a receipt or confirmation; will retry")
+                }
+            }
+        }
     }
 }
 

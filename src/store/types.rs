@@ -132,6 +132,8 @@ pub struct Meta {
     pub last_imap_ok: Option<DateTime<Utc>>,
     /// Last successful SMTP send.
     pub last_smtp_ok: Option<DateTime<Utc>>,
+    /// Receipts and confirmations owed for ingested messages, not yet sent.
+    pub owed: Vec<crate::model::OwedMail>,
 }
 
 /// What happened, for the digest's "what olifant did since the last digest".

@@ -1,0 +1,133 @@
+//! Receipts and command confirmations survive a crash after the batch was moved: they are
+//! recorded in the store with the batch and sent by the next pass, exactly once.
+//!
+//! Offline: a Maildir inbox and the stub sender stand in for the servers (the real-server
+//! versions of the crash scenarios live in tests/faults.rs and tests/replies_e2e.rs).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use olifant::app::App;
+use olifant::ingest::maildir::MaildirSource;
+use olifant::ingest::source::MailSource;
+use olifant::model::{Client, ClientStatus, OwedMail, PromptRecord, PromptStatus, SendState};
+use olifant::send::stub::StubSender;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
+}
+
+fn app(dir: &std::path::Path, stub: &StubSender) -> App {
+    let text = format!(
+        "data_dir = {:?}\n[owner]\naddresses = [\"owner@example.test\"]\ntimezone = \"Europe/Amsterdam\"\n[bot]\naddress = \"olifant@example.test\"\n",
+        dir.display().to_string()
+    );
+    let config = olifant::config::parse_str(&text, "owed").unwrap();
+    App::open_with_sender(config, Arc::new(stub.clone()), now()).unwrap()
+}
+
+fn prompt(app: &App) -> PromptRecord {
+    let client = Client {
+        name: "Acme".into(),
+        cadence: Default::default(),
+        revenue: None,
+        tags: vec![],
+        status: ClientStatus::Active,
+        since: now() - Duration::days(60),
+    };
+    app.store.put_client(&client).unwrap();
+    let id = app.fresh_prompt_id().unwrap();
+    let token = app.token_for(id);
+    let p = PromptRecord {
+        id,
+        client: client.key(),
+        client_name: client.name.clone(),
+        lang: olifant::model::Lang::En,
+        occurrence: now() - Duration::days(1),
+        created_at: now() - Duration::days(1),
+        message_id: olifant::prompt::token::message_id(&token, "", "example.test"),
+        subject: "How was Acme lately? [AAAAA]".into(),
+        send: SendState::Sent {
+            at: now() - Duration::days(1),
+        },
+        status: PromptStatus::Open,
+        reminder: None,
+    };
+    app.store.put_prompt(&p).unwrap();
+    app.store.flush().unwrap();
+    p
+}
+
+fn reply(app: &App, p: &PromptRecord) -> Vec<u8> {
+    let token = app.token_for(p.id);
+    format!(
+        "From: owner@example.test\r\nTo: olifant+{token}@example.test\r\nSubject: Re: {}\r\nMessage-ID: <reply-1@example.test>\r\nIn-Reply-To: <{}>\r\nDate: Mon, 02 Mar 2026 08:00:00 +0000\r\n\r\n1 4, 2 5, 8 yes\r\n\r\nGood month.\r\n",
+        p.subject, p.message_id
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn a_receipt_owed_when_olifant_stopped_is_sent_by_the_next_pass_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let stub = StubSender::new();
+    let app = app(dir.path(), &stub);
+    let p = prompt(&app);
+    // The state a crash right after "move + checkpoint" leaves: the reply is stored, the
+    // message is gone from the inbox, the receipt is owed but was never handed over.
+    let (_, _, owed) = app
+        .handle_message(&reply(&app, &p), "test:1", now())
+        .unwrap();
+    let owed = owed.expect("a stored reply owes a receipt");
+    assert!(matches!(owed, OwedMail::Receipt { .. }));
+    app.store.update_meta(|m| m.owed.push(owed)).unwrap();
+    app.store.flush().unwrap();
+    drop(app);
+
+    let app = self::app(dir.path(), &stub);
+    let (_, folders) = app.mail_source().unwrap();
+    let source = MaildirSource::new(
+        dir.path().join("inbox"),
+        std::time::Duration::from_millis(10),
+    );
+    let mut session = source.connect().await.unwrap();
+    let clock = || now();
+    app.ingest_pass(&mut *session, &folders, &clock)
+        .await
+        .unwrap();
+    assert_eq!(stub.sent().len(), 1, "the owed receipt went out");
+    assert!(stub.sent()[0].message_id.contains(".c"), "it is a receipt");
+    assert!(
+        app.store.meta().unwrap().owed.is_empty(),
+        "and is no longer owed"
+    );
+
+    app.ingest_pass(&mut *session, &folders, &clock)
+        .await
+        .unwrap();
+    assert_eq!(stub.sent().len(), 1, "a second pass sends nothing more");
+}
+
+#[tokio::test]
+async fn a_command_confirmation_owed_is_sent_once_and_the_command_applied_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let stub = StubSender::new();
+    let app = app(dir.path(), &stub);
+    let raw = b"From: owner@example.test\r\nTo: olifant@example.test\r\nSubject: vacation\r\nMessage-ID: <cmd-1@example.test>\r\nDate: Mon, 02 Mar 2026 08:00:00 +0000\r\n\r\npause 2w\r\n";
+    let (_, _, owed) = app.handle_message(raw, "test:2", now()).unwrap();
+    let owed = owed.expect("a command owes a confirmation");
+    assert!(
+        matches!(&owed, OwedMail::CommandReply { command_line, .. } if command_line == "pause 2w"),
+        "{owed:?}"
+    );
+    let paused = app.store.meta().unwrap().paused_until;
+    assert!(paused.is_some(), "the command took effect with the batch");
+    app.store.update_meta(|m| m.owed.push(owed)).unwrap();
+    app.store.flush().unwrap();
+    app.send_owed(&|| now()).await;
+    app.send_owed(&|| now()).await;
+    assert_eq!(stub.sent().len(), 1);
+    let text = String::from_utf8_lossy(&stub.sent()[0].raw).to_string();
+    assert!(text.contains("Paused"), "{text}");
+    assert_eq!(app.store.meta().unwrap().paused_until, paused);
+}
