@@ -218,3 +218,40 @@ fn stub_sender_is_the_offline_double_for_the_same_path() {
     assert!(msg.body_text(0).is_some());
     assert!(msg.body_html(0).is_some());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_digest_that_failed_for_now_is_sent_at_a_later_tick_and_only_once() {
+    use olifant::send::stub::StubOutcome;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = olifant::config::Config::example_local(dir.path()).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 2, 7, 0, 0).unwrap();
+    // Every attempt of the first hand-over fails for now (server down).
+    let stub = StubSender::with_script(vec![StubOutcome::Transient; 4]);
+    let app = App::open_with_sender(cfg, Arc::new(stub.clone()), now - Duration::days(40)).unwrap();
+    let clock = move || now;
+    let first = app.send_digest(now, now, &clock).await.unwrap();
+    assert!(
+        matches!(
+            first,
+            Some(olifant::model::SendState::Failed {
+                permanent: false,
+                ..
+            })
+        ),
+        "{first:?}"
+    );
+    assert_ne!(
+        app.store.meta().unwrap().last_digest_run,
+        Some(now),
+        "the occurrence stays open"
+    );
+    assert!(stub.sent().is_empty());
+    let second = app.send_digest(now, now, &clock).await.unwrap();
+    assert!(
+        matches!(second, Some(olifant::model::SendState::Sent { .. })),
+        "{second:?}"
+    );
+    assert_eq!(app.store.meta().unwrap().last_digest_run, Some(now));
+    assert_eq!(app.send_digest(now, now, &clock).await.unwrap(), None);
+    assert_eq!(stub.sent().len(), 1);
+}

@@ -159,8 +159,12 @@ impl App {
                 clock,
             )
             .await?;
-        self.store
-            .update_meta(|m| m.last_digest_run = Some(period_end))?;
+        // A transient failure leaves the occurrence open: the next tick tries again (nothing
+        // was delivered, so that cannot duplicate it).
+        if !outbox::retryable(&state) {
+            self.store
+                .update_meta(|m| m.last_digest_run = Some(period_end))?;
+        }
         self.store.flush()?;
         Ok(Some(state))
     }
