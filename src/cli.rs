@@ -229,9 +229,27 @@ pub struct InitArgs {
     /// olifant's own address (default: your address; replies come back by plus-address).
     #[arg(long)]
     pub bot_address: Option<String>,
+    /// IMAP server (generic provider).
+    #[arg(long)]
+    pub imap_host: Option<String>,
+    /// IMAP port (generic provider; 993 = TLS, 143 = STARTTLS).
+    #[arg(long)]
+    pub imap_port: Option<u16>,
+    /// SMTP server (generic provider).
+    #[arg(long)]
+    pub smtp_host: Option<String>,
+    /// SMTP port (generic provider; 465 = TLS, 587 = STARTTLS).
+    #[arg(long)]
+    pub smtp_port: Option<u16>,
     /// When to send prompts, in plain words (e.g. "mondays 9:00").
     #[arg(long)]
     pub prompts_at: Option<String>,
+    /// When to send the digest, in plain words (e.g. "first monday of the month 8:00").
+    #[arg(long)]
+    pub digest_at: Option<String>,
+    /// Replace an existing config file.
+    #[arg(long)]
+    pub force: bool,
     /// Where to write the config (default: the usual location).
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -467,6 +467,12 @@ async fn init(cli: &Cli, args: &cli::InitArgs) -> Result<ExitCode> {
         password_command: args.password_command.clone(),
         bot_address: args.bot_address.clone(),
         prompts_at: args.prompts_at.clone(),
+        digest_at: args.digest_at.clone(),
+        imap_host: args.imap_host.clone(),
+        imap_port: args.imap_port,
+        smtp_host: args.smtp_host.clone(),
+        smtp_port: args.smtp_port,
+        force: args.force,
         out: out.clone(),
         non_interactive: args.non_interactive || !std::io::stdin().is_terminal(),
         ..Default::default()
