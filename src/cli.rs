@@ -56,6 +56,7 @@ impl From<LangArg> for olifant::model::Lang {
 }
 
 /// The commands.
+#[allow(clippy::large_enum_variant)] // parsed once per process
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the daemon: prompt schedule, reminders, digest schedule and mail ingestion.

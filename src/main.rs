@@ -475,7 +475,6 @@ async fn init(cli: &Cli, args: &cli::InitArgs) -> Result<ExitCode> {
         force: args.force,
         out: out.clone(),
         non_interactive: args.non_interactive || !std::io::stdin().is_terminal(),
-        ..Default::default()
     };
     let mut prompter = TerminalPrompter::stdio();
     let outcome = run_init(options, &mut prompter)?;
