@@ -212,8 +212,8 @@ pub fn client_from_subject(subject: &str) -> Option<(String, Lang)> {
         }
     }
     for lang in Lang::ALL {
-        let probe = prompt_subject("\u{1}", lang, PromptId(0));
-        let (pre, post) = probe.split_once('\u{1}')?;
+        let probe = prompt_subject("\u{E000}", lang, PromptId(0));
+        let (pre, post) = probe.split_once('\u{E000}')?;
         let post = post.split(" [").next().unwrap_or(post);
         if let Some(rest) = s.strip_prefix(pre) {
             if let Some(idx) = rest.rfind(post) {
