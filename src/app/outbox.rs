@@ -114,6 +114,7 @@ pub async fn send_once<L: Ledger>(
             }
         }
     };
+    crate::failpoint!("outbox.after_send");
     ledger.record(&state)?;
     ledger.flush()?;
     Ok(state)

@@ -185,6 +185,7 @@ impl App {
             // `UID n:*` always matches the highest UID, even when it is below n.
             listed.retain(|l| !matches!(l.id, MessageRef::Uid(u) if u < min));
         }
+        crate::failpoint!("ingest.after_list");
         let mut last_uid = checkpoint
             .filter(|c| c.uid_validity == info.uid_validity)
             .map_or(0, |c| c.last_uid);
@@ -207,6 +208,7 @@ impl App {
             }
             let fetched: Vec<Fetched> = session.fetch(&wanted).await?;
             report.fetched += fetched.len();
+            crate::failpoint!("ingest.after_fetch");
             let mut processed = Vec::new();
             let mut ignored = Vec::new();
             let mut followups = Vec::new();
@@ -214,6 +216,7 @@ impl App {
                 let origin = format!("{}:{}:{}", folders.mailbox, info.uid_validity, f.id);
                 let (disposition, handled, followup) =
                     self.handle_message(&f.raw, &origin, clock())?;
+                crate::failpoint!("ingest.after_handle");
                 count(&mut report, &handled);
                 followups.extend(followup);
                 match disposition {
