@@ -47,8 +47,11 @@ impl Default for DaemonOptions {
         DaemonOptions {
             tick_seconds: 60,
             idle_max: Duration::from_secs(25 * 60),
-            backoff_first: Duration::from_secs(1),
-            backoff_max: Duration::from_secs(60),
+            // Capped low on purpose: a reconnect is one cheap TCP connect, logged once per
+            // outage, and the owner's replies should be read within seconds of the server's
+            // return.
+            backoff_first: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(4),
         }
     }
 }

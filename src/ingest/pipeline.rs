@@ -28,8 +28,10 @@ use crate::parse::command::{parse_command, Command};
 use crate::parse::{read_message, ParseContext, Reading};
 use crate::store::{Checkpoint, Event, EventKind, RawMeta, RawOutcome};
 
-/// Messages fetched and handled per batch (one flush per batch).
-pub const BATCH: usize = 200;
+/// At most this many messages are fetched and handled per batch (one flush per batch).
+pub const BATCH: usize = 1000;
+/// At most this many bytes (by the server's sizes) are fetched per batch.
+pub const BATCH_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Where a handled message goes on the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,7 +192,7 @@ impl App {
             .filter(|c| c.uid_validity == info.uid_validity)
             .map_or(0, |c| c.last_uid);
 
-        for chunk in listed.chunks(BATCH) {
+        for chunk in batches(&listed) {
             let mut wanted = Vec::new();
             for l in chunk {
                 if l.size > folders.max_message_size {
@@ -252,14 +254,28 @@ impl App {
                     last_uid,
                 },
             )?;
-            self.store.update_meta(|m| m.last_imap_ok = Some(clock()))?;
-            self.store.flush()?;
+            // No flush of its own: a checkpoint lost in a crash only makes the next pass list
+            // messages that are gone (moved) or recognised as duplicates. The next flush —
+            // the next batch's, a send's intent, or the one at the end of the pass — keeps it.
             crate::failpoint!("ingest.after_checkpoint");
             self.send_owed(clock).await;
         }
-        if listed.is_empty() {
-            self.store.update_meta(|m| m.last_imap_ok = Some(clock()))?;
+        // Everything below UIDNEXT (as of SELECT) was covered by this pass's search: the
+        // checkpoint can move past unrelated mail, so the next search range stays small.
+        if let Some(next) = info.uid_next {
+            let covered = next.saturating_sub(1);
+            if covered > last_uid {
+                self.store.set_checkpoint(
+                    &folders.mailbox,
+                    &Checkpoint {
+                        uid_validity: info.uid_validity,
+                        last_uid: covered,
+                    },
+                )?;
+            }
         }
+        self.store.update_meta(|m| m.last_imap_ok = Some(clock()))?;
+        self.store.flush()?;
         Ok(report)
     }
 
@@ -688,6 +704,25 @@ pub fn merge_reflection(r: &mut Reflection, newer: &crate::model::ParsedMessage,
     }
 }
 
+/// Splits a listing into batches of at most [`BATCH`] messages and [`BATCH_BYTES`] bytes.
+fn batches(listed: &[Listed]) -> Vec<&[Listed]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0u64;
+    for (i, l) in listed.iter().enumerate() {
+        if i > start && (i - start >= BATCH || bytes + l.size > BATCH_BYTES) {
+            out.push(&listed[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += l.size;
+    }
+    if start < listed.len() {
+        out.push(&listed[start..]);
+    }
+    out
+}
+
 /// The first non-empty line of the owner's text: the command as written.
 pub fn command_line(text: &str) -> String {
     text.lines()
@@ -747,6 +782,25 @@ mod tests {
     use super::*;
     use crate::model::{Answer, ClientKey, ParsedMessage, PromptId};
     use std::collections::BTreeMap;
+
+    #[test]
+    fn batches_are_cut_by_count_and_by_bytes_and_cover_everything_in_order() {
+        let l = |uid: u32, size: u64| Listed {
+            id: MessageRef::Uid(uid),
+            size,
+            seen: false,
+        };
+        let many: Vec<Listed> = (1..=2500).map(|u| l(u, 10)).collect();
+        let b = batches(&many);
+        assert_eq!(
+            b.iter().map(|c| c.len()).collect::<Vec<_>>(),
+            vec![1000, 1000, 500]
+        );
+        let big = vec![l(1, 20 << 20), l(2, 20 << 20), l(3, 1), l(4, 40 << 20)];
+        let b = batches(&big);
+        assert_eq!(b.iter().map(|c| c.len()).collect::<Vec<_>>(), vec![1, 2, 1]);
+        assert!(batches(&[]).is_empty());
+    }
 
     #[test]
     fn a_second_reply_updates_key_by_key_and_appends_notes() {
