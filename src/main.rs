@@ -19,6 +19,7 @@ use olifant::model::Lang;
 use olifant::store::StoreError;
 
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = Cli::parse();
     init_logging(cli.log_format, matches!(cli.command, Command::Run));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -49,6 +50,24 @@ fn main() -> ExitCode {
             ExitCode::from(if locked { 4 } else { 1 })
         }
     }
+}
+
+/// `olifant … | head` closes stdout early: exit quietly like other Unix tools (status 141)
+/// instead of printing a panic.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
 
 fn init_logging(format: LogFormat, daemon: bool) {
@@ -577,7 +596,13 @@ fn clients(cli: &Cli, cmd: &ClientsCommand) -> Result<()> {
 }
 
 fn print_status(s: &olifant::app::status::Status) {
-    let t = |d: Option<DateTime<Utc>>| d.map_or("never".to_string(), |d| d.to_rfc3339());
+    let t = |d: Option<DateTime<Utc>>| {
+        d.map_or("never".to_string(), |d| {
+            d.with_timezone(&s.timezone)
+                .format("%Y-%m-%d %H:%M %Z")
+                .to_string()
+        })
+    };
     println!("data dir:          {}", s.data_dir);
     println!("next prompt run:   {}", t(s.next_prompt_run));
     println!("next digest run:   {}", t(s.next_digest_run));
@@ -592,7 +617,7 @@ fn print_status(s: &olifant::app::status::Status) {
     println!("last SMTP send:    {}", t(s.last_smtp_ok));
     println!("unanswered prompts: {}", s.unanswered.len());
     for (c, at) in &s.unanswered {
-        println!("  {c} (sent {})", at.to_rfc3339());
+        println!("  {c} (sent {})", t(Some(*at)));
     }
     println!("send problems:     {}", s.send_problems.len());
     for (what, state) in &s.send_problems {

@@ -12,6 +12,9 @@ use crate::schedule;
 pub struct Status {
     /// The data directory.
     pub data_dir: String,
+    /// The owner's time zone (times are shown in it).
+    #[serde(skip)]
+    pub timezone: chrono_tz::Tz,
     /// Next prompt run.
     pub next_prompt_run: Option<DateTime<Utc>>,
     /// Next digest run.
@@ -89,6 +92,7 @@ impl App {
             .collect();
         Ok(Status {
             data_dir: self.config.data_dir.display().to_string(),
+            timezone: self.config.owner.timezone,
             next_prompt_run,
             next_digest_run,
             paused_until: meta.paused_until,
