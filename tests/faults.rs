@@ -159,6 +159,9 @@ impl Fixture {
     fn prompts_and_replies(&self, n: usize) -> Vec<Vec<u8>> {
         let app = self.app();
         let now = olifant::clock::now();
+        // Replies carry one Date for the whole test binary, so scenarios that run at different
+        // moments compare equal (the reflection date comes from the reply's Date header).
+        let written = replies_date();
         app.store
             .update_meta(|m| m.last_prompt_run = Some(now))
             .expect("meta");
@@ -212,7 +215,7 @@ impl Fixture {
                 Lang::En,
                 &seen,
                 &self.owner,
-                now,
+                written,
                 &format!("fault-reply-{i}@owner.example.test"),
             ));
         }
@@ -341,6 +344,16 @@ struct Golden {
     answered: usize,
     /// The checkpoint's last UID.
     last_uid: u32,
+}
+
+/// The Date of every generated reply in this test binary: a minute before its first use,
+/// whole seconds (what a Date header can carry).
+fn replies_date() -> chrono::DateTime<chrono::Utc> {
+    static DATE: std::sync::OnceLock<chrono::DateTime<chrono::Utc>> = std::sync::OnceLock::new();
+    *DATE.get_or_init(|| {
+        let t = olifant::clock::now() - chrono::Duration::minutes(1);
+        chrono::DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+    })
 }
 
 fn golden_of(store: &Store, mailbox: &str) -> Golden {
