@@ -3,11 +3,12 @@
 //! question, `V/5`, yes/maybe/no (ja/misschien/nee), skip words, comments after the value,
 //! and everything else as notes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::model::{Answer, Lang, Questionnaire, Scale};
 
-use super::strip::{join_paragraphs, FreshLine};
+use super::strip::{join_paragraphs, lowercase, FreshLine};
 
 /// At most this many answer pairs are read from one line.
 const MAX_PAIRS_PER_LINE: usize = 32;
@@ -39,33 +40,43 @@ struct Pair {
     label_lang: Option<Lang>,
 }
 
-struct Vocabulary<'a> {
+/// The questionnaire's words, lowercased once per message.
+pub(crate) struct Vocabulary<'a> {
     q: &'a Questionnaire,
     /// (lowercased label, question index, language of the label or None for the key)
-    labels: Vec<(String, usize, Option<Lang>)>,
+    labels: Vec<(Cow<'a, str>, usize, Option<Lang>)>,
+    /// The notes prompts, lowercased.
+    notes_prompts: Vec<Cow<'a, str>>,
 }
 
 impl<'a> Vocabulary<'a> {
-    fn new(q: &'a Questionnaire) -> Self {
+    pub(crate) fn new(q: &'a Questionnaire) -> Self {
         let mut labels = Vec::new();
         for (i, question) in q.questions.iter().enumerate() {
             // Wordings first: a key equal to the English label counts as English.
             for (lang, w) in &question.wording {
-                labels.push((w.label.to_lowercase(), i, Some(*lang)));
+                labels.push((lowercase(&w.label), i, Some(*lang)));
             }
-            labels.push((question.key.to_lowercase(), i, None));
+            labels.push((lowercase(&question.key), i, None));
         }
         // Longest first so "payment" wins over a shorter label that is its prefix.
         labels.sort_by_key(|l| std::cmp::Reverse(l.0.len()));
         labels.retain(|l| !l.0.is_empty());
-        Vocabulary { q, labels }
+        let notes_prompts = q.notes_prompt.values().map(|np| lowercase(np)).collect();
+        Vocabulary {
+            q,
+            labels,
+            notes_prompts,
+        }
     }
 
-    /// A label at the start of `s` (ASCII-lowercased), ending at a word boundary.
+    /// A label at the start of `s` (compared ASCII-case-insensitively), ending at a word
+    /// boundary.
     fn label_at(&self, s: &str) -> Option<(usize, usize, Option<Lang>)> {
         self.labels.iter().find_map(|(label, i, lang)| {
+            // Labels are lowercase, so this is `s` ASCII-lowercased compared with the label.
             let rest = s.get(..label.len())?;
-            if rest != label.as_str() {
+            if !rest.eq_ignore_ascii_case(label) {
                 return None;
             }
             match s[label.len()..].chars().next() {
@@ -75,20 +86,35 @@ impl<'a> Vocabulary<'a> {
         })
     }
 
-    /// The question a quoted line shows (`1. Energy — …`), if any.
-    fn question_in_quote(&self, line: &str) -> Option<usize> {
-        let l = line.to_ascii_lowercase();
-        let digits = l.bytes().take_while(u8::is_ascii_digit).count();
+    /// The question a quoted line shows (`1. Energy — …`) and the language of its label.
+    fn quoted_question(&self, line: &str) -> Option<(usize, Option<Lang>)> {
+        let digits = line.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 || digits > 2 {
             return None;
         }
-        let n: usize = l[..digits].parse().ok()?;
+        let n: usize = line[..digits].parse().ok()?;
         if n == 0 || n > self.q.questions.len() {
             return None;
         }
-        let rest = l[digits..].trim_start_matches(['.', ')', ':']).trim_start();
-        let (i, _, _) = self.label_at(rest)?;
-        (i == n - 1).then_some(i)
+        let rest = line[digits..]
+            .trim_start_matches(['.', ')', ':'])
+            .trim_start();
+        let (i, _, lang) = self.label_at(rest)?;
+        (i == n - 1).then_some((i, lang))
+    }
+
+    /// The question a quoted line shows (`1. Energy — …`), if any.
+    fn question_in_quote(&self, line: &str) -> Option<usize> {
+        self.quoted_question(line).map(|(i, _)| i)
+    }
+}
+
+/// `s` with ASCII letters lowercased, borrowing when there are none to change.
+fn ascii_lowercase(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
     }
 }
 
@@ -299,7 +325,7 @@ fn comment_from(original: &str, start: usize) -> Option<String> {
 
 /// All answer pairs on one line, or `None` when the line does not start with one.
 fn pairs_on_line(v: &Vocabulary, line: &str) -> Option<Vec<Pair>> {
-    let l = line.to_ascii_lowercase();
+    let l = ascii_lowercase(line);
     let (mut first, mut end) = pair_at(v, &l, 0)?;
     let mut pairs = Vec::new();
     loop {
@@ -320,7 +346,7 @@ fn pairs_on_line(v: &Vocabulary, line: &str) -> Option<Vec<Pair>> {
 
 /// An inline answer (value first) for question `q`.
 fn inline_answer(line: &str, q: usize, scale: Scale) -> Option<Pair> {
-    let l = line.to_ascii_lowercase();
+    let l = ascii_lowercase(line);
     let p = skip_spaces(&l, 0);
     let (val, end) = value_at(&l, p)?;
     // "No notes here" under a 1–5 question is prose, not an answer.
@@ -406,11 +432,18 @@ fn detect_language(pairs: &[Pair], note_lines: &[String], default: Lang) -> Opti
             .filter(|w| !w.is_empty())
             .take(2000)
         {
-            let w = w.to_lowercase();
-            if NL_WORDS.contains(&w.as_str()) {
+            // The word lists are lowercase ASCII: an ASCII word is compared in place.
+            let is_in = |list: &[&str]| {
+                if w.is_ascii() {
+                    list.iter().any(|x| x.eq_ignore_ascii_case(w))
+                } else {
+                    list.contains(&w.to_lowercase().as_str())
+                }
+            };
+            if is_in(NL_WORDS) {
                 nl += 1;
             }
-            if EN_WORDS.contains(&w.as_str()) {
+            if is_in(EN_WORDS) {
                 en += 1;
             }
         }
@@ -427,7 +460,11 @@ fn detect_language(pairs: &[Pair], note_lines: &[String], default: Lang) -> Opti
 
 /// The language of the prompt as quoted in the reply (labels of quoted question lines).
 pub fn quoted_prompt_language(body: &str, q: &Questionnaire) -> Option<Lang> {
-    let v = Vocabulary::new(q);
+    quoted_prompt_language_in(body, &Vocabulary::new(q))
+}
+
+/// [`quoted_prompt_language`] with the vocabulary already built.
+pub(crate) fn quoted_prompt_language_in(body: &str, v: &Vocabulary) -> Option<Lang> {
     let (mut nl, mut en) = (0, 0);
     for line in body
         .lines()
@@ -435,15 +472,7 @@ pub fn quoted_prompt_language(body: &str, q: &Questionnaire) -> Option<Lang> {
         .filter(|l| l.trim_start().starts_with('>'))
     {
         let inner = line.trim_start().trim_start_matches(['>', ' ', '\t']);
-        if v.question_in_quote(inner).is_none() {
-            continue;
-        }
-        let l = inner.to_ascii_lowercase();
-        let rest = l
-            .trim_start_matches(|c: char| c.is_ascii_digit())
-            .trim_start_matches(['.', ')', ':'])
-            .trim_start();
-        match v.label_at(rest).and_then(|(_, _, lang)| lang) {
+        match v.quoted_question(inner).and_then(|(_, lang)| lang) {
             Some(Lang::Nl) => nl += 1,
             Some(Lang::En) => en += 1,
             None => {}
@@ -508,7 +537,7 @@ fn is_bare_number(text: &str) -> bool {
 }
 
 fn is_prompt_line(v: &Vocabulary, line: &str, ignore: &[String]) -> bool {
-    let l = line.trim().to_lowercase();
+    let l = lowercase(line.trim());
     if ignore
         .iter()
         .any(|i| !i.is_empty() && l.contains(i.as_str()))
@@ -518,8 +547,7 @@ fn is_prompt_line(v: &Vocabulary, line: &str, ignore: &[String]) -> bool {
     if v.question_in_quote(line.trim()).is_some() && pairs_on_line(v, line).is_none() {
         return true;
     }
-    v.q.notes_prompt.values().any(|np| {
-        let np = np.to_lowercase();
+    v.notes_prompts.iter().any(|np| {
         let mut parts = np.split("{client}");
         let head = parts.next().unwrap_or("").trim();
         let tail = parts.last().unwrap_or("").trim();
@@ -547,7 +575,18 @@ pub fn extract_with_hint(
     default_lang: Lang,
     hint: Option<Lang>,
 ) -> Extracted {
-    let v = Vocabulary::new(q);
+    extract_in(lines, &Vocabulary::new(q), ignore, default_lang, hint)
+}
+
+/// [`extract_with_hint`] with the vocabulary already built.
+pub(crate) fn extract_in(
+    lines: &[FreshLine],
+    v: &Vocabulary,
+    ignore: &[String],
+    default_lang: Lang,
+    hint: Option<Lang>,
+) -> Extracted {
+    let q = v.q;
     let mut pairs: Vec<Pair> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     let mut problems = Vec::new();
@@ -557,7 +596,7 @@ pub fn extract_with_hint(
             notes.push(String::new());
             continue;
         }
-        if is_prompt_line(&v, text, ignore) {
+        if is_prompt_line(v, text, ignore) {
             continue;
         }
         let inline = fl
@@ -569,7 +608,7 @@ pub fn extract_with_hint(
             pairs.push(p);
             continue;
         }
-        match pairs_on_line(&v, text) {
+        match pairs_on_line(v, text) {
             Some(found) => pairs.extend(found),
             None => {
                 if is_bare_number(text) {

@@ -10,6 +10,7 @@ pub mod grammar;
 pub mod html;
 pub mod strip;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -125,10 +126,13 @@ fn unfold(v: &str) -> String {
 }
 
 fn sha256_hex(raw: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let d = ring::digest::digest(&ring::digest::SHA256, raw);
-    let mut s = String::from("sha256:");
+    let mut s = String::with_capacity(7 + 2 * d.as_ref().len());
+    s.push_str("sha256:");
     for b in d.as_ref() {
-        s.push_str(&format!("{b:02x}"));
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
     }
     s
 }
@@ -156,8 +160,18 @@ fn auth_results(value: &str) -> (String, bool) {
     (id, fail)
 }
 
-fn header_flags_auto_reply(headers: &[(String, String)], subject: &str) -> Option<String> {
+fn header_flags_auto_reply(headers: &[(&str, &str)], subject: &str) -> Option<String> {
+    const FLAGS: &[&str] = &[
+        "auto-submitted",
+        "x-autoreply",
+        "x-autorespond",
+        "precedence",
+    ];
     for (name, value) in headers {
+        // Only the flag headers are unfolded and lowercased.
+        if !FLAGS.iter().any(|f| name.eq_ignore_ascii_case(f)) {
+            continue;
+        }
         let v = unfold(value).to_ascii_lowercase();
         let v = v.trim();
         match name.to_ascii_lowercase().as_str() {
@@ -263,7 +277,7 @@ fn bounce_reason(text: &str) -> Option<String> {
 ///
 /// Never panics; work is bounded on huge or deeply nested input.
 pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseError> {
-    let dedup_fallback = sha256_hex(raw);
+    let full_raw = raw;
     let raw = &raw[..raw.len().min(MAX_RAW)];
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ParseError::Unreadable("empty message".into()));
@@ -271,11 +285,7 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     let message = MessageParser::default()
         .parse(raw)
         .ok_or_else(|| ParseError::Unreadable("no headers found".into()))?;
-    let headers: Vec<(String, String)> = message
-        .headers_raw()
-        .take(2000)
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
+    let headers: Vec<(&str, &str)> = message.headers_raw().take(2000).collect();
     let header = |name: &str| -> Option<String> {
         headers
             .iter()
@@ -286,7 +296,8 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
         .message_id()
         .map(|m| m.trim().trim_matches(['<', '>']).to_string())
         .filter(|m| !m.is_empty());
-    let dedup_id = message_id.clone().unwrap_or(dedup_fallback);
+    // The digest of the whole input (before the MAX_RAW cut), only when there is no Message-ID.
+    let dedup_id = message_id.clone().unwrap_or_else(|| sha256_hex(full_raw));
     let from = message
         .from()
         .and_then(|a| a.first())
@@ -371,17 +382,17 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     let sender_is_owner = from_owner && !from_bot && !dmarc_fail;
 
     // Body text: the first text/plain body, else HTML converted here.
-    let mut body = String::new();
+    let mut body: Cow<'_, str> = Cow::Borrowed("");
     for part in message.text_bodies().take(20) {
         if let PartType::Text(t) = &part.body {
-            body = t.to_string();
+            body = Cow::Borrowed(t.as_ref());
             break;
         }
     }
     if body.trim().is_empty() {
         if let Some(part) = message.html_bodies().next() {
             if let PartType::Html(h) = &part.body {
-                body = html::html_to_text(h);
+                body = Cow::Owned(html::html_to_text(h));
             }
         }
     }
@@ -476,8 +487,9 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     if let Some(t) = &prompt_token {
         ignore.push(t.clone());
     }
-    let hint = grammar::quoted_prompt_language(&body, ctx.questionnaire);
-    let e = grammar::extract_with_hint(&lines, ctx.questionnaire, &ignore, ctx.default_lang, hint);
+    let vocabulary = grammar::Vocabulary::new(ctx.questionnaire);
+    let hint = grammar::quoted_prompt_language_in(&body, &vocabulary);
+    let e = grammar::extract_in(&lines, &vocabulary, &ignore, ctx.default_lang, hint);
     reading.parsed = ParsedMessage {
         kind: MessageKind::Reflection,
         prompt_token,
