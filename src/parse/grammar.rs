@@ -40,29 +40,78 @@ struct Pair {
     label_lang: Option<Lang>,
 }
 
-/// The questionnaire's words, lowercased once per message.
+/// The questionnaire's words, prepared once per message.
 pub(crate) struct Vocabulary<'a> {
     q: &'a Questionnaire,
-    /// (lowercased label, question index, language of the label or None for the key)
+    /// (label, question index, language of the label or None for the key); a label is
+    /// compared ASCII-case-insensitively, so it is lowercased here only when it is not ASCII.
     labels: Vec<(Cow<'a, str>, usize, Option<Lang>)>,
-    /// The notes prompts, lowercased.
-    notes_prompts: Vec<Cow<'a, str>>,
+    notes_prompts: Vec<NotesPrompt<'a>>,
+}
+
+/// A notes prompt ("Anything else about {client}?"), lowercased, with the trimmed text
+/// before the first `{client}` (head) and after the last one (tail).
+struct NotesPrompt<'a> {
+    text: Cow<'a, str>,
+    head: std::ops::Range<usize>,
+    tail: std::ops::Range<usize>,
+}
+
+impl<'a> NotesPrompt<'a> {
+    fn new(prompt: &'a str) -> Self {
+        const CLIENT: &str = "{client}";
+        let text = lowercase(prompt);
+        let head = trimmed(&text, 0..text.find(CLIENT).unwrap_or(text.len()));
+        // "{client}" cannot overlap itself, so the last match is what `split` ends on.
+        let tail = trimmed(
+            &text,
+            text.rfind(CLIENT).map_or(0, |i| i + CLIENT.len())..text.len(),
+        );
+        NotesPrompt { text, head, tail }
+    }
+
+    fn head(&self) -> &str {
+        self.text.get(self.head.clone()).unwrap_or("")
+    }
+
+    fn tail(&self) -> &str {
+        self.text.get(self.tail.clone()).unwrap_or("")
+    }
+}
+
+/// The byte range of `s[range]` with white space trimmed from both ends.
+fn trimmed(s: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let part = &s[range.clone()];
+    let start = range.start + (part.len() - part.trim_start().len());
+    let end = range.end - (part.len() - part.trim_end().len());
+    start..end.max(start)
+}
+
+/// A label as [`Vocabulary::label_at`] compares it: ASCII as written, anything else lowercased.
+fn label_form(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
+    }
 }
 
 impl<'a> Vocabulary<'a> {
     pub(crate) fn new(q: &'a Questionnaire) -> Self {
-        let mut labels = Vec::new();
+        let mut labels = Vec::with_capacity(q.questions.len() * 3);
         for (i, question) in q.questions.iter().enumerate() {
             // Wordings first: a key equal to the English label counts as English.
             for (lang, w) in &question.wording {
-                labels.push((lowercase(&w.label), i, Some(*lang)));
+                labels.push((label_form(&w.label), i, Some(*lang)));
             }
-            labels.push((lowercase(&question.key), i, None));
+            labels.push((label_form(&question.key), i, None));
         }
-        // Longest first so "payment" wins over a shorter label that is its prefix.
-        labels.sort_by_key(|l| std::cmp::Reverse(l.0.len()));
         labels.retain(|l| !l.0.is_empty());
-        let notes_prompts = q.notes_prompt.values().map(|np| lowercase(np)).collect();
+        let notes_prompts = q
+            .notes_prompt
+            .values()
+            .map(|np| NotesPrompt::new(np))
+            .collect();
         Vocabulary {
             q,
             labels,
@@ -71,10 +120,15 @@ impl<'a> Vocabulary<'a> {
     }
 
     /// A label at the start of `s` (compared ASCII-case-insensitively), ending at a word
-    /// boundary.
+    /// boundary. The longest wins, so "payment" beats a shorter label that is its prefix;
+    /// among equally long ones, the first in questionnaire order.
     fn label_at(&self, s: &str) -> Option<(usize, usize, Option<Lang>)> {
-        self.labels.iter().find_map(|(label, i, lang)| {
-            // Labels are lowercase, so this is `s` ASCII-lowercased compared with the label.
+        let first = s.as_bytes().first()?.to_ascii_lowercase();
+        let matches = self.labels.iter().filter_map(|(label, i, lang)| {
+            if label.as_bytes().first()?.to_ascii_lowercase() != first {
+                return None;
+            }
+            // Both sides ASCII-lowercased: the same as comparing with the lowercased label.
             let rest = s.get(..label.len())?;
             if !rest.eq_ignore_ascii_case(label) {
                 return None;
@@ -83,7 +137,9 @@ impl<'a> Vocabulary<'a> {
                 Some(c) if c.is_alphanumeric() => None,
                 _ => Some((*i, label.len(), *lang)),
             }
-        })
+        });
+        // `min_by_key` keeps the first of equal keys.
+        matches.min_by_key(|&(_, len, _)| std::cmp::Reverse(len))
     }
 
     /// The question a quoted line shows (`1. Energy — …`) and the language of its label.
@@ -358,50 +414,85 @@ fn inline_answer(line: &str, q: usize, scale: Scale) -> Option<Pair> {
     Some(pair)
 }
 
-const NL_WORDS: &[&str] = &[
-    "de",
-    "het",
-    "een",
-    "ik",
-    "niet",
-    "ze",
-    "zijn",
-    "wel",
-    "maar",
-    "heel",
-    "erg",
-    "goed",
-    "met",
-    "voor",
-    "dat",
-    "ook",
-    "nog",
-    "op",
-    "geen",
-    "te",
-    "en",
-    "betaalden",
-    "betaald",
-    "laat",
-    "altijd",
-    "nooit",
-    "weer",
-    "klant",
-    "werk",
-    "zij",
-    "hun",
-    "mijn",
-    "je",
-    "leuk",
-    "fijn",
-    "prima",
-    "dus",
-];
-const EN_WORDS: &[&str] = &[
-    "the", "they", "not", "and", "with", "for", "that", "but", "very", "good", "on", "time",
-    "late", "paid", "is", "it", "always", "never", "again", "client", "work", "their", "my", "you",
-    "nice", "great", "fine", "so", "of", "this",
-];
+/// A common Dutch word (lowercase).
+fn is_dutch_word(word: &str) -> bool {
+    matches!(
+        word,
+        "altijd"
+            | "betaald"
+            | "betaalden"
+            | "dat"
+            | "de"
+            | "dus"
+            | "een"
+            | "en"
+            | "erg"
+            | "fijn"
+            | "geen"
+            | "goed"
+            | "heel"
+            | "het"
+            | "hun"
+            | "ik"
+            | "je"
+            | "klant"
+            | "laat"
+            | "leuk"
+            | "maar"
+            | "met"
+            | "mijn"
+            | "niet"
+            | "nog"
+            | "nooit"
+            | "ook"
+            | "op"
+            | "prima"
+            | "te"
+            | "voor"
+            | "weer"
+            | "wel"
+            | "werk"
+            | "ze"
+            | "zij"
+            | "zijn"
+    )
+}
+/// A common English word (lowercase).
+fn is_english_word(word: &str) -> bool {
+    matches!(
+        word,
+        "again"
+            | "always"
+            | "and"
+            | "but"
+            | "client"
+            | "fine"
+            | "for"
+            | "good"
+            | "great"
+            | "is"
+            | "it"
+            | "late"
+            | "my"
+            | "never"
+            | "nice"
+            | "not"
+            | "of"
+            | "on"
+            | "paid"
+            | "so"
+            | "that"
+            | "the"
+            | "their"
+            | "they"
+            | "this"
+            | "time"
+            | "very"
+            | "with"
+            | "work"
+            | "you"
+    )
+}
 
 fn detect_language(pairs: &[Pair], note_lines: &[String], default: Lang) -> Option<Lang> {
     let (mut nl, mut en) = (0i32, 0i32);
@@ -432,18 +523,22 @@ fn detect_language(pairs: &[Pair], note_lines: &[String], default: Lang) -> Opti
             .filter(|w| !w.is_empty())
             .take(2000)
         {
-            // The word lists are lowercase ASCII: an ASCII word is compared in place.
-            let is_in = |list: &[&str]| {
-                if w.is_ascii() {
-                    list.iter().any(|x| x.eq_ignore_ascii_case(w))
-                } else {
-                    list.contains(&w.to_lowercase().as_str())
-                }
+            // Short ASCII words are lowercased on the stack; longer ones are in no list.
+            let mut buf = [0u8; 16];
+            let lower: Cow<'_, str> = if !w.is_ascii() {
+                Cow::Owned(w.to_lowercase())
+            } else if w.len() <= buf.len() {
+                let b = &mut buf[..w.len()];
+                b.copy_from_slice(w.as_bytes());
+                b.make_ascii_lowercase();
+                Cow::Borrowed(std::str::from_utf8(b).unwrap_or(""))
+            } else {
+                continue;
             };
-            if is_in(NL_WORDS) {
+            if is_dutch_word(&lower) {
                 nl += 1;
             }
-            if is_in(EN_WORDS) {
+            if is_english_word(&lower) {
                 en += 1;
             }
         }
@@ -548,9 +643,7 @@ fn is_prompt_line(v: &Vocabulary, line: &str, ignore: &[String]) -> bool {
         return true;
     }
     v.notes_prompts.iter().any(|np| {
-        let mut parts = np.split("{client}");
-        let head = parts.next().unwrap_or("").trim();
-        let tail = parts.last().unwrap_or("").trim();
+        let (head, tail) = (np.head(), np.tail());
         head.len() >= 8 && l.starts_with(head) && l.ends_with(tail)
     })
 }

@@ -118,6 +118,10 @@ pub struct Reading {
 }
 
 fn unfold(v: &str) -> String {
+    if !v.contains(['\r', '\n']) {
+        // One piece: what the general case below gives.
+        return v.trim().to_string();
+    }
     v.split(['\r', '\n'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -306,7 +310,7 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     let date = message
         .date()
         .and_then(|d| DateTime::<Utc>::from_timestamp(d.to_timestamp(), 0));
-    let subject = message.subject().unwrap_or("").to_string();
+    let subject = message.subject().unwrap_or("");
     let in_reply_to_ids = header("In-Reply-To")
         .map(|v| ids_in(&v))
         .unwrap_or_default();
@@ -400,24 +404,24 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     let fresh_text = strip::join_paragraphs(lines.iter().map(|l| l.text.as_str()));
 
     // Bounce?
-    let lower_from = from.clone().unwrap_or_default();
-    let from_local = lower_from.split('@').next().unwrap_or("");
+    let from_local = from
+        .as_deref()
+        .unwrap_or("")
+        .split('@')
+        .next()
+        .unwrap_or("");
     let return_path_empty = header("Return-Path").is_some_and(|v| v.trim() == "<>");
-    let ctype = message
+    let root_is_report = message
         .root_part()
         .headers()
         .iter()
         .find(|h| h.name().eq_ignore_ascii_case("Content-Type"))
         .and_then(|h| h.value().as_content_type())
-        .map(|c| {
-            format!(
-                "{}/{}",
-                c.ctype().to_ascii_lowercase(),
-                c.subtype().unwrap_or("").to_ascii_lowercase()
-            )
-        })
-        .unwrap_or_default();
-    let is_report = ctype == "multipart/report"
+        .is_some_and(|c| {
+            c.ctype().eq_ignore_ascii_case("multipart")
+                && c.subtype().unwrap_or("").eq_ignore_ascii_case("report")
+        });
+    let is_report = root_is_report
         && message.parts.iter().take(1000).any(|p| {
             p.content_type().is_some_and(|c| {
                 c.ctype().eq_ignore_ascii_case("message")
@@ -471,7 +475,7 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
         reading.prompt_id = None;
         return Ok(reading);
     }
-    if let Some(why) = header_flags_auto_reply(&headers, &subject) {
+    if let Some(why) = header_flags_auto_reply(&headers, subject) {
         reading.parsed = base(
             MessageKind::AutoReply,
             vec![format!("automatic reply ({why})")],

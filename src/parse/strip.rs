@@ -373,7 +373,15 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
             '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{3000}'
         )
     };
-    let text: Cow<'_, str> = if text.contains(|c| dropped(c) || odd_space(c)) {
+    // All of them start with one of these UTF-8 lead bytes: look for those first.
+    let has_odd = text.bytes().enumerate().any(|(at, b)| {
+        matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF)
+            && text
+                .get(at..)
+                .and_then(|rest| rest.chars().next())
+                .is_some_and(|c| dropped(c) || odd_space(c))
+    });
+    let text: Cow<'_, str> = if has_odd {
         Cow::Owned(
             text.chars()
                 .filter(|c| !dropped(*c))
@@ -383,7 +391,8 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
     } else {
         Cow::Borrowed(text)
     };
-    let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+    let mut lines: Vec<&str> = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
+    lines.extend(text.lines().map(|l| l.trim_end_matches('\r')));
     let mut out: Vec<FreshLine> = Vec::new();
     let mut last_quoted: Option<Cow<'_, str>> = None;
     let mut prev_quoted = false;
@@ -583,6 +592,18 @@ mod tests {
     #[test]
     fn no_break_spaces_and_zero_width_characters_are_normalised() {
         assert_eq!(strip_reply_text("1.\u{a0}4\u{200b}\n"), "1. 4");
+    }
+
+    #[test]
+    fn every_odd_space_and_zero_width_character_is_normalised() {
+        for c in ['\u{a0}', '\u{2007}', '\u{202f}', '\u{2009}', '\u{3000}'] {
+            assert_eq!(strip_reply_text(&format!("1.{c}4")), "1. 4", "{c:?}");
+        }
+        for c in ['\u{200b}', '\u{200c}', '\u{200d}', '\u{feff}', '\u{1427}'] {
+            assert_eq!(strip_reply_text(&format!("1.{c} 4")), "1. 4", "{c:?}");
+        }
+        // Other characters with the same lead bytes stay.
+        assert_eq!(strip_reply_text("a — b é"), "a — b é");
     }
 
     #[test]
