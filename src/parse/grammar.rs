@@ -43,10 +43,33 @@ struct Pair {
 /// The questionnaire's words, prepared once per message.
 pub(crate) struct Vocabulary<'a> {
     q: &'a Questionnaire,
-    /// (label, question index, language of the label or None for the key); a label is
-    /// compared ASCII-case-insensitively, so it is lowercased here only when it is not ASCII.
-    labels: Vec<(Cow<'a, str>, usize, Option<Lang>)>,
+    /// Labels and keys in questionnaire order.
+    labels: Vec<Label<'a>>,
     notes_prompts: Vec<NotesPrompt<'a>>,
+}
+
+/// A word the owner may use for a question.
+struct Label<'a> {
+    /// Compared ASCII-case-insensitively, so lowercased here only when it is not ASCII.
+    text: Cow<'a, str>,
+    /// Its first byte, ASCII-lowercased (never empty).
+    first: u8,
+    question: usize,
+    /// The language of a wording's label; `None` for the key.
+    lang: Option<Lang>,
+}
+
+impl<'a> Label<'a> {
+    fn new(text: &'a str, question: usize, lang: Option<Lang>) -> Option<Self> {
+        let text = label_form(text);
+        let first = text.as_bytes().first()?.to_ascii_lowercase();
+        Some(Label {
+            text,
+            first,
+            question,
+            lang,
+        })
+    }
 }
 
 /// A notes prompt ("Anything else about {client}?"), lowercased, with the trimmed text
@@ -101,12 +124,14 @@ impl<'a> Vocabulary<'a> {
         let mut labels = Vec::with_capacity(q.questions.len() * 3);
         for (i, question) in q.questions.iter().enumerate() {
             // Wordings first: a key equal to the English label counts as English.
-            for (lang, w) in &question.wording {
-                labels.push((label_form(&w.label), i, Some(*lang)));
-            }
-            labels.push((label_form(&question.key), i, None));
+            labels.extend(
+                question
+                    .wording
+                    .iter()
+                    .filter_map(|(lang, w)| Label::new(&w.label, i, Some(*lang))),
+            );
+            labels.extend(Label::new(&question.key, i, None));
         }
-        labels.retain(|l| !l.0.is_empty());
         let notes_prompts = q
             .notes_prompt
             .values()
@@ -124,22 +149,25 @@ impl<'a> Vocabulary<'a> {
     /// among equally long ones, the first in questionnaire order.
     fn label_at(&self, s: &str) -> Option<(usize, usize, Option<Lang>)> {
         let first = s.as_bytes().first()?.to_ascii_lowercase();
-        let matches = self.labels.iter().filter_map(|(label, i, lang)| {
-            if label.as_bytes().first()?.to_ascii_lowercase() != first {
-                return None;
+        let mut best: Option<(usize, usize, Option<Lang>)> = None;
+        for label in &self.labels {
+            let len = label.text.len();
+            // Only a longer label can replace a match.
+            if label.first != first || best.is_some_and(|(_, best_len, _)| best_len >= len) {
+                continue;
             }
             // Both sides ASCII-lowercased: the same as comparing with the lowercased label.
-            let rest = s.get(..label.len())?;
-            if !rest.eq_ignore_ascii_case(label) {
-                return None;
+            if !s
+                .get(..len)
+                .is_some_and(|rest| rest.eq_ignore_ascii_case(&label.text))
+            {
+                continue;
             }
-            match s[label.len()..].chars().next() {
-                Some(c) if c.is_alphanumeric() => None,
-                _ => Some((*i, label.len(), *lang)),
+            if !s[len..].chars().next().is_some_and(char::is_alphanumeric) {
+                best = Some((label.question, len, label.lang));
             }
-        });
-        // `min_by_key` keeps the first of equal keys.
-        matches.min_by_key(|&(_, len, _)| std::cmp::Reverse(len))
+        }
+        best
     }
 
     /// The question a quoted line shows (`1. Energy — …`) and the language of its label.

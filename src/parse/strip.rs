@@ -356,6 +356,24 @@ fn is_wrapped_quote(lines: &[&str], i: usize, above: Option<&str>) -> bool {
         )
 }
 
+/// True when `text` has a character `odd` picks, where `odd` picks only characters whose
+/// UTF-8 starts with one of the lead bytes below (the odd spaces and zero-width characters).
+/// Blocks without such a byte are skipped with a loop the compiler can vectorise.
+fn has_char(text: &str, odd: impl Fn(char) -> bool) -> bool {
+    const BLOCK: usize = 64;
+    let lead = |b: u8| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
+    text.as_bytes().chunks(BLOCK).enumerate().any(|(k, block)| {
+        block.iter().fold(false, |seen, &b| seen | lead(b))
+            && block.iter().enumerate().any(|(j, &b)| {
+                lead(b)
+                    && text
+                        .get(k * BLOCK + j..)
+                        .and_then(|rest| rest.chars().next())
+                        .is_some_and(&odd)
+            })
+    })
+}
+
 /// Splits a reply body into the owner's fresh lines, dropping quotes, reply headers,
 /// Outlook separators/header blocks (and everything after them), signatures and footers.
 pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
@@ -373,15 +391,7 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
             '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{3000}'
         )
     };
-    // All of them start with one of these UTF-8 lead bytes: look for those first.
-    let has_odd = text.bytes().enumerate().any(|(at, b)| {
-        matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF)
-            && text
-                .get(at..)
-                .and_then(|rest| rest.chars().next())
-                .is_some_and(|c| dropped(c) || odd_space(c))
-    });
-    let text: Cow<'_, str> = if has_odd {
+    let text: Cow<'_, str> = if has_char(text, |c| dropped(c) || odd_space(c)) {
         Cow::Owned(
             text.chars()
                 .filter(|c| !dropped(*c))
@@ -393,7 +403,7 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
     };
     let mut lines: Vec<&str> = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
     lines.extend(text.lines().map(|l| l.trim_end_matches('\r')));
-    let mut out: Vec<FreshLine> = Vec::new();
+    let mut out: Vec<FreshLine> = Vec::with_capacity(lines.len().min(64));
     let mut last_quoted: Option<Cow<'_, str>> = None;
     let mut prev_quoted = false;
     let mut in_signature = false;
