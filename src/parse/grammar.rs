@@ -84,12 +84,16 @@ impl<'a> NotesPrompt<'a> {
     fn new(prompt: &'a str) -> Self {
         const CLIENT: &str = "{client}";
         let text = lowercase(prompt);
-        let head = trimmed(&text, 0..text.find(CLIENT).unwrap_or(text.len()));
-        // "{client}" cannot overlap itself, so the last match is what `split` ends on.
-        let tail = trimmed(
-            &text,
-            text.rfind(CLIENT).map_or(0, |i| i + CLIENT.len())..text.len(),
-        );
+        // "{client}" cannot overlap itself, so its matches are where `split` would cut; found
+        // from the '{' (a cheap byte search) rather than a substring searcher per message.
+        let mut at = text
+            .match_indices('{')
+            .map(|(i, _)| i)
+            .filter(|&i| text[i..].starts_with(CLIENT));
+        let first = at.next();
+        let last = at.next_back().or(first);
+        let head = trimmed(&text, 0..first.unwrap_or(text.len()));
+        let tail = trimmed(&text, last.map_or(0, |i| i + CLIENT.len())..text.len());
         NotesPrompt { text, head, tail }
     }
 
@@ -522,7 +526,7 @@ fn is_english_word(word: &str) -> bool {
     )
 }
 
-fn detect_language(pairs: &[Pair], note_lines: &[String], default: Lang) -> Option<Lang> {
+fn detect_language(pairs: &[Pair], note_lines: &[&str], default: Lang) -> Option<Lang> {
     let (mut nl, mut en) = (0i32, 0i32);
     for p in pairs {
         for lang in [
@@ -543,7 +547,7 @@ fn detect_language(pairs: &[Pair], note_lines: &[String], default: Lang) -> Opti
     }
     let texts = note_lines
         .iter()
-        .map(String::as_str)
+        .copied()
         .chain(pairs.iter().filter_map(|p| p.comment.as_deref()));
     for t in texts {
         for w in t
@@ -780,7 +784,11 @@ pub(crate) fn extract_in(
         );
     }
     drop_sign_off(&mut notes);
-    let note_lines: Vec<String> = notes.iter().filter(|n| !n.is_empty()).cloned().collect();
+    let note_lines: Vec<&str> = notes
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !n.is_empty())
+        .collect();
     let language = detect_language(&pairs, &note_lines, hint.unwrap_or(default_lang));
     let notes = join_paragraphs(notes.iter().map(String::as_str));
     if answers.is_empty() && notes.is_empty() {
@@ -806,6 +814,16 @@ mod tests {
 
     fn rating(e: &Extracted, key: &str) -> Option<u8> {
         e.answers.get(key).and_then(|a| a.rating)
+    }
+
+    #[test]
+    fn a_copied_notes_prompt_is_not_a_note() {
+        let e =
+            run("ANYTHING ELSE on your mind about Acme?\nfine\nWat wil je verder kwijt over Acme?");
+        assert_eq!(e.notes, "fine");
+        // Only the prompt's head and tail count, not a line that merely starts like it.
+        let e = run("Anything else on your mind about Acme? No.");
+        assert_eq!(e.notes, "Anything else on your mind about Acme? No.");
     }
 
     #[test]

@@ -318,31 +318,29 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     let references = header("References").map(|v| ids_in(&v)).unwrap_or_default();
 
     // Candidate tokens: plus-addresses first, then message ids.
-    let mut recipients: Vec<String> = Vec::new();
+    let mut recipients: Vec<Cow<'_, str>> = Vec::new();
     for a in [message.to(), message.cc()].into_iter().flatten() {
         recipients.extend(
             a.iter()
                 .take(500)
                 .filter_map(|x| x.address())
-                .map(str::to_string),
+                .map(Cow::Borrowed),
         );
     }
     for (n, v) in &headers {
         if n.eq_ignore_ascii_case("Delivered-To") || n.eq_ignore_ascii_case("X-Original-To") {
-            recipients.push(unfold(v));
+            recipients.push(Cow::Owned(unfold(v)));
         }
     }
-    let mut candidates: Vec<String> = recipients
+    let mut candidates: Vec<&str> = recipients
         .iter()
         .filter_map(|r| token::token_from_address(r, ctx.bot_address, ctx.plus_separator))
-        .map(str::to_string)
         .collect();
     candidates.extend(
         in_reply_to_ids
             .iter()
             .chain(references.iter())
-            .filter_map(|id| token::token_from_message_id(id))
-            .map(str::to_string),
+            .filter_map(|id| token::token_from_message_id(id)),
     );
     let prompt_token = candidates.first().map(|t| t.to_ascii_lowercase());
     let prompt_id = ctx

@@ -356,6 +356,23 @@ fn is_wrapped_quote(lines: &[&str], i: usize, above: Option<&str>) -> bool {
         )
 }
 
+/// `text.lines()` with every trailing `\r` trimmed, in one pass over the bytes (cheaper than
+/// a searcher per line on short lines).
+fn split_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for (at, b) in text.bytes().enumerate() {
+        if b == b'\n' {
+            lines.push(text[start..at].trim_end_matches('\r'));
+            start = at + 1;
+        }
+    }
+    if start < text.len() {
+        lines.push(text[start..].trim_end_matches('\r'));
+    }
+    lines
+}
+
 /// True when `text` has a character `odd` picks, where `odd` picks only characters whose
 /// UTF-8 starts with one of the lead bytes below (the odd spaces and zero-width characters).
 /// Blocks without such a byte are skipped with a loop the compiler can vectorise.
@@ -401,8 +418,7 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
     } else {
         Cow::Borrowed(text)
     };
-    let mut lines: Vec<&str> = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
-    lines.extend(text.lines().map(|l| l.trim_end_matches('\r')));
+    let lines = split_lines(&text);
     let mut out: Vec<FreshLine> = Vec::with_capacity(lines.len().min(64));
     let mut last_quoted: Option<Cow<'_, str>> = None;
     let mut prev_quoted = false;
@@ -614,6 +630,23 @@ mod tests {
         }
         // Other characters with the same lead bytes stay.
         assert_eq!(strip_reply_text("a — b é"), "a — b é");
+    }
+
+    #[test]
+    fn split_lines_is_lines_without_carriage_returns() {
+        for t in [
+            "",
+            "a",
+            "a\n",
+            "a\r\nb",
+            "a\r\r\n\nb\r",
+            "\n\n",
+            "\r",
+            "x\ny\r\n",
+        ] {
+            let expected: Vec<&str> = t.lines().map(|l| l.trim_end_matches('\r')).collect();
+            assert_eq!(split_lines(t), expected, "{t:?}");
+        }
     }
 
     #[test]
