@@ -526,7 +526,12 @@ fn is_english_word(word: &str) -> bool {
     )
 }
 
-fn detect_language(pairs: &[Pair], note_lines: &[&str], default: Lang) -> Option<Lang> {
+/// `default` is asked only on a tie.
+fn detect_language(
+    pairs: &[Pair],
+    note_lines: &[&str],
+    default: impl FnOnce() -> Lang,
+) -> Option<Lang> {
     let (mut nl, mut en) = (0i32, 0i32);
     for p in pairs {
         for lang in [
@@ -581,7 +586,7 @@ fn detect_language(pairs: &[Pair], note_lines: &[&str], default: Lang) -> Option
     Some(match nl.cmp(&en) {
         std::cmp::Ordering::Greater => Lang::Nl,
         std::cmp::Ordering::Less => Lang::En,
-        std::cmp::Ordering::Equal => default,
+        std::cmp::Ordering::Equal => default(),
     })
 }
 
@@ -700,16 +705,17 @@ pub fn extract_with_hint(
     default_lang: Lang,
     hint: Option<Lang>,
 ) -> Extracted {
-    extract_in(lines, &Vocabulary::new(q), ignore, default_lang, hint)
+    extract_in(lines, &Vocabulary::new(q), ignore, default_lang, || hint)
 }
 
-/// [`extract_with_hint`] with the vocabulary already built.
+/// [`extract_with_hint`] with the vocabulary already built and the hint computed only when
+/// the language is a tie (the quoted prompt need not be read otherwise).
 pub(crate) fn extract_in(
     lines: &[FreshLine],
     v: &Vocabulary,
     ignore: &[String],
     default_lang: Lang,
-    hint: Option<Lang>,
+    hint: impl FnOnce() -> Option<Lang>,
 ) -> Extracted {
     let q = v.q;
     let mut pairs: Vec<Pair> = Vec::new();
@@ -789,7 +795,7 @@ pub(crate) fn extract_in(
         .map(String::as_str)
         .filter(|n| !n.is_empty())
         .collect();
-    let language = detect_language(&pairs, &note_lines, hint.unwrap_or(default_lang));
+    let language = detect_language(&pairs, &note_lines, || hint().unwrap_or(default_lang));
     let notes = join_paragraphs(notes.iter().map(String::as_str));
     if answers.is_empty() && notes.is_empty() {
         problems.push("no answers or notes found in the reply".to_string());

@@ -490,8 +490,9 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
         ignore.push(t.clone());
     }
     let vocabulary = grammar::Vocabulary::new(ctx.questionnaire);
-    let hint = grammar::quoted_prompt_language_in(&body, &vocabulary);
-    let e = grammar::extract_in(&lines, &vocabulary, &ignore, ctx.default_lang, hint);
+    let e = grammar::extract_in(&lines, &vocabulary, &ignore, ctx.default_lang, || {
+        grammar::quoted_prompt_language_in(&body, &vocabulary)
+    });
     reading.parsed = ParsedMessage {
         kind: MessageKind::Reflection,
         prompt_token,
