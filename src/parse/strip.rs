@@ -356,21 +356,9 @@ fn is_wrapped_quote(lines: &[&str], i: usize, above: Option<&str>) -> bool {
         )
 }
 
-/// `text.lines()` with every trailing `\r` trimmed, in one pass over the bytes (cheaper than
-/// a searcher per line on short lines).
+/// `text.lines()` with every trailing `\r` trimmed.
 fn split_lines(text: &str) -> Vec<&str> {
-    let mut lines = Vec::new();
-    let mut start = 0;
-    for (at, b) in text.bytes().enumerate() {
-        if b == b'\n' {
-            lines.push(text[start..at].trim_end_matches('\r'));
-            start = at + 1;
-        }
-    }
-    if start < text.len() {
-        lines.push(text[start..].trim_end_matches('\r'));
-    }
-    lines
+    text.lines().map(|l| l.trim_end_matches('\r')).collect()
 }
 
 /// True when `text` has a character `odd` picks, where `odd` picks only characters whose
