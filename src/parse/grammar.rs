@@ -3,11 +3,12 @@
 //! question, `V/5`, yes/maybe/no (ja/misschien/nee), skip words, comments after the value,
 //! and everything else as notes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::model::{Answer, Lang, Questionnaire, Scale};
 
-use super::strip::{join_paragraphs, FreshLine};
+use super::strip::{join_paragraphs, lowercase, FreshLine};
 
 /// At most this many answer pairs are read from one line.
 const MAX_PAIRS_PER_LINE: usize = 32;
@@ -39,56 +40,169 @@ struct Pair {
     label_lang: Option<Lang>,
 }
 
-struct Vocabulary<'a> {
+/// The questionnaire's words, prepared once per message.
+pub(crate) struct Vocabulary<'a> {
     q: &'a Questionnaire,
-    /// (lowercased label, question index, language of the label or None for the key)
-    labels: Vec<(String, usize, Option<Lang>)>,
+    /// Labels and keys in questionnaire order.
+    labels: Vec<Label<'a>>,
+    notes_prompts: Vec<NotesPrompt<'a>>,
+}
+
+/// A word the owner may use for a question.
+struct Label<'a> {
+    /// Compared ASCII-case-insensitively, so lowercased here only when it is not ASCII.
+    text: Cow<'a, str>,
+    /// Its first byte, ASCII-lowercased (never empty).
+    first: u8,
+    question: usize,
+    /// The language of a wording's label; `None` for the key.
+    lang: Option<Lang>,
+}
+
+impl<'a> Label<'a> {
+    fn new(text: &'a str, question: usize, lang: Option<Lang>) -> Option<Self> {
+        let text = label_form(text);
+        let first = text.as_bytes().first()?.to_ascii_lowercase();
+        Some(Label {
+            text,
+            first,
+            question,
+            lang,
+        })
+    }
+}
+
+/// A notes prompt ("Anything else about {client}?"), lowercased, with the trimmed text
+/// before the first `{client}` (head) and after the last one (tail).
+struct NotesPrompt<'a> {
+    text: Cow<'a, str>,
+    head: std::ops::Range<usize>,
+    tail: std::ops::Range<usize>,
+}
+
+impl<'a> NotesPrompt<'a> {
+    fn new(prompt: &'a str) -> Self {
+        const CLIENT: &str = "{client}";
+        let text = lowercase(prompt);
+        // "{client}" cannot overlap itself, so its matches are where `split` would cut; found
+        // from the '{' (a cheap byte search) rather than a substring searcher per message.
+        let mut at = text
+            .match_indices('{')
+            .map(|(i, _)| i)
+            .filter(|&i| text[i..].starts_with(CLIENT));
+        let first = at.next();
+        let last = at.next_back().or(first);
+        let head = trimmed(&text, 0..first.unwrap_or(text.len()));
+        let tail = trimmed(&text, last.map_or(0, |i| i + CLIENT.len())..text.len());
+        NotesPrompt { text, head, tail }
+    }
+
+    fn head(&self) -> &str {
+        self.text.get(self.head.clone()).unwrap_or("")
+    }
+
+    fn tail(&self) -> &str {
+        self.text.get(self.tail.clone()).unwrap_or("")
+    }
+}
+
+/// The byte range of `s[range]` with white space trimmed from both ends.
+fn trimmed(s: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let part = &s[range.clone()];
+    let start = range.start + (part.len() - part.trim_start().len());
+    let end = range.end - (part.len() - part.trim_end().len());
+    start..end.max(start)
+}
+
+/// A label as [`Vocabulary::label_at`] compares it: ASCII as written, anything else lowercased.
+fn label_form(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
+    }
 }
 
 impl<'a> Vocabulary<'a> {
-    fn new(q: &'a Questionnaire) -> Self {
-        let mut labels = Vec::new();
+    pub(crate) fn new(q: &'a Questionnaire) -> Self {
+        let mut labels = Vec::with_capacity(q.questions.len() * 3);
         for (i, question) in q.questions.iter().enumerate() {
             // Wordings first: a key equal to the English label counts as English.
-            for (lang, w) in &question.wording {
-                labels.push((w.label.to_lowercase(), i, Some(*lang)));
-            }
-            labels.push((question.key.to_lowercase(), i, None));
+            labels.extend(
+                question
+                    .wording
+                    .iter()
+                    .filter_map(|(lang, w)| Label::new(&w.label, i, Some(*lang))),
+            );
+            labels.extend(Label::new(&question.key, i, None));
         }
-        // Longest first so "payment" wins over a shorter label that is its prefix.
-        labels.sort_by_key(|l| std::cmp::Reverse(l.0.len()));
-        labels.retain(|l| !l.0.is_empty());
-        Vocabulary { q, labels }
+        let notes_prompts = q
+            .notes_prompt
+            .values()
+            .map(|np| NotesPrompt::new(np))
+            .collect();
+        Vocabulary {
+            q,
+            labels,
+            notes_prompts,
+        }
     }
 
-    /// A label at the start of `s` (ASCII-lowercased), ending at a word boundary.
+    /// A label at the start of `s` (compared ASCII-case-insensitively), ending at a word
+    /// boundary. The longest wins, so "payment" beats a shorter label that is its prefix;
+    /// among equally long ones, the first in questionnaire order.
     fn label_at(&self, s: &str) -> Option<(usize, usize, Option<Lang>)> {
-        self.labels.iter().find_map(|(label, i, lang)| {
-            let rest = s.get(..label.len())?;
-            if rest != label.as_str() {
-                return None;
+        let first = s.as_bytes().first()?.to_ascii_lowercase();
+        let mut best: Option<(usize, usize, Option<Lang>)> = None;
+        for label in &self.labels {
+            let len = label.text.len();
+            // Only a longer label can replace a match.
+            if label.first != first || best.is_some_and(|(_, best_len, _)| best_len >= len) {
+                continue;
             }
-            match s[label.len()..].chars().next() {
-                Some(c) if c.is_alphanumeric() => None,
-                _ => Some((*i, label.len(), *lang)),
+            // Both sides ASCII-lowercased: the same as comparing with the lowercased label.
+            if !s
+                .get(..len)
+                .is_some_and(|rest| rest.eq_ignore_ascii_case(&label.text))
+            {
+                continue;
             }
-        })
+            if !s[len..].chars().next().is_some_and(char::is_alphanumeric) {
+                best = Some((label.question, len, label.lang));
+            }
+        }
+        best
+    }
+
+    /// The question a quoted line shows (`1. Energy — …`) and the language of its label.
+    fn quoted_question(&self, line: &str) -> Option<(usize, Option<Lang>)> {
+        let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || digits > 2 {
+            return None;
+        }
+        let n: usize = line[..digits].parse().ok()?;
+        if n == 0 || n > self.q.questions.len() {
+            return None;
+        }
+        let rest = line[digits..]
+            .trim_start_matches(['.', ')', ':'])
+            .trim_start();
+        let (i, _, lang) = self.label_at(rest)?;
+        (i == n - 1).then_some((i, lang))
     }
 
     /// The question a quoted line shows (`1. Energy — …`), if any.
     fn question_in_quote(&self, line: &str) -> Option<usize> {
-        let l = line.to_ascii_lowercase();
-        let digits = l.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 || digits > 2 {
-            return None;
-        }
-        let n: usize = l[..digits].parse().ok()?;
-        if n == 0 || n > self.q.questions.len() {
-            return None;
-        }
-        let rest = l[digits..].trim_start_matches(['.', ')', ':']).trim_start();
-        let (i, _, _) = self.label_at(rest)?;
-        (i == n - 1).then_some(i)
+        self.quoted_question(line).map(|(i, _)| i)
+    }
+}
+
+/// `s` with ASCII letters lowercased, borrowing when there are none to change.
+fn ascii_lowercase(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
     }
 }
 
@@ -299,7 +413,7 @@ fn comment_from(original: &str, start: usize) -> Option<String> {
 
 /// All answer pairs on one line, or `None` when the line does not start with one.
 fn pairs_on_line(v: &Vocabulary, line: &str) -> Option<Vec<Pair>> {
-    let l = line.to_ascii_lowercase();
+    let l = ascii_lowercase(line);
     let (mut first, mut end) = pair_at(v, &l, 0)?;
     let mut pairs = Vec::new();
     loop {
@@ -320,7 +434,7 @@ fn pairs_on_line(v: &Vocabulary, line: &str) -> Option<Vec<Pair>> {
 
 /// An inline answer (value first) for question `q`.
 fn inline_answer(line: &str, q: usize, scale: Scale) -> Option<Pair> {
-    let l = line.to_ascii_lowercase();
+    let l = ascii_lowercase(line);
     let p = skip_spaces(&l, 0);
     let (val, end) = value_at(&l, p)?;
     // "No notes here" under a 1–5 question is prose, not an answer.
@@ -332,52 +446,92 @@ fn inline_answer(line: &str, q: usize, scale: Scale) -> Option<Pair> {
     Some(pair)
 }
 
-const NL_WORDS: &[&str] = &[
-    "de",
-    "het",
-    "een",
-    "ik",
-    "niet",
-    "ze",
-    "zijn",
-    "wel",
-    "maar",
-    "heel",
-    "erg",
-    "goed",
-    "met",
-    "voor",
-    "dat",
-    "ook",
-    "nog",
-    "op",
-    "geen",
-    "te",
-    "en",
-    "betaalden",
-    "betaald",
-    "laat",
-    "altijd",
-    "nooit",
-    "weer",
-    "klant",
-    "werk",
-    "zij",
-    "hun",
-    "mijn",
-    "je",
-    "leuk",
-    "fijn",
-    "prima",
-    "dus",
-];
-const EN_WORDS: &[&str] = &[
-    "the", "they", "not", "and", "with", "for", "that", "but", "very", "good", "on", "time",
-    "late", "paid", "is", "it", "always", "never", "again", "client", "work", "their", "my", "you",
-    "nice", "great", "fine", "so", "of", "this",
-];
+/// A common Dutch word (lowercase).
+fn is_dutch_word(word: &str) -> bool {
+    matches!(
+        word,
+        "altijd"
+            | "betaald"
+            | "betaalden"
+            | "dat"
+            | "de"
+            | "dus"
+            | "een"
+            | "en"
+            | "erg"
+            | "fijn"
+            | "geen"
+            | "goed"
+            | "heel"
+            | "het"
+            | "hun"
+            | "ik"
+            | "je"
+            | "klant"
+            | "laat"
+            | "leuk"
+            | "maar"
+            | "met"
+            | "mijn"
+            | "niet"
+            | "nog"
+            | "nooit"
+            | "ook"
+            | "op"
+            | "prima"
+            | "te"
+            | "voor"
+            | "weer"
+            | "wel"
+            | "werk"
+            | "ze"
+            | "zij"
+            | "zijn"
+    )
+}
+/// A common English word (lowercase).
+fn is_english_word(word: &str) -> bool {
+    matches!(
+        word,
+        "again"
+            | "always"
+            | "and"
+            | "but"
+            | "client"
+            | "fine"
+            | "for"
+            | "good"
+            | "great"
+            | "is"
+            | "it"
+            | "late"
+            | "my"
+            | "never"
+            | "nice"
+            | "not"
+            | "of"
+            | "on"
+            | "paid"
+            | "so"
+            | "that"
+            | "the"
+            | "their"
+            | "they"
+            | "this"
+            | "time"
+            | "very"
+            | "with"
+            | "work"
+            | "you"
+    )
+}
 
-fn detect_language(pairs: &[Pair], note_lines: &[String], default: Lang) -> Option<Lang> {
+/// `default` is asked only on a tie.
+fn detect_language(
+    pairs: &[Pair],
+    note_lines: &[&str],
+    default: impl FnOnce() -> Lang,
+) -> Option<Lang> {
     let (mut nl, mut en) = (0i32, 0i32);
     for p in pairs {
         for lang in [
@@ -398,7 +552,7 @@ fn detect_language(pairs: &[Pair], note_lines: &[String], default: Lang) -> Opti
     }
     let texts = note_lines
         .iter()
-        .map(String::as_str)
+        .copied()
         .chain(pairs.iter().filter_map(|p| p.comment.as_deref()));
     for t in texts {
         for w in t
@@ -406,11 +560,22 @@ fn detect_language(pairs: &[Pair], note_lines: &[String], default: Lang) -> Opti
             .filter(|w| !w.is_empty())
             .take(2000)
         {
-            let w = w.to_lowercase();
-            if NL_WORDS.contains(&w.as_str()) {
+            // Short ASCII words are lowercased on the stack; longer ones are in no list.
+            let mut buf = [0u8; 16];
+            let lower: Cow<'_, str> = if !w.is_ascii() {
+                Cow::Owned(w.to_lowercase())
+            } else if w.len() <= buf.len() {
+                let b = &mut buf[..w.len()];
+                b.copy_from_slice(w.as_bytes());
+                b.make_ascii_lowercase();
+                Cow::Borrowed(std::str::from_utf8(b).unwrap_or(""))
+            } else {
+                continue;
+            };
+            if is_dutch_word(&lower) {
                 nl += 1;
             }
-            if EN_WORDS.contains(&w.as_str()) {
+            if is_english_word(&lower) {
                 en += 1;
             }
         }
@@ -421,13 +586,17 @@ fn detect_language(pairs: &[Pair], note_lines: &[String], default: Lang) -> Opti
     Some(match nl.cmp(&en) {
         std::cmp::Ordering::Greater => Lang::Nl,
         std::cmp::Ordering::Less => Lang::En,
-        std::cmp::Ordering::Equal => default,
+        std::cmp::Ordering::Equal => default(),
     })
 }
 
 /// The language of the prompt as quoted in the reply (labels of quoted question lines).
 pub fn quoted_prompt_language(body: &str, q: &Questionnaire) -> Option<Lang> {
-    let v = Vocabulary::new(q);
+    quoted_prompt_language_in(body, &Vocabulary::new(q))
+}
+
+/// [`quoted_prompt_language`] with the vocabulary already built.
+pub(crate) fn quoted_prompt_language_in(body: &str, v: &Vocabulary) -> Option<Lang> {
     let (mut nl, mut en) = (0, 0);
     for line in body
         .lines()
@@ -435,15 +604,7 @@ pub fn quoted_prompt_language(body: &str, q: &Questionnaire) -> Option<Lang> {
         .filter(|l| l.trim_start().starts_with('>'))
     {
         let inner = line.trim_start().trim_start_matches(['>', ' ', '\t']);
-        if v.question_in_quote(inner).is_none() {
-            continue;
-        }
-        let l = inner.to_ascii_lowercase();
-        let rest = l
-            .trim_start_matches(|c: char| c.is_ascii_digit())
-            .trim_start_matches(['.', ')', ':'])
-            .trim_start();
-        match v.label_at(rest).and_then(|(_, _, lang)| lang) {
+        match v.quoted_question(inner).and_then(|(_, lang)| lang) {
             Some(Lang::Nl) => nl += 1,
             Some(Lang::En) => en += 1,
             None => {}
@@ -508,7 +669,7 @@ fn is_bare_number(text: &str) -> bool {
 }
 
 fn is_prompt_line(v: &Vocabulary, line: &str, ignore: &[String]) -> bool {
-    let l = line.trim().to_lowercase();
+    let l = lowercase(line.trim());
     if ignore
         .iter()
         .any(|i| !i.is_empty() && l.contains(i.as_str()))
@@ -518,11 +679,8 @@ fn is_prompt_line(v: &Vocabulary, line: &str, ignore: &[String]) -> bool {
     if v.question_in_quote(line.trim()).is_some() && pairs_on_line(v, line).is_none() {
         return true;
     }
-    v.q.notes_prompt.values().any(|np| {
-        let np = np.to_lowercase();
-        let mut parts = np.split("{client}");
-        let head = parts.next().unwrap_or("").trim();
-        let tail = parts.last().unwrap_or("").trim();
+    v.notes_prompts.iter().any(|np| {
+        let (head, tail) = (np.head(), np.tail());
         head.len() >= 8 && l.starts_with(head) && l.ends_with(tail)
     })
 }
@@ -547,7 +705,19 @@ pub fn extract_with_hint(
     default_lang: Lang,
     hint: Option<Lang>,
 ) -> Extracted {
-    let v = Vocabulary::new(q);
+    extract_in(lines, &Vocabulary::new(q), ignore, default_lang, || hint)
+}
+
+/// [`extract_with_hint`] with the vocabulary already built and the hint computed only when
+/// the language is a tie (the quoted prompt need not be read otherwise).
+pub(crate) fn extract_in(
+    lines: &[FreshLine],
+    v: &Vocabulary,
+    ignore: &[String],
+    default_lang: Lang,
+    hint: impl FnOnce() -> Option<Lang>,
+) -> Extracted {
+    let q = v.q;
     let mut pairs: Vec<Pair> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     let mut problems = Vec::new();
@@ -557,7 +727,7 @@ pub fn extract_with_hint(
             notes.push(String::new());
             continue;
         }
-        if is_prompt_line(&v, text, ignore) {
+        if is_prompt_line(v, text, ignore) {
             continue;
         }
         let inline = fl
@@ -569,7 +739,7 @@ pub fn extract_with_hint(
             pairs.push(p);
             continue;
         }
-        match pairs_on_line(&v, text) {
+        match pairs_on_line(v, text) {
             Some(found) => pairs.extend(found),
             None => {
                 if is_bare_number(text) {
@@ -620,8 +790,12 @@ pub fn extract_with_hint(
         );
     }
     drop_sign_off(&mut notes);
-    let note_lines: Vec<String> = notes.iter().filter(|n| !n.is_empty()).cloned().collect();
-    let language = detect_language(&pairs, &note_lines, hint.unwrap_or(default_lang));
+    let note_lines: Vec<&str> = notes
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !n.is_empty())
+        .collect();
+    let language = detect_language(&pairs, &note_lines, || hint().unwrap_or(default_lang));
     let notes = join_paragraphs(notes.iter().map(String::as_str));
     if answers.is_empty() && notes.is_empty() {
         problems.push("no answers or notes found in the reply".to_string());
@@ -646,6 +820,16 @@ mod tests {
 
     fn rating(e: &Extracted, key: &str) -> Option<u8> {
         e.answers.get(key).and_then(|a| a.rating)
+    }
+
+    #[test]
+    fn a_copied_notes_prompt_is_not_a_note() {
+        let e =
+            run("ANYTHING ELSE on your mind about Acme?\nfine\nWat wil je verder kwijt over Acme?");
+        assert_eq!(e.notes, "fine");
+        // Only the prompt's head and tail count, not a line that merely starts like it.
+        let e = run("Anything else on your mind about Acme? No.");
+        assert_eq!(e.notes, "Anything else on your mind about Acme? No.");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod grammar;
 pub mod html;
 pub mod strip;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -117,6 +118,10 @@ pub struct Reading {
 }
 
 fn unfold(v: &str) -> String {
+    if !v.contains(['\r', '\n']) {
+        // One piece: what the general case below gives.
+        return v.trim().to_string();
+    }
     v.split(['\r', '\n'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -125,10 +130,13 @@ fn unfold(v: &str) -> String {
 }
 
 fn sha256_hex(raw: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let d = ring::digest::digest(&ring::digest::SHA256, raw);
-    let mut s = String::from("sha256:");
+    let mut s = String::with_capacity(7 + 2 * d.as_ref().len());
+    s.push_str("sha256:");
     for b in d.as_ref() {
-        s.push_str(&format!("{b:02x}"));
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
     }
     s
 }
@@ -156,8 +164,18 @@ fn auth_results(value: &str) -> (String, bool) {
     (id, fail)
 }
 
-fn header_flags_auto_reply(headers: &[(String, String)], subject: &str) -> Option<String> {
+fn header_flags_auto_reply(headers: &[(&str, &str)], subject: &str) -> Option<String> {
+    const FLAGS: &[&str] = &[
+        "auto-submitted",
+        "x-autoreply",
+        "x-autorespond",
+        "precedence",
+    ];
     for (name, value) in headers {
+        // Only the flag headers are unfolded and lowercased.
+        if !FLAGS.iter().any(|f| name.eq_ignore_ascii_case(f)) {
+            continue;
+        }
         let v = unfold(value).to_ascii_lowercase();
         let v = v.trim();
         match name.to_ascii_lowercase().as_str() {
@@ -263,7 +281,7 @@ fn bounce_reason(text: &str) -> Option<String> {
 ///
 /// Never panics; work is bounded on huge or deeply nested input.
 pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseError> {
-    let dedup_fallback = sha256_hex(raw);
+    let full_raw = raw;
     let raw = &raw[..raw.len().min(MAX_RAW)];
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ParseError::Unreadable("empty message".into()));
@@ -271,11 +289,7 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     let message = MessageParser::default()
         .parse(raw)
         .ok_or_else(|| ParseError::Unreadable("no headers found".into()))?;
-    let headers: Vec<(String, String)> = message
-        .headers_raw()
-        .take(2000)
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
+    let headers: Vec<(&str, &str)> = message.headers_raw().take(2000).collect();
     let header = |name: &str| -> Option<String> {
         headers
             .iter()
@@ -286,7 +300,8 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
         .message_id()
         .map(|m| m.trim().trim_matches(['<', '>']).to_string())
         .filter(|m| !m.is_empty());
-    let dedup_id = message_id.clone().unwrap_or(dedup_fallback);
+    // The digest of the whole input (before the MAX_RAW cut), only when there is no Message-ID.
+    let dedup_id = message_id.clone().unwrap_or_else(|| sha256_hex(full_raw));
     let from = message
         .from()
         .and_then(|a| a.first())
@@ -295,7 +310,7 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     let date = message
         .date()
         .and_then(|d| DateTime::<Utc>::from_timestamp(d.to_timestamp(), 0));
-    let subject = message.subject().unwrap_or("").to_string();
+    let subject = message.subject().unwrap_or("");
     let in_reply_to_ids = header("In-Reply-To")
         .map(|v| ids_in(&v))
         .unwrap_or_default();
@@ -303,31 +318,29 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     let references = header("References").map(|v| ids_in(&v)).unwrap_or_default();
 
     // Candidate tokens: plus-addresses first, then message ids.
-    let mut recipients: Vec<String> = Vec::new();
+    let mut recipients: Vec<Cow<'_, str>> = Vec::new();
     for a in [message.to(), message.cc()].into_iter().flatten() {
         recipients.extend(
             a.iter()
                 .take(500)
                 .filter_map(|x| x.address())
-                .map(str::to_string),
+                .map(Cow::Borrowed),
         );
     }
     for (n, v) in &headers {
         if n.eq_ignore_ascii_case("Delivered-To") || n.eq_ignore_ascii_case("X-Original-To") {
-            recipients.push(unfold(v));
+            recipients.push(Cow::Owned(unfold(v)));
         }
     }
-    let mut candidates: Vec<String> = recipients
+    let mut candidates: Vec<&str> = recipients
         .iter()
         .filter_map(|r| token::token_from_address(r, ctx.bot_address, ctx.plus_separator))
-        .map(str::to_string)
         .collect();
     candidates.extend(
         in_reply_to_ids
             .iter()
             .chain(references.iter())
-            .filter_map(|id| token::token_from_message_id(id))
-            .map(str::to_string),
+            .filter_map(|id| token::token_from_message_id(id)),
     );
     let prompt_token = candidates.first().map(|t| t.to_ascii_lowercase());
     let prompt_id = ctx
@@ -371,17 +384,17 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     let sender_is_owner = from_owner && !from_bot && !dmarc_fail;
 
     // Body text: the first text/plain body, else HTML converted here.
-    let mut body = String::new();
+    let mut body: Cow<'_, str> = Cow::Borrowed("");
     for part in message.text_bodies().take(20) {
         if let PartType::Text(t) = &part.body {
-            body = t.to_string();
+            body = Cow::Borrowed(t.as_ref());
             break;
         }
     }
     if body.trim().is_empty() {
         if let Some(part) = message.html_bodies().next() {
             if let PartType::Html(h) = &part.body {
-                body = html::html_to_text(h);
+                body = Cow::Owned(html::html_to_text(h));
             }
         }
     }
@@ -389,24 +402,24 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     let fresh_text = strip::join_paragraphs(lines.iter().map(|l| l.text.as_str()));
 
     // Bounce?
-    let lower_from = from.clone().unwrap_or_default();
-    let from_local = lower_from.split('@').next().unwrap_or("");
+    let from_local = from
+        .as_deref()
+        .unwrap_or("")
+        .split('@')
+        .next()
+        .unwrap_or("");
     let return_path_empty = header("Return-Path").is_some_and(|v| v.trim() == "<>");
-    let ctype = message
+    let root_is_report = message
         .root_part()
         .headers()
         .iter()
         .find(|h| h.name().eq_ignore_ascii_case("Content-Type"))
         .and_then(|h| h.value().as_content_type())
-        .map(|c| {
-            format!(
-                "{}/{}",
-                c.ctype().to_ascii_lowercase(),
-                c.subtype().unwrap_or("").to_ascii_lowercase()
-            )
-        })
-        .unwrap_or_default();
-    let is_report = ctype == "multipart/report"
+        .is_some_and(|c| {
+            c.ctype().eq_ignore_ascii_case("multipart")
+                && c.subtype().unwrap_or("").eq_ignore_ascii_case("report")
+        });
+    let is_report = root_is_report
         && message.parts.iter().take(1000).any(|p| {
             p.content_type().is_some_and(|c| {
                 c.ctype().eq_ignore_ascii_case("message")
@@ -460,7 +473,7 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
         reading.prompt_id = None;
         return Ok(reading);
     }
-    if let Some(why) = header_flags_auto_reply(&headers, &subject) {
+    if let Some(why) = header_flags_auto_reply(&headers, subject) {
         reading.parsed = base(
             MessageKind::AutoReply,
             vec![format!("automatic reply ({why})")],
@@ -476,8 +489,10 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     if let Some(t) = &prompt_token {
         ignore.push(t.clone());
     }
-    let hint = grammar::quoted_prompt_language(&body, ctx.questionnaire);
-    let e = grammar::extract_with_hint(&lines, ctx.questionnaire, &ignore, ctx.default_lang, hint);
+    let vocabulary = grammar::Vocabulary::new(ctx.questionnaire);
+    let e = grammar::extract_in(&lines, &vocabulary, &ignore, ctx.default_lang, || {
+        grammar::quoted_prompt_language_in(&body, &vocabulary)
+    });
     reading.parsed = ParsedMessage {
         kind: MessageKind::Reflection,
         prompt_token,

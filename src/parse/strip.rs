@@ -3,6 +3,8 @@
 //! footers. What is left are the owner's fresh lines, each remembering the quoted question
 //! it was written under (for inline answers).
 
+use std::borrow::Cow;
+
 /// Longest body text looked at (characters); the rest is ignored.
 pub const MAX_TEXT: usize = 1_000_000;
 /// Only this many characters of a line are used to recognise its kind.
@@ -17,12 +19,33 @@ pub struct FreshLine {
     pub quoted_above: Option<String>,
 }
 
-fn probe(line: &str) -> String {
-    line.chars()
-        .take(MAX_PROBE)
-        .collect::<String>()
-        .trim()
-        .to_lowercase()
+/// The first `n` characters of `s` (all of it when shorter), without copying.
+pub(crate) fn first_chars(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        // Never more characters than bytes.
+        return s;
+    }
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// `s.to_lowercase()`, borrowing when `s` has nothing to lowercase.
+pub(crate) fn lowercase(s: &str) -> Cow<'_, str> {
+    if !s.is_ascii() {
+        return Cow::Owned(s.to_lowercase());
+    }
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// The first [`MAX_PROBE`] characters of a line, trimmed and lowercased.
+fn probe(line: &str) -> Cow<'_, str> {
+    lowercase(first_chars(line, MAX_PROBE).trim())
 }
 
 fn is_quoted(line: &str) -> bool {
@@ -81,15 +104,23 @@ const HEADER_STARTS: &[&str] = &[
     "on ", "op ", "am ", "le ", "el ", "il ", "in data ", "den ", "w dniu ", "dnia ", "em ",
 ];
 
-/// Recognises a reply header starting at `lines[i]`; returns how many lines it spans.
-fn reply_header_len(lines: &[&str], i: usize) -> Option<usize> {
-    let first = probe(lines[i]);
+/// True when `s` contains one of [`HEADER_VERBS`] (each starts with a space).
+fn contains_verb(s: &str) -> bool {
+    s.bytes()
+        .enumerate()
+        .any(|(at, b)| b == b' ' && HEADER_VERBS.iter().any(|v| s[at..].starts_with(v)))
+}
+
+/// Recognises a reply header starting at `lines[i]` (whose [`probe`] is `first`); returns how
+/// many lines it spans.
+fn reply_header_len(lines: &[&str], i: usize, first: &str) -> Option<usize> {
     if first.is_empty() || is_quoted(lines[i]) || first.len() > 300 {
         return None;
     }
     let ends = |s: &str| {
         let s = s.trim_end();
-        HEADER_ENDS.iter().any(|e| s.ends_with(e))
+        // Every header end is a colon.
+        s.ends_with(':') && HEADER_ENDS.iter().any(|e| s.ends_with(e))
     };
     let starts = HEADER_STARTS.iter().any(|s| first.starts_with(s));
     let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
@@ -103,7 +134,7 @@ fn reply_header_len(lines: &[&str], i: usize) -> Option<usize> {
                     .split_whitespace()
                     .any(|w| w == "i" || w == "ik" || w == "ich"))
     };
-    if ends(&first) && evidence(&first) {
+    if ends(first) && evidence(first) {
         return Some(1);
     }
     // Android: "---- Name wrote ----"
@@ -117,21 +148,19 @@ fn reply_header_len(lines: &[&str], i: usize) -> Option<usize> {
         if !(s.ends_with(':') || s.ends_with('：')) || s.len() > 400 {
             return false;
         }
-        let verb = HEADER_VERBS.iter().any(|v| s.contains(v));
+        let verb = contains_verb(s);
         let address = s.contains('@');
         (verb && (starts || address || has_digit(s)))
             || (address && has_digit(s) && s.contains(' '))
     };
-    if header_like(&first) {
+    if header_like(first) {
         return Some(1);
     }
     // Wrapped headers: up to 3 more lines (blank lines allowed inside when it starts like one).
-    let verb_or_address =
-        first.contains(['@', '<']) || HEADER_VERBS.iter().any(|v| first.contains(v));
-    if !starts && !verb_or_address {
+    if !starts && !first.contains(['@', '<']) && !contains_verb(first) {
         return None;
     }
-    let mut joined = first;
+    let mut joined = first.to_string();
     let limit = if starts && has_digit(&joined) { 7 } else { 3 };
     for k in 1..limit {
         let Some(next) = lines.get(i + k) else { break };
@@ -225,38 +254,33 @@ const OTHER_KEYS: &[&str] = &[
     "verstuurd",
 ];
 
-fn header_key(p: &str) -> Option<String> {
+fn header_key(p: &str) -> Option<&str> {
     let p = p.trim_start_matches(['*', ' ']);
     let (k, _) = p.split_once(':')?;
     let k = k.trim().trim_end_matches('*').trim();
     if k.is_empty() || k.len() > 20 {
         return None;
     }
-    Some(k.to_string())
+    Some(k)
 }
 
-/// `From: …` followed within a few lines by `Sent:`/`To:`/`Subject:` (any language).
-fn is_header_block(lines: &[&str], i: usize) -> bool {
-    let Some(k) = header_key(&probe(lines[i])) else {
+/// `From: …` followed within a few lines by `Sent:`/`To:`/`Subject:` (any language);
+/// `first` is the [`probe`] of `lines[i]`.
+fn is_header_block(lines: &[&str], i: usize, first: &str) -> bool {
+    let Some(k) = header_key(first) else {
         return false;
     };
-    let starts_block = FROM_KEYS.contains(&k.as_str())
-        || matches!(
-            k.as_str(),
-            "date" | "datum" | "sent" | "verzonden" | "gesendet"
-        );
+    let starts_block =
+        FROM_KEYS.contains(&k) || matches!(k, "date" | "datum" | "sent" | "verzonden" | "gesendet");
     if !starts_block {
         return false;
     }
-    lines
-        .iter()
-        .skip(i + 1)
-        .take(6)
-        .filter_map(|l| header_key(&probe(l)))
-        .any(|other| {
-            other != k
-                && (OTHER_KEYS.contains(&other.as_str()) || FROM_KEYS.contains(&other.as_str()))
+    lines.iter().skip(i + 1).take(6).any(|l| {
+        let p = probe(l);
+        header_key(&p).is_some_and(|other| {
+            other != k && (OTHER_KEYS.contains(&other) || FROM_KEYS.contains(&other))
         })
+    })
 }
 
 const FOOTERS: &[&str] = &[
@@ -295,10 +319,10 @@ fn is_footer(p: &str) -> bool {
         _ => p,
     };
     // "Sent from my iPhone", not "Sent from my desk, which is easier than my phone."
-    p.len() < 100
+    FOOTERS.iter().any(|f| p.starts_with(f))
+        && p.len() < 100
         && p.split_whitespace().count() <= 8
         && !p.trim_end_matches('.').contains([',', '.'])
-        && FOOTERS.iter().any(|f| p.starts_with(f))
 }
 
 fn is_signature_marker(line: &str) -> bool {
@@ -315,45 +339,76 @@ fn is_wrapped_quote(lines: &[&str], i: usize, above: Option<&str>) -> bool {
     };
     let next_quoted = lines.get(i + 1).is_some_and(|l| is_quoted(l));
     let line = lines[i].trim();
-    let first_word = line
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or("")
-        .to_lowercase();
+    let first_word = || {
+        lowercase(
+            line.split(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap_or(""),
+        )
+    };
     is_quoted(prev)
         && next_quoted
         && above.is_some_and(|a| a.chars().count() >= 60)
         && line.starts_with(|c: char| c.is_lowercase())
         && !matches!(
-            first_word.as_str(),
+            first_word().as_ref(),
             "yes" | "no" | "maybe" | "ja" | "nee" | "misschien" | "skip" | "nvt" | "n"
         )
+}
+
+/// `text.lines()` with every trailing `\r` trimmed.
+fn split_lines(text: &str) -> Vec<&str> {
+    text.lines().map(|l| l.trim_end_matches('\r')).collect()
+}
+
+/// True when `text` has a character `odd` picks, where `odd` picks only characters whose
+/// UTF-8 starts with one of the lead bytes below (the odd spaces and zero-width characters).
+/// Blocks without such a byte are skipped with a loop the compiler can vectorise.
+fn has_char(text: &str, odd: impl Fn(char) -> bool) -> bool {
+    const BLOCK: usize = 64;
+    let lead = |b: u8| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
+    text.as_bytes().chunks(BLOCK).enumerate().any(|(k, block)| {
+        block.iter().fold(false, |seen, &b| seen | lead(b))
+            && block.iter().enumerate().any(|(j, &b)| {
+                lead(b)
+                    && text
+                        .get(k * BLOCK + j..)
+                        .and_then(|rest| rest.chars().next())
+                        .is_some_and(&odd)
+            })
+    })
 }
 
 /// Splits a reply body into the owner's fresh lines, dropping quotes, reply headers,
 /// Outlook separators/header blocks (and everything after them), signatures and footers.
 pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
-    let text = match text.char_indices().nth(MAX_TEXT) {
-        Some((i, _)) => &text[..i],
-        None => text,
-    };
+    let text = first_chars(text, MAX_TEXT);
     // No-break and other odd spaces become plain spaces; zero-width characters go.
-    let text: String = text
-        .chars()
-        .filter(|c| {
-            !matches!(
-                c,
-                '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{1427}'
-            )
-        })
-        .map(|c| match c {
-            '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{3000}' => ' ',
-            c => c,
-        })
-        .collect();
-    let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
-    let mut out: Vec<FreshLine> = Vec::new();
-    let mut last_quoted: Option<String> = None;
+    let dropped = |c: char| {
+        matches!(
+            c,
+            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{1427}'
+        )
+    };
+    let odd_space = |c: char| {
+        matches!(
+            c,
+            '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{3000}'
+        )
+    };
+    let text: Cow<'_, str> = if has_char(text, |c| dropped(c) || odd_space(c)) {
+        Cow::Owned(
+            text.chars()
+                .filter(|c| !dropped(*c))
+                .map(|c| if odd_space(c) { ' ' } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(text)
+    };
+    let lines = split_lines(&text);
+    let mut out: Vec<FreshLine> = Vec::with_capacity(lines.len().min(64));
+    let mut last_quoted: Option<Cow<'_, str>> = None;
     let mut prev_quoted = false;
     let mut in_signature = false;
     let mut i = 0;
@@ -373,22 +428,22 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
                             && prev.chars().count() < MAX_PROBE
                     })
                     && !unquote(lines[i - 1]).is_empty();
-                let text: String = inner.chars().take(MAX_PROBE).collect();
+                let text = first_chars(inner, MAX_PROBE);
                 last_quoted = match (continues, last_quoted.take()) {
-                    (true, Some(prev)) => Some(format!("{prev} {text}")),
-                    _ => Some(text),
+                    (true, Some(prev)) => Some(Cow::Owned(format!("{prev} {text}"))),
+                    _ => Some(Cow::Borrowed(text)),
                 };
                 prev_quoted = true;
             }
             i += 1;
             continue;
         }
-        let p = probe(line);
         if prev_quoted && is_wrapped_quote(&lines, i, last_quoted.as_deref()) {
             i += 1;
             continue;
         }
-        if let Some(n) = reply_header_len(&lines, i) {
+        let p = probe(line);
+        if let Some(n) = reply_header_len(&lines, i, &p) {
             // Quoted history follows: drop the header, keep reading (inline answers).
             let next = lines[i + n..].iter().find(|l| !l.trim().is_empty());
             if next.is_some_and(|l| is_quoted(l)) {
@@ -398,7 +453,7 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
             }
             break;
         }
-        if is_separator(&p) || is_header_block(&lines, i) {
+        if is_separator(&p) || is_header_block(&lines, i, &p) {
             break;
         }
         if is_signature_marker(line) {
@@ -428,7 +483,7 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
         out.push(FreshLine {
             text: line.trim_end().to_string(),
             quoted_above: if prev_quoted {
-                last_quoted.clone()
+                last_quoted.as_deref().map(str::to_string)
             } else {
                 None
             },
@@ -551,6 +606,35 @@ mod tests {
     #[test]
     fn no_break_spaces_and_zero_width_characters_are_normalised() {
         assert_eq!(strip_reply_text("1.\u{a0}4\u{200b}\n"), "1. 4");
+    }
+
+    #[test]
+    fn every_odd_space_and_zero_width_character_is_normalised() {
+        for c in ['\u{a0}', '\u{2007}', '\u{202f}', '\u{2009}', '\u{3000}'] {
+            assert_eq!(strip_reply_text(&format!("1.{c}4")), "1. 4", "{c:?}");
+        }
+        for c in ['\u{200b}', '\u{200c}', '\u{200d}', '\u{feff}', '\u{1427}'] {
+            assert_eq!(strip_reply_text(&format!("1.{c} 4")), "1. 4", "{c:?}");
+        }
+        // Other characters with the same lead bytes stay.
+        assert_eq!(strip_reply_text("a — b é"), "a — b é");
+    }
+
+    #[test]
+    fn split_lines_is_lines_without_carriage_returns() {
+        for t in [
+            "",
+            "a",
+            "a\n",
+            "a\r\nb",
+            "a\r\r\n\nb\r",
+            "\n\n",
+            "\r",
+            "x\ny\r\n",
+        ] {
+            let expected: Vec<&str> = t.lines().map(|l| l.trim_end_matches('\r')).collect();
+            assert_eq!(split_lines(t), expected, "{t:?}");
+        }
     }
 
     #[test]
