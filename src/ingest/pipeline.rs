@@ -601,14 +601,7 @@ impl App {
         origin: &str,
         now: DateTime<Utc>,
     ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
-        let d = ring::digest::digest(&ring::digest::SHA256, raw);
-        let id = format!(
-            "too-large:sha256:{}",
-            d.as_ref()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
+        let id = format!("too-large:{}", crate::parse::sha256_hex(raw));
         if self.store.seen(&id)? {
             return Ok((Disposition::Leave, Handled::Duplicate, None));
         }
@@ -640,14 +633,7 @@ impl App {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
-        let d = ring::digest::digest(&ring::digest::SHA256, raw);
-        let id = format!(
-            "sha256:{}",
-            d.as_ref()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        );
+        let id = crate::parse::sha256_hex(raw);
         if self.store.seen(&id)? {
             return Ok((Disposition::Leave, Handled::Duplicate, None));
         }

@@ -129,7 +129,8 @@ fn unfold(v: &str) -> String {
         .join(" ")
 }
 
-fn sha256_hex(raw: &[u8]) -> String {
+/// The dedup id of a message without a Message-ID: `sha256:<hex of the raw bytes>`.
+pub fn sha256_hex(raw: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let d = ring::digest::digest(&ring::digest::SHA256, raw);
     let mut s = String::with_capacity(7 + 2 * d.as_ref().len());
