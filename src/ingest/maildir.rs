@@ -131,6 +131,18 @@ fn headers(raw: &[u8]) -> Vec<(String, String)> {
     out
 }
 
+/// The start of a message file, enough for its header (a search never needs the body):
+/// a 50 MiB message is not read whole just to be listed.
+fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    const HEAD: u64 = 256 * 1024;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?
+        .take(HEAD)
+        .read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
 fn needs_headers(q: &Query) -> bool {
     match q {
         Query::To(_) | Query::From(_) | Query::Subject(_) | Query::Header(..) => true,
@@ -221,7 +233,7 @@ impl MaildirSession {
                 Err(err) => return Err(io_err(&e.path, err)),
             };
             let hs = if want_headers {
-                match std::fs::read(&e.path) {
+                match read_head(&e.path) {
                     Ok(raw) => headers(&raw),
                     Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
                     Err(err) => return Err(io_err(&e.path, err)),
