@@ -129,12 +129,12 @@ fn assert_no_injected_header(what: &str, raw: &[u8]) {
 /// Delivered = headers the servers prepend + exactly the bytes we sent: nothing was cut
 /// (a lone `.` line ends SMTP DATA early when it is not dot-stuffed) or rewritten.
 fn assert_delivered_intact(what: &str, sent: &[u8], delivered: &[u8]) {
-    // compose passes a bare CR in a body through (RFC 5322 allows CR only before LF) and
-    // Postfix turns it into a space: not an injection, so compare with that applied.
-    let sent_t = String::from_utf8_lossy(sent)
-        .replace("\r\n", "\n")
-        .replace('\r', " ")
-        .replace('\n', "\r\n");
+    // compose turns a bare CR in a body into a line break, so the sent bytes are plain CRLF.
+    let sent_t = String::from_utf8_lossy(sent);
+    assert!(
+        !sent_t.replace("\r\n", "").contains('\r'),
+        "{what}: a bare CR reached the wire"
+    );
     let got_t = String::from_utf8_lossy(delivered);
     assert!(
         got_t.trim_end().ends_with(sent_t.trim_end()),

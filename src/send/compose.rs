@@ -77,6 +77,15 @@ pub enum ComposeError {
     Build(String),
 }
 
+/// A body's line breaks as plain LF (lettre writes CRLF on the wire): a bare CR, which
+/// RFC 5322 allows only before LF, becomes a line break instead of reaching the wire alone.
+fn line_breaks(body: &str) -> String {
+    if !body.contains('\r') {
+        return body.to_string();
+    }
+    body.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 /// Replace CR and LF (and other control characters) with spaces: a header value is one line.
 pub fn sanitize_header_value(value: &str) -> String {
     value
@@ -150,11 +159,11 @@ pub fn compose(email: &Email) -> Result<Vec<u8>, ComposeError> {
         b = b.raw_header(HeaderValue::new(header_name, sanitize_header_value(value)));
     }
 
-    let text = SinglePart::plain(email.text.clone());
+    let text = SinglePart::plain(line_breaks(&email.text));
     let message = match &email.html {
         None => b.singlepart(text),
         Some(html) => {
-            let html_part = SinglePart::html(html.clone());
+            let html_part = SinglePart::html(line_breaks(html));
             if email.inline_images.is_empty() {
                 b.multipart(
                     MultiPart::alternative()
@@ -319,12 +328,20 @@ mod tests {
     #[test]
     fn lone_dot_lines_in_the_body_survive_and_do_not_end_the_message() {
         let mut e = base();
-        e.text = "line one\r\n.\r\nline three after a lone dot\n.\nend".into();
+        e.text = "line one\r\n.\r\nline three after a lone dot\n.\nend\rafter a bare CR".into();
         let raw = compose(&e).unwrap();
         let m = parse(&raw);
         let body = m.body_text(0).unwrap_or_default().replace("\r\n", "\n");
         assert!(body.contains("line three after a lone dot"), "{body:?}");
-        assert!(body.trim_end().ends_with("end"), "{body:?}");
+        assert!(
+            body.trim_end().ends_with("end\nafter a bare CR"),
+            "{body:?}"
+        );
+        let wire = String::from_utf8_lossy(&raw);
+        assert!(
+            !wire.replace("\r\n", "").contains('\r'),
+            "no bare CR reaches the wire"
+        );
     }
 
     #[test]
