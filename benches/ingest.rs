@@ -447,7 +447,8 @@ async fn idle_bench(e: &Env, dir: &Path, secs: u64) {
     let owner = user("idle-owner");
     let config = setup(e, dir, &bot, &owner);
     drop(open(&config, true));
-    let bin = std::env::var("OLIFANT_BIN").unwrap_or_else(|_| "target/release/olifant".into());
+    // The olifant binary cargo built beside this bench (release under `cargo bench`).
+    let bin = std::env::var("OLIFANT_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_olifant").into());
     let mut child = Command::new(&bin)
         .arg("--config")
         .arg(&config)
