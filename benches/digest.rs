@@ -106,6 +106,10 @@ fn main() {
         lang: Lang::En,
         tz: chrono_tz::Europe::Amsterdam,
     };
+    // Memory: the generated input is held for the whole run; what building and rendering add
+    // on top is measured from the peak reset here (Linux clear_refs; else the peak so far).
+    let input_mb = status_kb("VmRSS:").map_or(0, |kb| kb / 1024);
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let t1 = Instant::now();
     let digest = build_digest(&input, now);
     let built = t1.elapsed();
@@ -127,6 +131,12 @@ fn main() {
          preview + json {other:.2?}",
         built + rendered_in
     );
+    let peak_mb = status_kb("VmHWM:").map_or(0, |kb| kb / 1024);
+    println!(
+        "memory: {input_mb} MB held by the generated input; peak during build + render {peak_mb} MB{} (+{} MB over the input)",
+        if reset { "" } else { " (peak reset refused: peak of the whole run)" },
+        peak_mb.saturating_sub(input_mb)
+    );
     println!(
         "text {} KB, html {} KB, {} images ({} KB), preview {} KB, json {} clients",
         rendered.text.len() / 1024,
@@ -136,4 +146,16 @@ fn main() {
         preview.len() / 1024,
         json["clients"].as_array().map_or(0, Vec::len)
     );
+}
+
+/// A `/proc/self/status` field in kB (Linux), e.g. `VmRSS:` or `VmHWM:`.
+fn status_kb(field: &str) -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
