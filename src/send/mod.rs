@@ -41,6 +41,29 @@ pub struct OutgoingMessage {
     pub raw: Vec<u8>,
 }
 
+impl OutgoingMessage {
+    /// The SMTP envelope (MAIL FROM and RCPT TO), checked.
+    pub fn envelope(&self) -> Result<lettre::address::Envelope, SendError> {
+        use lettre::Address;
+        let from: Address = self.envelope_from.parse().map_err(|e| {
+            SendError::Config(format!(
+                "invalid envelope sender {:?}: {e}",
+                self.envelope_from
+            ))
+        })?;
+        let to = self
+            .recipients
+            .iter()
+            .map(|r| {
+                r.parse::<Address>()
+                    .map_err(|e| SendError::Config(format!("invalid recipient {r:?}: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        lettre::address::Envelope::new(Some(from), to)
+            .map_err(|e| SendError::Config(format!("invalid envelope: {e}")))
+    }
+}
+
 /// What a sender reports after the message was accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendReceipt {

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use lettre::address::Envelope;
-use lettre::{Address, AsyncSendmailTransport, AsyncTransport, Tokio1Executor};
+use lettre::{AsyncSendmailTransport, AsyncTransport, Tokio1Executor};
 
 use super::{MailSender, OutgoingMessage, SendError, SendReceipt};
 
@@ -45,22 +44,7 @@ impl MailSender for SendmailSender {
         msg: &'a OutgoingMessage,
     ) -> BoxFuture<'a, Result<SendReceipt, SendError>> {
         Box::pin(async move {
-            let from: Address = msg.envelope_from.parse().map_err(|e| {
-                SendError::Config(format!(
-                    "invalid envelope sender {:?}: {e}",
-                    msg.envelope_from
-                ))
-            })?;
-            let to = msg
-                .recipients
-                .iter()
-                .map(|r| {
-                    r.parse::<Address>()
-                        .map_err(|e| SendError::Config(format!("invalid recipient {r:?}: {e}")))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let envelope = Envelope::new(Some(from), to)
-                .map_err(|e| SendError::Config(format!("invalid envelope: {e}")))?;
+            let envelope = msg.envelope()?;
             match tokio::time::timeout(self.timeout, self.transport.send_raw(&envelope, &msg.raw))
                 .await
             {

@@ -9,14 +9,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{
     AsyncSmtpConnection, Certificate, CertificateStore, TlsParameters,
 };
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
-use lettre::Address;
 
 use super::{
     is_loopback_host, scrub, CheckStep, MailSender, OutgoingMessage, Security, SendError,
@@ -253,22 +251,7 @@ impl SmtpSender {
         msg: &OutgoingMessage,
         phase: &mut Phase,
     ) -> Result<SendReceipt, SendError> {
-        let from: Address = msg.envelope_from.parse().map_err(|e| {
-            SendError::Config(format!(
-                "invalid envelope sender {:?}: {e}",
-                msg.envelope_from
-            ))
-        })?;
-        let to = msg
-            .recipients
-            .iter()
-            .map(|r| {
-                r.parse::<Address>()
-                    .map_err(|e| SendError::Config(format!("invalid recipient {r:?}: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let envelope = Envelope::new(Some(from), to)
-            .map_err(|e| SendError::Config(format!("invalid envelope: {e}")))?;
+        let envelope = msg.envelope()?;
 
         *phase = Phase::Connecting;
         let mut conn = self.open().await?;
