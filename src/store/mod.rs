@@ -271,7 +271,28 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
     builder.create(dir).map_err(io("create", dir))
 }
 
+/// Opens sled, waiting briefly while its own file lock is still held.
+///
+/// Called only with `DATA_DIR/lock` held, so no other olifant has the store: a held sled lock
+/// then means a previous `Store` in this process was just dropped and sled's background
+/// flusher has not let go yet. Give it up to two seconds instead of failing.
 fn open_sled(db_path: &Path) -> Result<sled::Db, StoreError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match open_sled_once(db_path) {
+            Err(StoreError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::Other
+                    && source.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn open_sled_once(db_path: &Path) -> Result<sled::Db, StoreError> {
     let config = sled::Config::new().path(db_path);
     // sled 0.34 can panic on some damaged files instead of returning an error.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open())) {
