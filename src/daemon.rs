@@ -148,11 +148,11 @@ async fn scheduler_loop(
         }
         if let Err(e) = scheduled_work(&app, clock::now()).await {
             tracing::error!(error = %e, "scheduled work failed; will try again at the next tick");
-            let _ = app.store.record_event(&Event {
-                at: clock::now(),
-                kind: EventKind::Other,
-                detail: format!("scheduled work failed: {e}"),
-            });
+            let _ = app.store.record_event(&Event::new(
+                clock::now(),
+                EventKind::Other,
+                format!("scheduled work failed: {e}"),
+            ));
         }
     }
 }
@@ -221,11 +221,11 @@ async fn ingest_loop(app: Arc<App>, options: DaemonOptions, mut stop: watch::Rec
         };
         if let Some(since) = failing_since.take() {
             tracing::info!(since = %since, "mailbox reachable again");
-            let _ = app.store.record_event(&Event {
-                at: clock::now(),
-                kind: EventKind::Reconnected,
-                detail: format!("mailbox unreachable since {since}"),
-            });
+            let _ = app.store.record_event(&Event::new(
+                clock::now(),
+                EventKind::Reconnected,
+                format!("mailbox unreachable since {since}"),
+            ));
         }
         backoff = options.backoff_first;
         loop {

@@ -378,12 +378,8 @@ fn events_since_returns_later_events_in_order() {
         (5, EventKind::ReplyStored),
         (5, EventKind::Quarantined),
     ] {
-        s.record_event(&Event {
-            at: t(day),
-            kind,
-            detail: format!("day {day}"),
-        })
-        .unwrap();
+        s.record_event(&Event::new(t(day), kind, format!("day {day}")))
+            .unwrap();
     }
     let kinds: Vec<_> = s
         .events_since(t(5))

@@ -41,7 +41,7 @@ impl App {
             match e.kind {
                 EventKind::PromptSent => activity.prompts_sent += 1,
                 EventKind::ReminderSent => activity.reminders_sent += 1,
-                EventKind::ReplyStored => activity.replies_stored += 1,
+                EventKind::ReplyStored => activity.replies_stored += e.count as usize,
                 _ => {}
             }
         }

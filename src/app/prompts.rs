@@ -343,11 +343,7 @@ impl App {
                 format!("{what}: {}", describe_state(other)),
             ),
         };
-        self.store.record_event(&Event {
-            at: now,
-            kind,
-            detail,
-        })?;
+        self.store.record_event(&Event::new(now, kind, detail))?;
         self.store.flush()?;
         Ok(())
     }

@@ -773,6 +773,45 @@ impl MailSession for ImapSession {
         })
     }
 
+    fn fetch_each<'a>(
+        &'a mut self,
+        ids: &'a [MessageRef],
+        each: &'a mut (dyn FnMut(Fetched) + Send),
+    ) -> BoxFuture<'a, SourceResult<usize>> {
+        Box::pin(async move {
+            let uids = uids_of(ids)?;
+            let mut handed = std::collections::HashSet::new();
+            let t = self.settings.command_timeout;
+            for chunk in uids.chunks(BATCH) {
+                let set = uid_set(chunk);
+                let s = self.sess("UID FETCH")?;
+                let handed = &mut handed;
+                let each = &mut *each;
+                let r = tokio::time::timeout(t, async move {
+                    let mut stream = s.uid_fetch(&set, "(UID BODY.PEEK[])").await?;
+                    while let Some(f) = stream.try_next().await? {
+                        // Unsolicited FETCH responses (flag changes) carry no body.
+                        if let (Some(uid), Some(body)) = (f.uid, f.body()) {
+                            if handed.insert(uid) {
+                                each(Fetched {
+                                    id: MessageRef::Uid(uid),
+                                    raw: body.to_vec(),
+                                });
+                            }
+                        }
+                    }
+                    Ok::<_, async_imap::error::Error>(())
+                })
+                .await;
+                self.finish("UID FETCH", r)?;
+                if let Some(s) = self.session.as_mut() {
+                    drain(s);
+                }
+            }
+            Ok(handed.len())
+        })
+    }
+
     fn move_to<'a>(
         &'a mut self,
         ids: &'a [MessageRef],

@@ -208,25 +208,43 @@ impl App {
                     wanted.push(l.id.clone());
                 }
             }
-            let fetched: Vec<Fetched> = session.fetch(&wanted).await?;
-            report.fetched += fetched.len();
-            crate::failpoint!("ingest.after_fetch");
             let mut processed = Vec::new();
             let mut ignored = Vec::new();
             let mut followups = Vec::new();
-            for f in &fetched {
-                let origin = format!("{}:{}:{}", folders.mailbox, info.uid_validity, f.id);
-                let (disposition, handled, followup) =
-                    self.handle_message(&f.raw, &origin, clock())?;
-                crate::failpoint!("ingest.after_handle");
-                count(&mut report, &handled);
-                followups.extend(followup);
-                match disposition {
-                    Disposition::Processed => processed.push(f.id.clone()),
-                    Disposition::Ignored => ignored.push(f.id.clone()),
-                    Disposition::Leave => {}
+            let mut stored = Vec::new();
+            let mut failure = None;
+            let ctx = self.parse_context();
+            // Each message is handled as it arrives, so parsing and storing overlap the
+            // server's sending of the rest of the batch.
+            let mut each = |f: Fetched| {
+                crate::failpoint!("ingest.after_fetch");
+                if failure.is_some() {
+                    return;
                 }
+                let origin = format!("{}:{}:{}", folders.mailbox, info.uid_validity, f.id);
+                match self.handle_unrecorded(&f.raw, &origin, clock(), &ctx) {
+                    Ok((disposition, handled, followup)) => {
+                        crate::failpoint!("ingest.after_handle");
+                        count(&mut report, &handled);
+                        if let Handled::Stored { client, .. } = handled {
+                            stored.push(client);
+                        }
+                        followups.extend(followup);
+                        match disposition {
+                            Disposition::Processed => processed.push(f.id),
+                            Disposition::Ignored => ignored.push(f.id),
+                            Disposition::Leave => {}
+                        }
+                    }
+                    Err(e) => failure = Some(e),
+                }
+            };
+            let fetched = session.fetch_each(&wanted, &mut each).await?;
+            if let Some(e) = failure {
+                return Err(e);
             }
+            report.fetched += fetched;
+            self.record_stored(clock(), &stored)?;
             if !followups.is_empty() {
                 self.store
                     .update_meta(|m| m.owed.extend(followups.iter().cloned()))?;
@@ -307,11 +325,8 @@ impl App {
                 },
             },
         )?;
-        self.store.record_event(&Event {
-            at: now,
-            kind: EventKind::Ignored,
-            detail: reason,
-        })?;
+        self.store
+            .record_event(&Event::new(now, EventKind::Ignored, reason))?;
         Ok(())
     }
 
@@ -333,6 +348,22 @@ impl App {
         now: DateTime<Utc>,
         ctx: &ParseContext<'_>,
     ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
+        let out = self.handle_unrecorded(raw, origin, now, ctx)?;
+        if let Handled::Stored { client, .. } = &out.1 {
+            self.record_stored(now, std::slice::from_ref(client))?;
+        }
+        Ok(out)
+    }
+
+    /// Handles one message without recording the "reply stored" event: the caller records
+    /// it ([`App::record_stored`], once per batch in a pass).
+    fn handle_unrecorded(
+        &self,
+        raw: &[u8],
+        origin: &str,
+        now: DateTime<Utc>,
+        ctx: &ParseContext<'_>,
+    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
         if raw.len() > crate::parse::MAX_RAW {
             return self.refuse_oversized(raw, origin, now);
         }
@@ -348,7 +379,16 @@ impl App {
                 return self.quarantine(raw, origin, &format!("the parser panicked: {what}"), now);
             }
         };
-        if let Some((meta, _)) = self.store.raw(&reading.dedup_id)? {
+        let mut seen = self.store.raw_meta(&reading.dedup_id)?;
+        if let Some(RawOutcome::Reflection { prompt: Some(id) }) = seen.as_ref().map(|m| &m.outcome)
+        {
+            // A seen marker whose reply is missing from its reflection: a crash cut
+            // `store_reply`'s ordered writes short. Handle the message again.
+            if !self.store.reply_recorded(*id, &reading.dedup_id)? {
+                seen = None;
+            }
+        }
+        if let Some(meta) = seen {
             let d = match meta.outcome {
                 RawOutcome::Quarantined { .. } => Disposition::Leave,
                 // olifant's own mail stays where the owner sees it, as on the first pass.
@@ -547,6 +587,9 @@ impl App {
         let existing = self.store.reflection_for_prompt(prompt.id)?;
         let merged = existing.is_some();
         let reflection = match existing {
+            // Already in there (handled again after a crash): merging again could undo a
+            // newer reply's answers.
+            Some(r) if r.sources.contains(&reading.dedup_id) => r,
             Some(mut r) => {
                 merge_reflection(&mut r, parsed, &reading.dedup_id);
                 r
@@ -576,7 +619,6 @@ impl App {
             }),
             Some(&prompt),
         )?;
-        self.event(now, EventKind::ReplyStored, &prompt.client_name)?;
         let followup = self.config.ingest.receipts.then(|| Followup::Receipt {
             prompt: prompt.id,
             reply_message_id: reading.message_id.clone().unwrap_or_default(),
@@ -661,10 +703,29 @@ impl App {
         kind: EventKind,
         detail: &str,
     ) -> Result<(), AppError> {
+        self.store.record_event(&Event::new(at, kind, detail))?;
+        Ok(())
+    }
+
+    /// Records the replies stored by one batch as one event (one write, not one per reply).
+    fn record_stored(&self, at: DateTime<Utc>, clients: &[String]) -> Result<(), AppError> {
+        if clients.is_empty() {
+            return Ok(());
+        }
+        let mut detail = match clients {
+            [one] => one.clone(),
+            _ => format!("{} replies: ", clients.len()),
+        };
+        if clients.len() > 1 {
+            const NAMED: usize = 10;
+            detail.push_str(&clients[..clients.len().min(NAMED)].join(", "));
+            if clients.len() > NAMED {
+                detail.push_str(&format!(" and {} more", clients.len() - NAMED));
+            }
+        }
         self.store.record_event(&Event {
-            at,
-            kind,
-            detail: detail.to_string(),
+            count: u32::try_from(clients.len()).unwrap_or(u32::MAX),
+            ..Event::new(at, EventKind::ReplyStored, detail)
         })?;
         Ok(())
     }

@@ -12,8 +12,10 @@
 //! Values are JSON (serde); keys are encoded here so that iteration order means something
 //! (prompt ids big-endian, events by time). No other module sees a key. sled makes writes
 //! durable only on [`Store::flush`]: callers flush before any outside effect (sending mail,
-//! moving a message on the server). Writes that must land together use one multi-tree
-//! transaction ([`Store::store_reply`], [`Store::put_prompt`], [`Store::put_raw`]).
+//! moving a message on the server). A prompt and its Message-ID index land together in one
+//! multi-tree transaction ([`Store::put_prompt`]); the per-message ingest writes
+//! ([`Store::store_reply`], [`Store::put_raw`]) are ordered instead, with the "seen" marker
+//! last, because a sled transaction costs more than the rest of handling a reply.
 
 mod migrations;
 mod records;

@@ -175,4 +175,24 @@ pub struct Event {
     pub kind: EventKind,
     /// A short human description (no secrets).
     pub detail: String,
+    /// How many happenings of `kind` this event stands for: the replies stored in one ingest
+    /// batch are one event (one write instead of one per reply).
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Event {
+    /// One happening.
+    pub fn new(at: DateTime<Utc>, kind: EventKind, detail: impl Into<String>) -> Event {
+        Event {
+            at,
+            kind,
+            detail: detail.into(),
+            count: 1,
+        }
+    }
 }

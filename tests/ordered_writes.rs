@@ -1,0 +1,205 @@
+//! A reply is stored with ordered writes instead of a sled transaction (the raw bytes, the
+//! reflection, the prompt, then the "seen" marker): these tests build the states a crash can
+//! leave between those writes and check that handling the message again repairs them without
+//! undoing anything. Plus: the replies stored by one ingest batch are one event that counts
+//! them all.
+//!
+//! Offline: a Maildir inbox and the stub sender (the real-server crash tests live in
+//! tests/faults.rs and tests/replies_e2e.rs).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use olifant::app::App;
+use olifant::ingest::maildir::MaildirSource;
+use olifant::ingest::pipeline::Handled;
+use olifant::ingest::source::MailSource;
+use olifant::model::{
+    Answer, Client, ClientStatus, PromptRecord, PromptStatus, Reflection, SendState,
+};
+use olifant::send::stub::StubSender;
+use olifant::store::{EventKind, ReflectionId};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
+}
+
+fn app(dir: &std::path::Path) -> App {
+    let text = format!(
+        "data_dir = {:?}\n[owner]\naddresses = [\"owner@example.test\"]\ntimezone = \"Europe/Amsterdam\"\n[bot]\naddress = \"olifant@example.test\"\n[ingest]\nreceipts = false\n",
+        dir.join("data").display().to_string()
+    );
+    let config = olifant::config::parse_str(&text, "ordered").unwrap();
+    App::open_with_sender(config, Arc::new(StubSender::new()), now()).unwrap()
+}
+
+fn prompt(app: &App, name: &str) -> PromptRecord {
+    let client = Client {
+        name: name.into(),
+        cadence: Default::default(),
+        revenue: None,
+        tags: vec![],
+        status: ClientStatus::Active,
+        since: now() - Duration::days(60),
+    };
+    app.store.put_client(&client).unwrap();
+    let id = app.fresh_prompt_id().unwrap();
+    let token = app.token_for(id);
+    let p = PromptRecord {
+        id,
+        client: client.key(),
+        client_name: client.name.clone(),
+        lang: olifant::model::Lang::En,
+        occurrence: now() - Duration::days(1),
+        created_at: now() - Duration::days(1),
+        message_id: olifant::prompt::token::message_id(&token, "", "example.test"),
+        subject: format!("How was {name} lately? [AAAAA]"),
+        send: SendState::Sent {
+            at: now() - Duration::days(1),
+        },
+        status: PromptStatus::Open,
+        reminder: None,
+    };
+    app.store.put_prompt(&p).unwrap();
+    app.store.flush().unwrap();
+    p
+}
+
+fn reply(app: &App, p: &PromptRecord, message_id: &str, answers: &str) -> Vec<u8> {
+    let token = app.token_for(p.id);
+    format!(
+        "From: owner@example.test\r\nTo: olifant+{token}@example.test\r\nSubject: Re: {}\r\nMessage-ID: <{message_id}>\r\nIn-Reply-To: <{}>\r\nDate: Mon, 02 Mar 2026 08:00:00 +0000\r\n\r\n{answers}\r\n\r\nNotes of {message_id}.\r\n",
+        p.subject, p.message_id
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_seen_marker_without_its_reflection_is_handled_again_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let p = prompt(&app, "Acme");
+    let raw = reply(&app, &p, "a@example.test", "1 4, 2 5, 8 yes");
+    let (_, first, _) = app.handle_message(&raw, "test:1", now()).unwrap();
+    assert!(
+        matches!(first, Handled::Stored { merged: false, .. }),
+        "{first:?}"
+    );
+    // A crash after the seen marker reached the disk but before the reflection did.
+    app.store.clear_reflections().unwrap();
+    assert!(!app.store.reply_recorded(p.id, "a@example.test").unwrap());
+
+    let (_, again, _) = app.handle_message(&raw, "test:1", now()).unwrap();
+    assert!(
+        matches!(again, Handled::Stored { .. }),
+        "the lost reflection must be rebuilt, got {again:?}"
+    );
+    let r = app
+        .store
+        .reflection_for_prompt(p.id)
+        .unwrap()
+        .expect("reflection");
+    assert_eq!(r.sources, vec!["a@example.test".to_string()]);
+    assert!(!r.answers.is_empty());
+    // Now complete: a third delivery is a plain duplicate.
+    let (_, third, _) = app.handle_message(&raw, "test:1", now()).unwrap();
+    assert_eq!(third, Handled::Duplicate);
+}
+
+#[test]
+fn a_reply_already_in_its_reflection_is_not_merged_again_over_a_newer_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let p = prompt(&app, "Acme");
+    let raw = reply(&app, &p, "old@example.test", "1 2, 2 2");
+    let reading = olifant::parse::read_message(&raw, &app.parse_context()).unwrap();
+    let (key, old) = reading
+        .parsed
+        .answers
+        .iter()
+        .find_map(|(k, a)| a.rating.map(|r| (k.clone(), r)))
+        .expect("the old reply answers something");
+    let newer = if old == 5 { 4 } else { 5 };
+    // The state a crash leaves when the old reply's reflection write landed but its seen
+    // marker did not, and a newer reply was merged afterwards.
+    let stored = Reflection {
+        client: p.client.clone(),
+        prompt: Some(p.id),
+        date: now() - Duration::hours(2),
+        answers: [(
+            key.clone(),
+            Answer {
+                rating: Some(newer),
+                comment: None,
+            },
+        )]
+        .into_iter()
+        .collect(),
+        notes: "Notes of old@example.test.\n\nNotes of new@example.test.".into(),
+        sources: vec![reading.dedup_id.clone(), "new@example.test".into()],
+    };
+    app.store
+        .replace_reflection(ReflectionId::Prompt(p.id), &stored)
+        .unwrap();
+
+    let (_, handled, _) = app.handle_message(&raw, "test:1", now()).unwrap();
+    assert!(
+        matches!(handled, Handled::Stored { merged: true, .. }),
+        "{handled:?}"
+    );
+    let r = app.store.reflection_for_prompt(p.id).unwrap().unwrap();
+    assert_eq!(
+        r.answers[&key].rating,
+        Some(newer),
+        "the newer reply's answer must survive the old reply being handled again"
+    );
+    assert_eq!(r.notes, stored.notes);
+    assert_eq!(r.sources, stored.sources);
+    // And now it is marked seen.
+    let (_, again, _) = app.handle_message(&raw, "test:1", now()).unwrap();
+    assert_eq!(again, Handled::Duplicate);
+}
+
+#[tokio::test]
+async fn the_replies_of_one_batch_are_one_event_that_counts_them_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let inbox = dir.path().join("inbox");
+    let names = ["Acme", "Bakkerij Jansen", "Café de Olifant"];
+    for (i, name) in names.iter().enumerate() {
+        let p = prompt(&app, name);
+        let raw = reply(&app, &p, &format!("r{i}@example.test"), "1 4, 2 3");
+        std::fs::create_dir_all(inbox.join("new")).unwrap();
+        std::fs::create_dir_all(inbox.join("cur")).unwrap();
+        std::fs::create_dir_all(inbox.join("tmp")).unwrap();
+        std::fs::write(inbox.join("new").join(format!("100{i}.x.test")), raw).unwrap();
+    }
+    let source = MaildirSource::new(inbox.clone(), std::time::Duration::from_millis(50));
+    let mut session = source.connect().await.unwrap();
+    let folders = olifant::ingest::pipeline::Folders {
+        mailbox: "INBOX".into(),
+        processed: "olifant/processed".into(),
+        ignored: None,
+        max_message_size: 10 << 20,
+    };
+    let report = app
+        .ingest_pass(&mut *session, &folders, &|| now())
+        .await
+        .unwrap();
+    assert_eq!(report.stored, names.len(), "{report:?}");
+    let stored: Vec<_> = app
+        .store
+        .events_since(now() - Duration::days(1))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::ReplyStored)
+        .collect();
+    assert_eq!(stored.len(), 1, "one event per batch: {stored:?}");
+    assert_eq!(stored[0].count, names.len() as u32);
+    for name in names {
+        assert!(stored[0].detail.contains(name), "{}", stored[0].detail);
+    }
+    // The digest counts the replies, not the events.
+    let digest = app.build_digest(now(), None, None).unwrap();
+    assert_eq!(digest.activity.replies_stored, names.len());
+}
