@@ -107,10 +107,9 @@ pub struct Activity {
 /// Everything the digest is made of. All data comes in; nothing is read.
 #[derive(Debug, Clone)]
 pub struct DigestInput<'a> {
-    /// All clients (active, paused and archived).
+    /// All clients (active, paused and archived). Their reflections come from the
+    /// [`ReflectionSource`] given to [`build_digest`], one client at a time.
     pub clients: &'a [Client],
-    /// All reflections (any client, any date).
-    pub reflections: &'a [Reflection],
     /// All prompt records.
     pub prompts: &'a [PromptRecord],
     /// Replies since the previous digest that could not be understood.
@@ -135,6 +134,47 @@ pub struct DigestInput<'a> {
     pub lang: Lang,
     /// The owner's time zone (dates are shown in it).
     pub tz: Tz,
+}
+
+/// Where [`build_digest`] gets the reflections from: asked once per client of
+/// [`DigestInput::clients`], in that order, and done with each answer before asking for the
+/// next, so only one client's history is in memory at a time (however many reflections the
+/// store holds).
+pub trait ReflectionSource {
+    /// Why reflections could not be read.
+    type Error;
+    /// Every reflection about `client`, oldest first, any date ([`build_digest`] drops those
+    /// after `as_of` itself).
+    fn reflections_of(&mut self, client: &ClientKey) -> Result<Vec<Reflection>, Self::Error>;
+}
+
+/// Reflections already in memory (tests, previews of small data), grouped by client once.
+#[derive(Debug, Clone)]
+pub struct InMemoryReflections<'a> {
+    by_client: HashMap<&'a ClientKey, Vec<&'a Reflection>>,
+}
+
+impl<'a> InMemoryReflections<'a> {
+    /// Groups `reflections` (any clients, oldest first) by client, keeping their order.
+    pub fn new(reflections: &'a [Reflection]) -> Self {
+        let mut by_client: HashMap<&ClientKey, Vec<&Reflection>> = HashMap::new();
+        for r in reflections {
+            by_client.entry(&r.client).or_default().push(r);
+        }
+        InMemoryReflections { by_client }
+    }
+}
+
+impl ReflectionSource for InMemoryReflections<'_> {
+    type Error = std::convert::Infallible;
+
+    fn reflections_of(&mut self, client: &ClientKey) -> Result<Vec<Reflection>, Self::Error> {
+        Ok(self
+            .by_client
+            .get(client)
+            .map(|v| v.iter().map(|r| (*r).clone()).collect())
+            .unwrap_or_default())
+    }
 }
 
 /// Which way health moved.
@@ -398,7 +438,15 @@ fn local_time(t: DateTime<Utc>, tz: Tz) -> String {
 }
 
 /// Scores every client and gathers the period's mail health.
-pub fn build_digest(input: &DigestInput<'_>, now: DateTime<Utc>) -> Digest {
+///
+/// Each client's reflections are asked from `reflections` in turn and dropped once the client
+/// is scored: memory grows with the number of clients, not with the number of reflections.
+/// The only error is the source's.
+pub fn build_digest<S: ReflectionSource + ?Sized>(
+    input: &DigestInput<'_>,
+    reflections: &mut S,
+    now: DateTime<Utc>,
+) -> Result<Digest, S::Error> {
     let at = input.as_of.map_or(now, |a| a.min(now));
     let since = input
         .previous_digest_at
@@ -407,12 +455,6 @@ pub fn build_digest(input: &DigestInput<'_>, now: DateTime<Utc>) -> Digest {
     let tz = input.tz;
     let q = input.questionnaire;
 
-    let mut by_client: HashMap<&ClientKey, Vec<&Reflection>> = HashMap::new();
-    for r in input.reflections {
-        if r.date <= at {
-            by_client.entry(&r.client).or_default().push(r);
-        }
-    }
     let label_of = |key: &str| -> BTreeMap<Lang, String> {
         q.questions
             .iter()
@@ -429,9 +471,9 @@ pub fn build_digest(input: &DigestInput<'_>, now: DateTime<Utc>) -> Digest {
     let mut scores = Vec::new();
     let mut archived = Vec::new();
     for c in input.clients {
-        let key = c.key();
-        let refl = by_client.get(&key).map(Vec::as_slice).unwrap_or(&[]);
-        let s = score::score_client(c, refl, q, input.settings, at, Some(since));
+        let history = reflections.reflections_of(&c.key())?;
+        let refl: Vec<&Reflection> = history.iter().filter(|r| r.date <= at).collect();
+        let s = score::score_client(c, &refl, q, input.settings, at, Some(since));
         match c.status {
             ClientStatus::Archived { since: when } => archived.push(ArchivedClient {
                 name: c.name.clone(),
@@ -544,7 +586,7 @@ pub fn build_digest(input: &DigestInput<'_>, now: DateTime<Utc>) -> Digest {
         } += 1;
     }
 
-    Digest {
+    Ok(Digest {
         generated_at: now,
         as_of: input.as_of,
         since,
@@ -583,7 +625,7 @@ pub fn build_digest(input: &DigestInput<'_>, now: DateTime<Utc>) -> Digest {
             watch_below: input.settings.watch_below,
             nurture: input.settings.nurture_health,
         },
-    }
+    })
 }
 
 fn prompt_stats(
