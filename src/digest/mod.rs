@@ -682,3 +682,88 @@ fn prompt_stats(
 pub fn to_json(digest: &Digest) -> serde_json::Value {
     serde_json::to_value(digest).unwrap_or(serde_json::Value::Null)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// Records what it is asked; fails on a chosen client.
+    struct Recording {
+        asked: Vec<ClientKey>,
+        fail_on: Option<ClientKey>,
+    }
+
+    impl ReflectionSource for Recording {
+        type Error = String;
+
+        fn reflections_of(&mut self, client: &ClientKey) -> Result<Vec<Reflection>, String> {
+            self.asked.push(client.clone());
+            if self.fail_on.as_ref() == Some(client) {
+                return Err(format!("cannot read {client}"));
+            }
+            Ok(Vec::new())
+        }
+    }
+
+    fn client(name: &str) -> Client {
+        Client {
+            name: name.into(),
+            cadence: Default::default(),
+            revenue: None,
+            tags: vec![],
+            status: ClientStatus::Active,
+            since: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
+    fn run(source: &mut Recording, clients: &[Client]) -> Result<Digest, String> {
+        let q = crate::prompt::questionnaire::default_questionnaire();
+        let settings = DigestSettings::default();
+        let input = DigestInput {
+            clients,
+            prompts: &[],
+            not_understood: 0,
+            quarantined: &[],
+            activity: Activity::default(),
+            next_prompt_at: None,
+            next_digest_at: None,
+            as_of: None,
+            previous_digest_at: None,
+            settings: &settings,
+            questionnaire: &q,
+            lang: Lang::En,
+            tz: chrono_tz::Europe::Amsterdam,
+        };
+        build_digest(
+            &input,
+            source,
+            Utc.with_ymd_and_hms(2025, 6, 1, 9, 0, 0).unwrap(),
+        )
+    }
+
+    #[test]
+    fn build_digest_asks_the_source_once_per_client_in_list_order() {
+        let clients = [client("Beta"), client("Acme"), client("Gamma")];
+        let mut source = Recording {
+            asked: vec![],
+            fail_on: None,
+        };
+        let d = run(&mut source, &clients).unwrap();
+        let keys: Vec<&str> = source.asked.iter().map(ClientKey::as_str).collect();
+        assert_eq!(keys, ["beta", "acme", "gamma"]);
+        assert_eq!(d.clients.len(), 3);
+    }
+
+    #[test]
+    fn build_digest_stops_at_the_sources_error() {
+        let clients = [client("Beta"), client("Acme"), client("Gamma")];
+        let mut source = Recording {
+            asked: vec![],
+            fail_on: Some(ClientKey::from_name("Acme")),
+        };
+        let err = run(&mut source, &clients).unwrap_err();
+        assert_eq!(err, "cannot read acme");
+        assert_eq!(source.asked.len(), 2);
+    }
+}

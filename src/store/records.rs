@@ -371,26 +371,28 @@ impl Store {
             &t.prompts,
             &t.prompt_index,
         )
-            .transaction(|(reflections, by_client, raw_meta, raw_body, prompts, index)| {
-                write_reflection_tx(
-                    reflections,
-                    by_client,
-                    id,
-                    &reflection.client,
-                    &reflection_value,
-                )?;
-                raw_meta.insert(raw_id.as_bytes(), meta_value.as_slice())?;
-                raw_body.insert(raw_id.as_bytes(), raw)?;
-                if let (Some(p), Some(value)) = (prompt, &prompt_value) {
-                    let pid = p.id.0.to_be_bytes();
-                    prompts.insert(&pid, value.as_slice())?;
-                    index.insert(message_id_key(&p.message_id), &pid)?;
-                    if let Some(r) = &p.reminder {
-                        index.insert(message_id_key(&r.message_id), &pid)?;
+            .transaction(
+                |(reflections, by_client, raw_meta, raw_body, prompts, index)| {
+                    write_reflection_tx(
+                        reflections,
+                        by_client,
+                        id,
+                        &reflection.client,
+                        &reflection_value,
+                    )?;
+                    raw_meta.insert(raw_id.as_bytes(), meta_value.as_slice())?;
+                    raw_body.insert(raw_id.as_bytes(), raw)?;
+                    if let (Some(p), Some(value)) = (prompt, &prompt_value) {
+                        let pid = p.id.0.to_be_bytes();
+                        prompts.insert(&pid, value.as_slice())?;
+                        index.insert(message_id_key(&p.message_id), &pid)?;
+                        if let Some(r) = &p.reminder {
+                            index.insert(message_id_key(&r.message_id), &pid)?;
+                        }
                     }
-                }
-                Ok::<_, ConflictableTransactionError<()>>(())
-            })
+                    Ok::<_, ConflictableTransactionError<()>>(())
+                },
+            )
             .map_err(tx_error)?;
         Ok(id)
     }
@@ -617,6 +619,72 @@ impl Store {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    fn reflection(name: &str, day: u32) -> Reflection {
+        Reflection {
+            client: ClientKey::from_name(name),
+            prompt: None,
+            date: Utc.with_ymd_and_hms(2025, 3, day, 9, 0, 0).unwrap(),
+            answers: Default::default(),
+            notes: format!("day {day}"),
+            sources: vec![],
+        }
+    }
+
+    /// A store written before the client index (schema 1) gets it on open.
+    #[test]
+    fn opening_a_schema_1_store_builds_the_reflection_index() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            // The schema-1 layout, written by hand: reflections only, no index.
+            let db = sled::open(dir.path().join("db")).unwrap();
+            db.open_tree(super::super::META_TREE)
+                .unwrap()
+                .insert(super::super::SCHEMA_KEY, &1u32.to_be_bytes())
+                .unwrap();
+            let tree = db.open_tree(super::super::REFLECTIONS_TREE).unwrap();
+            let rows = [
+                (ReflectionId::Local(5), reflection("acme", 9)),
+                (ReflectionId::Prompt(PromptId(2)), reflection("acme-2", 1)),
+                (ReflectionId::Local(6), reflection("acme", 3)),
+            ];
+            for (id, r) in &rows {
+                tree.insert(id.to_key(), serde_json::to_vec(r).unwrap())
+                    .unwrap();
+            }
+            // One record no build could read: left out of the index, the open still works.
+            tree.insert(ReflectionId::Local(7).to_key(), b"{not json".as_slice())
+                .unwrap();
+            db.flush().unwrap();
+        }
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.schema_version().unwrap(), 2);
+        let notes = |name: &str| -> Vec<String> {
+            s.reflections_for(&ClientKey::from_name(name))
+                .unwrap()
+                .into_iter()
+                .map(|r| r.notes)
+                .collect()
+        };
+        assert_eq!(notes("acme"), ["day 3", "day 9"]);
+        assert_eq!(notes("acme-2"), ["day 1"]);
+        assert_eq!(s.trees().reflections_by_client.len(), 3);
+    }
+
+    #[test]
+    fn client_index_keys_are_prefix_free() {
+        let id = ReflectionId::Local(1);
+        let names = ["", "a", "acme", "acme-2", "acme 2", "acme\0x"];
+        for a in names {
+            for b in names {
+                if a != b {
+                    let pa = client_prefix(&ClientKey::from_name(a));
+                    let kb = client_index_key(&ClientKey::from_name(b), id);
+                    assert!(!kb.starts_with(&pa), "{a:?} is a prefix of {b:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn time_keys_sort_like_times_across_the_epoch() {
