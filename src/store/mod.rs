@@ -14,6 +14,12 @@
 //! durable only on [`Store::flush`]: callers flush before any outside effect (sending mail,
 //! moving a message on the server). Writes that must land together use one multi-tree
 //! transaction ([`Store::store_reply`], [`Store::put_prompt`], [`Store::put_raw`]).
+//!
+//! Reflections are kept under their [`ReflectionId`] and indexed by client in
+//! `reflections_by_client` (schema 2), written in the same transaction as the reflection, so
+//! [`Store::reflections_for`] reads one client's records without reading everyone's. Any new
+//! code writing the `reflections` tree must go through the reflection methods here (or keep
+//! the index itself, see `records::write_reflection_tx`).
 
 mod migrations;
 mod records;
