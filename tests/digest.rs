@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use olifant::digest::{
     build_digest, html_with_file_images, render, render_terminal, to_json, Activity, Digest,
-    DigestInput, CHART_SIZE, SPARK_SIZE,
+    DigestInput, InMemoryReflections, CHART_SIZE, SPARK_SIZE,
 };
 use olifant::model::{
     Answer, Client, ClientKey, ClientStatus, DigestSettings, Lang, PromptId, PromptRecord,
@@ -328,7 +328,6 @@ fn world() -> World {
 fn input<'a>(w: &'a World, lang: Lang, as_of: Option<DateTime<Utc>>) -> DigestInput<'a> {
     DigestInput {
         clients: &w.clients,
-        reflections: &w.reflections,
         prompts: &w.prompts,
         not_understood: 2,
         quarantined: &w.quarantined,
@@ -350,7 +349,12 @@ fn input<'a>(w: &'a World, lang: Lang, as_of: Option<DateTime<Utc>>) -> DigestIn
 }
 
 fn digest(w: &World, lang: Lang) -> Digest {
-    build_digest(&input(w, lang, None), now())
+    build_digest(
+        &input(w, lang, None),
+        &mut InMemoryReflections::new(&w.reflections),
+        now(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -392,7 +396,12 @@ fn as_of_ignores_later_reflections() {
     let w = world();
     // Before Studio Noord's drop (5 days ago) it was a steady client.
     let as_of = now() - Duration::days(10);
-    let d = build_digest(&input(&w, Lang::En, Some(as_of)), now());
+    let d = build_digest(
+        &input(&w, Lang::En, Some(as_of)),
+        &mut InMemoryReflections::new(&w.reflections),
+        now(),
+    )
+    .unwrap();
     let noord = d.clients.iter().find(|c| c.name == "Studio Noord").unwrap();
     assert_eq!(noord.reflections, 4);
     assert_ne!(noord.verdict, Verdict::Watch);

@@ -586,3 +586,121 @@ fn a_store_whose_data_file_was_overwritten_is_corrupt_not_empty() {
     let s = open(dir.path());
     assert!(s.clients().unwrap().is_empty());
 }
+
+#[test]
+fn reflections_for_keeps_clients_apart_when_one_key_is_a_prefix_of_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.put_reflection(&reflection("acme", None, t(4), 1))
+        .unwrap();
+    s.put_reflection(&reflection("acme-2", None, t(2), 2))
+        .unwrap();
+    s.put_reflection(&reflection("acme", Some(7), t(1), 3))
+        .unwrap();
+    s.put_reflection(&reflection("acme 2", None, t(3), 4))
+        .unwrap();
+    s.put_reflection(&reflection("ac", None, t(5), 5)).unwrap();
+    let ratings = |name: &str| -> Vec<u8> {
+        s.reflections_for(&ClientKey::from_name(name))
+            .unwrap()
+            .iter()
+            .map(|r| r.answers["payment"].rating.unwrap())
+            .collect()
+    };
+    // Oldest first, only that client's.
+    assert_eq!(ratings("acme"), [3, 1]);
+    assert_eq!(ratings("acme-2"), [2]);
+    assert_eq!(ratings("acme 2"), [4]);
+    assert_eq!(ratings("ac"), [5]);
+    assert!(ratings("acm").is_empty());
+    let mut clients: Vec<String> = s
+        .reflection_clients()
+        .unwrap()
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+    clients.sort();
+    assert_eq!(clients, ["ac", "acme", "acme 2", "acme-2"]);
+}
+
+#[test]
+fn reflections_for_orders_like_reflections_and_follows_a_replaced_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    // Same date: the id breaks the tie (prompt ids before local ids), as in reflections().
+    let local = s
+        .put_reflection(&reflection("Acme", None, t(3), 1))
+        .unwrap();
+    s.put_reflection(&reflection("Acme", Some(9), t(3), 2))
+        .unwrap();
+    s.put_reflection(&reflection("Acme", Some(4), t(2), 3))
+        .unwrap();
+    let acme = ClientKey::from_name("Acme");
+    let all_for_acme: Vec<Reflection> = s
+        .reflections()
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.client == acme)
+        .collect();
+    assert_eq!(s.reflections_for(&acme).unwrap(), all_for_acme);
+    assert_eq!(all_for_acme.len(), 3);
+
+    // Rewriting a reflection under another client moves it in the index.
+    s.replace_reflection(local, &reflection("Beta", None, t(3), 4))
+        .unwrap();
+    assert_eq!(s.reflections_for(&acme).unwrap().len(), 2);
+    let beta = s.reflections_for(&ClientKey::from_name("Beta")).unwrap();
+    assert_eq!(beta.len(), 1);
+    assert_eq!(beta[0].answers["payment"].rating, Some(4));
+    // Rewriting in place keeps one entry.
+    s.replace_reflection(local, &reflection("Beta", None, t(3), 5))
+        .unwrap();
+    assert_eq!(
+        s.reflections_for(&ClientKey::from_name("Beta")).unwrap()[0].answers["payment"].rating,
+        Some(5)
+    );
+    assert_eq!(s.reflections().unwrap().len(), 3);
+}
+
+#[test]
+fn store_reply_indexes_and_clear_reflections_empties_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path());
+    s.store_reply(
+        &reflection("Acme", Some(3), t(2), 2),
+        "m3@x",
+        b"raw",
+        &meta("imap:INBOX:1:3", RawOutcome::Reflection { prompt: None }),
+        None,
+    )
+    .unwrap();
+    let acme = ClientKey::from_name("Acme");
+    assert_eq!(s.reflections_for(&acme).unwrap().len(), 1);
+    assert_eq!(s.reflection_clients().unwrap(), std::slice::from_ref(&acme));
+    s.clear_reflections().unwrap();
+    assert!(s.reflections_for(&acme).unwrap().is_empty());
+    assert!(s.reflection_clients().unwrap().is_empty());
+    // And the index keeps working after a clear (reparse writes everything again).
+    s.put_reflection(&reflection("Acme", Some(3), t(2), 4))
+        .unwrap();
+    assert_eq!(s.reflections_for(&acme).unwrap().len(), 1);
+}
+
+#[test]
+fn the_reflection_index_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = open(dir.path());
+        s.put_reflection(&reflection("Acme", None, t(2), 2))
+            .unwrap();
+        s.flush().unwrap();
+    }
+    let s = open(dir.path());
+    assert_eq!(s.schema_version().unwrap(), CURRENT_SCHEMA);
+    assert_eq!(
+        s.reflections_for(&ClientKey::from_name("Acme"))
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -127,17 +127,16 @@ impl App {
     pub fn clients_list(&self, now: DateTime<Utc>) -> Result<Vec<ClientRow>, AppError> {
         let today = self.clients_today(now);
         let tz = self.config.owner.timezone;
+        let clients = self.store.clients()?;
+        // Count per client, one client's reflections in memory at a time.
         let mut stats: HashMap<ClientKey, (usize, DateTime<Utc>)> = HashMap::new();
-        for r in self.store.reflections()? {
-            let e = stats.entry(r.client.clone()).or_insert((0, r.date));
-            e.0 += 1;
-            if r.date > e.1 {
-                e.1 = r.date;
+        for c in &clients {
+            let reflections = self.store.reflections_for(&c.key())?;
+            if let Some(latest) = reflections.iter().map(|r| r.date).max() {
+                stats.insert(c.key(), (reflections.len(), latest));
             }
         }
-        let mut rows: Vec<ClientRow> = self
-            .store
-            .clients()?
+        let mut rows: Vec<ClientRow> = clients
             .into_iter()
             .map(|c| {
                 let key = c.key();

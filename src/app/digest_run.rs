@@ -4,13 +4,42 @@ use chrono::{DateTime, Utc};
 
 use super::outbox;
 use super::{App, AppError};
-use crate::digest::{build_digest, Activity, Digest, DigestInput};
+use crate::digest::{build_digest, Activity, Digest, DigestInput, ReflectionSource};
 use crate::digest::{render, RenderedDigest};
-use crate::model::{Lang, SendState};
+use crate::model::{ClientKey, Lang, Reflection, SendState};
 use crate::prompt::compose::PromptMail;
 use crate::schedule;
 use crate::send::compose::InlineImage;
-use crate::store::{EventKind, OutgoingKind, OutgoingRecord, RawOutcome};
+use crate::store::{EventKind, OutgoingKind, OutgoingRecord, RawOutcome, Store, StoreError};
+
+/// A reflection with an answer that has neither a rating nor a comment: the parser saw the
+/// question but could not read the answer.
+fn is_not_understood(r: &Reflection) -> bool {
+    r.answers
+        .values()
+        .any(|a| a.rating.is_none() && a.comment.is_none())
+}
+
+/// Serves [`build_digest`] one client's reflections at a time from the store, counting the
+/// not-understood ones on the way (so no second pass over the reflections is needed).
+struct StoreReflections<'a> {
+    store: &'a Store,
+    not_understood: usize,
+    served: std::collections::HashSet<ClientKey>,
+}
+
+impl ReflectionSource for StoreReflections<'_> {
+    type Error = StoreError;
+
+    fn reflections_of(&mut self, client: &ClientKey) -> Result<Vec<Reflection>, StoreError> {
+        let v = self.store.reflections_for(client)?;
+        // A key asked twice (never from the store's client list) is counted once.
+        if self.served.insert(client.clone()) {
+            self.not_understood += v.iter().filter(|r| is_not_understood(r)).count();
+        }
+        Ok(v)
+    }
+}
 
 impl App {
     /// Builds the digest at `now`, as it would have been at `as_of` when given.
@@ -21,7 +50,6 @@ impl App {
         lang: Option<Lang>,
     ) -> Result<Digest, AppError> {
         let clients = self.store.clients()?;
-        let reflections = self.store.reflections()?;
         let prompts = self.store.prompts()?;
         let quarantined = self.store.quarantine()?;
         let previous = self
@@ -45,8 +73,8 @@ impl App {
                 _ => {}
             }
         }
-        for item in self.store.raws() {
-            let (_, meta, _) = item?;
+        for meta in self.store.raw_metas() {
+            let meta = meta?;
             if meta.received_at < since {
                 continue;
             }
@@ -57,20 +85,11 @@ impl App {
                 }
             }
         }
-        not_understood += reflections
-            .iter()
-            .filter(|r| {
-                r.answers
-                    .values()
-                    .any(|a| a.rating.is_none() && a.comment.is_none())
-            })
-            .count();
         let tz = self.config.owner.timezone;
         let (next_prompt_at, next_digest_at) =
             schedule::next_runs(&self.prompt_cron()?, &self.digest_cron()?, tz, now);
         let input = DigestInput {
             clients: &clients,
-            reflections: &reflections,
             prompts: &prompts,
             not_understood,
             quarantined: &quarantined,
@@ -84,7 +103,28 @@ impl App {
             lang: lang.unwrap_or(self.config.owner.language),
             tz,
         };
-        Ok(build_digest(&input, now))
+        let mut source = StoreReflections {
+            store: &self.store,
+            not_understood: 0,
+            served: Default::default(),
+        };
+        let mut digest = build_digest(&input, &mut source, now)?;
+        // Not-understood replies count over every stored reflection (any date, any client):
+        // those of the listed clients were counted while they were served; add those of
+        // clients no longer listed (removed clients keep their reflections).
+        let mut reflections_not_understood = source.not_understood;
+        for key in self.store.reflection_clients()? {
+            if !source.served.contains(&key) {
+                reflections_not_understood += self
+                    .store
+                    .reflections_for(&key)?
+                    .iter()
+                    .filter(|r| is_not_understood(r))
+                    .count();
+            }
+        }
+        digest.not_understood += reflections_not_understood;
+        Ok(digest)
     }
 
     /// Renders a digest with the owner's templates.

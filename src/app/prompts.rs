@@ -37,18 +37,24 @@ impl App {
     /// The planner's input, from config and store.
     pub fn plan_input(&self) -> Result<PlanInput, AppError> {
         let prompts = self.store.prompts()?;
+        let clients = self.store.clients()?;
+        // The planner looks clients up by key: one client's reflections in memory at a time.
         let mut last_unprompted: BTreeMap<ClientKey, DateTime<Utc>> = BTreeMap::new();
-        for r in self.store.reflections()? {
-            if r.prompt.is_none() {
-                let e = last_unprompted.entry(r.client.clone()).or_insert(r.date);
-                if r.date > *e {
-                    *e = r.date;
-                }
+        for c in &clients {
+            let latest = self
+                .store
+                .reflections_for(&c.key())?
+                .into_iter()
+                .filter(|r| r.prompt.is_none())
+                .map(|r| r.date)
+                .max();
+            if let Some(latest) = latest {
+                last_unprompted.insert(c.key(), latest);
             }
         }
         let meta = self.store.meta()?;
         Ok(PlanInput {
-            clients: self.store.clients()?,
+            clients,
             prompts,
             last_unprompted_reflection: last_unprompted,
             global_pause: meta.paused_until,

@@ -107,10 +107,9 @@ pub struct Activity {
 /// Everything the digest is made of. All data comes in; nothing is read.
 #[derive(Debug, Clone)]
 pub struct DigestInput<'a> {
-    /// All clients (active, paused and archived).
+    /// All clients (active, paused and archived). Their reflections come from the
+    /// [`ReflectionSource`] given to [`build_digest`], one client at a time.
     pub clients: &'a [Client],
-    /// All reflections (any client, any date).
-    pub reflections: &'a [Reflection],
     /// All prompt records.
     pub prompts: &'a [PromptRecord],
     /// Replies since the previous digest that could not be understood.
@@ -135,6 +134,47 @@ pub struct DigestInput<'a> {
     pub lang: Lang,
     /// The owner's time zone (dates are shown in it).
     pub tz: Tz,
+}
+
+/// Where [`build_digest`] gets the reflections from: asked once per client of
+/// [`DigestInput::clients`], in that order, and done with each answer before asking for the
+/// next, so only one client's history is in memory at a time (however many reflections the
+/// store holds).
+pub trait ReflectionSource {
+    /// Why reflections could not be read.
+    type Error;
+    /// Every reflection about `client`, oldest first, any date ([`build_digest`] drops those
+    /// after `as_of` itself).
+    fn reflections_of(&mut self, client: &ClientKey) -> Result<Vec<Reflection>, Self::Error>;
+}
+
+/// Reflections already in memory (tests, previews of small data), grouped by client once.
+#[derive(Debug, Clone)]
+pub struct InMemoryReflections<'a> {
+    by_client: HashMap<&'a ClientKey, Vec<&'a Reflection>>,
+}
+
+impl<'a> InMemoryReflections<'a> {
+    /// Groups `reflections` (any clients, oldest first) by client, keeping their order.
+    pub fn new(reflections: &'a [Reflection]) -> Self {
+        let mut by_client: HashMap<&ClientKey, Vec<&Reflection>> = HashMap::new();
+        for r in reflections {
+            by_client.entry(&r.client).or_default().push(r);
+        }
+        InMemoryReflections { by_client }
+    }
+}
+
+impl ReflectionSource for InMemoryReflections<'_> {
+    type Error = std::convert::Infallible;
+
+    fn reflections_of(&mut self, client: &ClientKey) -> Result<Vec<Reflection>, Self::Error> {
+        Ok(self
+            .by_client
+            .get(client)
+            .map(|v| v.iter().map(|r| (*r).clone()).collect())
+            .unwrap_or_default())
+    }
 }
 
 /// Which way health moved.
@@ -398,7 +438,15 @@ fn local_time(t: DateTime<Utc>, tz: Tz) -> String {
 }
 
 /// Scores every client and gathers the period's mail health.
-pub fn build_digest(input: &DigestInput<'_>, now: DateTime<Utc>) -> Digest {
+///
+/// Each client's reflections are asked from `reflections` in turn and dropped once the client
+/// is scored: memory grows with the number of clients, not with the number of reflections.
+/// The only error is the source's.
+pub fn build_digest<S: ReflectionSource + ?Sized>(
+    input: &DigestInput<'_>,
+    reflections: &mut S,
+    now: DateTime<Utc>,
+) -> Result<Digest, S::Error> {
     let at = input.as_of.map_or(now, |a| a.min(now));
     let since = input
         .previous_digest_at
@@ -407,12 +455,6 @@ pub fn build_digest(input: &DigestInput<'_>, now: DateTime<Utc>) -> Digest {
     let tz = input.tz;
     let q = input.questionnaire;
 
-    let mut by_client: HashMap<&ClientKey, Vec<&Reflection>> = HashMap::new();
-    for r in input.reflections {
-        if r.date <= at {
-            by_client.entry(&r.client).or_default().push(r);
-        }
-    }
     let label_of = |key: &str| -> BTreeMap<Lang, String> {
         q.questions
             .iter()
@@ -429,9 +471,9 @@ pub fn build_digest(input: &DigestInput<'_>, now: DateTime<Utc>) -> Digest {
     let mut scores = Vec::new();
     let mut archived = Vec::new();
     for c in input.clients {
-        let key = c.key();
-        let refl = by_client.get(&key).map(Vec::as_slice).unwrap_or(&[]);
-        let s = score::score_client(c, refl, q, input.settings, at, Some(since));
+        let history = reflections.reflections_of(&c.key())?;
+        let refl: Vec<&Reflection> = history.iter().filter(|r| r.date <= at).collect();
+        let s = score::score_client(c, &refl, q, input.settings, at, Some(since));
         match c.status {
             ClientStatus::Archived { since: when } => archived.push(ArchivedClient {
                 name: c.name.clone(),
@@ -544,7 +586,7 @@ pub fn build_digest(input: &DigestInput<'_>, now: DateTime<Utc>) -> Digest {
         } += 1;
     }
 
-    Digest {
+    Ok(Digest {
         generated_at: now,
         as_of: input.as_of,
         since,
@@ -583,7 +625,7 @@ pub fn build_digest(input: &DigestInput<'_>, now: DateTime<Utc>) -> Digest {
             watch_below: input.settings.watch_below,
             nurture: input.settings.nurture_health,
         },
-    }
+    })
 }
 
 fn prompt_stats(
@@ -639,4 +681,89 @@ fn prompt_stats(
 /// The stable JSON shape documented in the module doc.
 pub fn to_json(digest: &Digest) -> serde_json::Value {
     serde_json::to_value(digest).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// Records what it is asked; fails on a chosen client.
+    struct Recording {
+        asked: Vec<ClientKey>,
+        fail_on: Option<ClientKey>,
+    }
+
+    impl ReflectionSource for Recording {
+        type Error = String;
+
+        fn reflections_of(&mut self, client: &ClientKey) -> Result<Vec<Reflection>, String> {
+            self.asked.push(client.clone());
+            if self.fail_on.as_ref() == Some(client) {
+                return Err(format!("cannot read {client}"));
+            }
+            Ok(Vec::new())
+        }
+    }
+
+    fn client(name: &str) -> Client {
+        Client {
+            name: name.into(),
+            cadence: Default::default(),
+            revenue: None,
+            tags: vec![],
+            status: ClientStatus::Active,
+            since: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
+    fn run(source: &mut Recording, clients: &[Client]) -> Result<Digest, String> {
+        let q = crate::prompt::questionnaire::default_questionnaire();
+        let settings = DigestSettings::default();
+        let input = DigestInput {
+            clients,
+            prompts: &[],
+            not_understood: 0,
+            quarantined: &[],
+            activity: Activity::default(),
+            next_prompt_at: None,
+            next_digest_at: None,
+            as_of: None,
+            previous_digest_at: None,
+            settings: &settings,
+            questionnaire: &q,
+            lang: Lang::En,
+            tz: chrono_tz::Europe::Amsterdam,
+        };
+        build_digest(
+            &input,
+            source,
+            Utc.with_ymd_and_hms(2025, 6, 1, 9, 0, 0).unwrap(),
+        )
+    }
+
+    #[test]
+    fn build_digest_asks_the_source_once_per_client_in_list_order() {
+        let clients = [client("Beta"), client("Acme"), client("Gamma")];
+        let mut source = Recording {
+            asked: vec![],
+            fail_on: None,
+        };
+        let d = run(&mut source, &clients).unwrap();
+        let keys: Vec<&str> = source.asked.iter().map(ClientKey::as_str).collect();
+        assert_eq!(keys, ["beta", "acme", "gamma"]);
+        assert_eq!(d.clients.len(), 3);
+    }
+
+    #[test]
+    fn build_digest_stops_at_the_sources_error() {
+        let clients = [client("Beta"), client("Acme"), client("Gamma")];
+        let mut source = Recording {
+            asked: vec![],
+            fail_on: Some(ClientKey::from_name("Acme")),
+        };
+        let err = run(&mut source, &clients).unwrap_err();
+        assert_eq!(err, "cannot read acme");
+        assert_eq!(source.asked.len(), 2);
+    }
 }

@@ -16,6 +16,12 @@
 //! multi-tree transaction ([`Store::put_prompt`]); the per-message ingest writes
 //! ([`Store::store_reply`], [`Store::put_raw`]) are ordered instead, with the "seen" marker
 //! last, because a sled transaction costs more than the rest of handling a reply.
+//!
+//! Reflections are kept under their [`ReflectionId`] and indexed by client in
+//! `reflections_by_client` (schema 2), the index entry written before the reflection, so
+//! [`Store::reflections_for`] reads one client's records without reading everyone's (it skips
+//! entries left dangling by a crash). Any new code writing the `reflections` tree must go
+//! through the reflection methods here, which keep the index.
 
 mod migrations;
 mod records;
@@ -35,6 +41,10 @@ pub use types::{
 use crate::prompt::token::TokenKey;
 
 const META_TREE: &str = "meta";
+const REFLECTIONS_TREE: &str = "reflections";
+/// Keys only (values empty): which reflections belong to which client. Written in the same
+/// transaction as the reflection itself.
+const REFLECTIONS_BY_CLIENT_TREE: &str = "reflections_by_client";
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const KEY_FILE: &str = "secret.key";
 /// Written into `DATA_DIR/db` once the store is initialized (moves with it when set aside).
@@ -122,6 +132,8 @@ pub(crate) struct Trees {
     pub(crate) prompts: sled::Tree,
     pub(crate) prompt_index: sled::Tree,
     pub(crate) reflections: sled::Tree,
+    /// Index of `reflections` by client (schema 2): see [`records::client_index_key`].
+    pub(crate) reflections_by_client: sled::Tree,
     pub(crate) raw_meta: sled::Tree,
     pub(crate) raw_body: sled::Tree,
     pub(crate) quarantine: sled::Tree,
@@ -178,7 +190,8 @@ impl Store {
             clients: tree("clients")?,
             prompts: tree("prompts")?,
             prompt_index: tree("prompt_index")?,
-            reflections: tree("reflections")?,
+            reflections: tree(REFLECTIONS_TREE)?,
+            reflections_by_client: tree(REFLECTIONS_BY_CLIENT_TREE)?,
             raw_meta: tree("raw_meta")?,
             raw_body: tree("raw_body")?,
             quarantine: tree("quarantine")?,
@@ -294,8 +307,16 @@ fn open_sled(db_path: &Path) -> Result<sled::Db, StoreError> {
     }
 }
 
+/// sled's page cache. Its default (1 GiB) lets a scan over every reflection (export, reparse, a
+/// migration) grow the process by as much as the data read; olifant's working set (clients,
+/// prompts, one client's reflections at a time) is far smaller, and a miss only costs a read
+/// from the OS page cache.
+const SLED_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 fn open_sled_once(db_path: &Path) -> Result<sled::Db, StoreError> {
-    let config = sled::Config::new().path(db_path);
+    let config = sled::Config::new()
+        .path(db_path)
+        .cache_capacity(SLED_CACHE_BYTES);
     // sled 0.34 can panic on some damaged files instead of returning an error.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open())) {
         Ok(Ok(db)) => Ok(db),

@@ -29,6 +29,16 @@ impl ReflectionId {
         k[1..].copy_from_slice(&n.to_be_bytes());
         k
     }
+
+    /// The inverse of [`ReflectionId::to_key`]; `None` for anything else.
+    pub(crate) fn from_key(k: &[u8]) -> Option<ReflectionId> {
+        let n = u64::from_be_bytes(k.get(1..9)?.try_into().ok()?);
+        match (k.len(), k.first()) {
+            (9, Some(0)) => Some(ReflectionId::Prompt(PromptId(n))),
+            (9, Some(1)) => Some(ReflectionId::Local(n)),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for ReflectionId {

@@ -1,0 +1,159 @@
+//! The digest built from the store (`App::build_digest`, one client's reflections at a time)
+//! says the same as the pure digest over every reflection in memory.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use olifant::app::App;
+use olifant::config::Config;
+use olifant::digest::{build_digest, Activity, DigestInput, InMemoryReflections};
+use olifant::model::{Answer, Cadence, Client, ClientKey, ClientStatus, Reflection};
+use olifant::send::stub::StubSender;
+
+const KEYS: [&str; 8] = [
+    "energy",
+    "payment",
+    "scope",
+    "information",
+    "autonomy",
+    "price",
+    "growth",
+    "again",
+];
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 6, 1, 9, 0, 0).unwrap()
+}
+
+fn client(name: &str, revenue: Option<f64>, status: ClientStatus) -> Client {
+    Client {
+        name: name.into(),
+        cadence: Cadence::Monthly,
+        revenue,
+        tags: vec![],
+        status,
+        since: now() - Duration::days(400),
+    }
+}
+
+fn reflection(name: &str, days_ago: i64, rating: u8, understood: bool) -> Reflection {
+    let mut answers: BTreeMap<String, Answer> = KEYS
+        .iter()
+        .map(|k| {
+            (
+                k.to_string(),
+                Answer {
+                    rating: Some(if *k == "again" { 5 } else { rating }),
+                    comment: (rating == 1).then(|| format!("{k} was hard")),
+                },
+            )
+        })
+        .collect();
+    if !understood {
+        answers.insert(
+            "scope".into(),
+            Answer {
+                rating: None,
+                comment: None,
+            },
+        );
+    }
+    Reflection {
+        client: ClientKey::from_name(name),
+        prompt: None,
+        date: now() - Duration::days(days_ago),
+        answers,
+        notes: format!("{name}, {days_ago} days ago"),
+        sources: vec![],
+    }
+}
+
+#[test]
+fn the_store_backed_digest_matches_the_in_memory_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::example_local(&dir.path().join("data")).unwrap();
+    let app = App::open_with_sender(config, Arc::new(StubSender::new()), now()).unwrap();
+    let clients = [
+        client("Acme", Some(20_000.0), ClientStatus::Active),
+        client("Acme-2", Some(5_000.0), ClientStatus::Active),
+        client("Bakkerij Jansen", None, ClientStatus::Active),
+        client(
+            "Oud & Co",
+            Some(1_000.0),
+            ClientStatus::Archived {
+                since: now() - Duration::days(20),
+            },
+        ),
+        client("Nieuw", None, ClientStatus::Active),
+    ];
+    for c in &clients {
+        app.store.put_client(c).unwrap();
+    }
+    let mut written = Vec::new();
+    for (name, base) in [
+        ("Acme", 5),
+        ("Acme-2", 2),
+        ("Bakkerij Jansen", 3),
+        ("Oud & Co", 1),
+    ] {
+        for i in 0..8i64 {
+            let rating = (base + (i % 3) as u8).clamp(1, 5);
+            written.push(reflection(
+                name,
+                7 * (8 - i),
+                rating,
+                i != 3 || name != "Acme",
+            ));
+        }
+    }
+    // A client removed from the list keeps its reflections; its not-understood one counts.
+    written.push(reflection("Gone", 3, 4, false));
+    for r in &written {
+        app.store.put_reflection(r).unwrap();
+    }
+
+    let from_store = app.build_digest(now(), None, None).unwrap();
+
+    let everything = app.store.reflections().unwrap();
+    assert_eq!(everything.len(), written.len());
+    let stored_clients = app.store.clients().unwrap();
+    let input = DigestInput {
+        clients: &stored_clients,
+        prompts: &[],
+        not_understood: 2,
+        quarantined: &[],
+        activity: Activity::default(),
+        next_prompt_at: None,
+        next_digest_at: None,
+        as_of: None,
+        previous_digest_at: None,
+        settings: &app.config.digest,
+        questionnaire: app.config.questionnaire(),
+        lang: app.config.owner.language,
+        tz: app.config.owner.timezone,
+    };
+    let in_memory =
+        build_digest(&input, &mut InMemoryReflections::new(&everything), now()).unwrap();
+
+    assert_eq!(from_store.clients, in_memory.clients);
+    assert_eq!(from_store.archived, in_memory.archived);
+    assert_eq!(from_store.counts, in_memory.counts);
+    assert_eq!(from_store.revenue, in_memory.revenue);
+    // Acme's and Gone's not-understood reflections (no raw messages in this store).
+    assert_eq!(from_store.not_understood, 2);
+    assert_eq!(from_store.clients.len(), 4);
+    let acme = from_store
+        .clients
+        .iter()
+        .find(|c| c.name == "Acme")
+        .unwrap();
+    assert_eq!(acme.reflections, 8);
+    let nieuw = from_store
+        .clients
+        .iter()
+        .find(|c| c.name == "Nieuw")
+        .unwrap();
+    assert_eq!(nieuw.reflections, 0);
+    assert_eq!(from_store.archived[0].reflections, 8);
+}
