@@ -10,13 +10,23 @@ pub const MAX_TEXT: usize = 1_000_000;
 /// Only this many characters of a line are used to recognise its kind.
 const MAX_PROBE: usize = 400;
 
-/// One line the owner wrote.
+/// One line the owner wrote, borrowed from the body when it can be.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FreshLine {
+pub struct FreshLine<'a> {
     /// The line, trimmed at the end.
-    pub text: String,
+    pub text: Cow<'a, str>,
     /// The quoted line directly above it (markers removed), when there was one.
-    pub quoted_above: Option<String>,
+    pub quoted_above: Option<Cow<'a, str>>,
+}
+
+impl FreshLine<'_> {
+    /// The same line, owning its text.
+    pub fn into_owned(self) -> FreshLine<'static> {
+        FreshLine {
+            text: Cow::Owned(self.text.into_owned()),
+            quoted_above: self.quoted_above.map(|q| Cow::Owned(q.into_owned())),
+        }
+    }
 }
 
 /// The first `n` characters of `s` (all of it when shorter), without copying.
@@ -358,30 +368,38 @@ fn is_wrapped_quote(lines: &[&str], i: usize, above: Option<&str>) -> bool {
 
 /// `text.lines()` with every trailing `\r` trimmed.
 fn split_lines(text: &str) -> Vec<&str> {
-    text.lines().map(|l| l.trim_end_matches('\r')).collect()
+    // Sized up front (a vectorised count) so the vector never grows while filling.
+    let mut lines = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
+    lines.extend(text.lines().map(|l| l.trim_end_matches('\r')));
+    lines
 }
 
-/// True when `text` has a character `odd` picks, where `odd` picks only characters whose
-/// UTF-8 starts with one of the lead bytes below (the odd spaces and zero-width characters).
-/// Blocks without such a byte are skipped with a loop the compiler can vectorise.
-fn has_char(text: &str, odd: impl Fn(char) -> bool) -> bool {
+/// True when `text` has one of the characters [`fresh_lines`] rewrites: the odd spaces
+/// (U+00A0, U+2007, U+2009, U+202F, U+3000) and the zero-width ones (U+200B, U+200C, U+200D,
+/// U+FEFF, U+1427), compared as UTF-8 bytes. Blocks without one of their lead bytes are
+/// skipped with a loop the compiler can vectorise.
+fn has_odd_char(text: &str) -> bool {
     const BLOCK: usize = 64;
+    let b = text.as_bytes();
     let lead = |b: u8| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
-    text.as_bytes().chunks(BLOCK).enumerate().any(|(k, block)| {
-        block.iter().fold(false, |seen, &b| seen | lead(b))
-            && block.iter().enumerate().any(|(j, &b)| {
-                lead(b)
-                    && text
-                        .get(k * BLOCK + j..)
-                        .and_then(|rest| rest.chars().next())
-                        .is_some_and(&odd)
-            })
+    let odd_at = |at: usize| match b[at..] {
+        [0xC2, 0xA0, ..] => true,
+        [0xE2, 0x80, 0x87 | 0x89 | 0x8B | 0x8C | 0x8D | 0xAF, ..] => true,
+        [0xE1, 0x90, 0xA7, ..] | [0xE3, 0x80, 0x80, ..] | [0xEF, 0xBB, 0xBF, ..] => true,
+        _ => false,
+    };
+    b.chunks(BLOCK).enumerate().any(|(k, block)| {
+        block.iter().fold(false, |seen, &x| seen | lead(x))
+            && block
+                .iter()
+                .enumerate()
+                .any(|(j, &x)| lead(x) && odd_at(k * BLOCK + j))
     })
 }
 
 /// Splits a reply body into the owner's fresh lines, dropping quotes, reply headers,
 /// Outlook separators/header blocks (and everything after them), signatures and footers.
-pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
+pub fn fresh_lines(text: &str) -> Vec<FreshLine<'_>> {
     let text = first_chars(text, MAX_TEXT);
     // No-break and other odd spaces become plain spaces; zero-width characters go.
     let dropped = |c: char| {
@@ -396,17 +414,23 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
             '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{3000}'
         )
     };
-    let text: Cow<'_, str> = if has_char(text, |c| dropped(c) || odd_space(c)) {
-        Cow::Owned(
-            text.chars()
-                .filter(|c| !dropped(*c))
-                .map(|c| if odd_space(c) { ' ' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(text)
-    };
-    let lines = split_lines(&text);
+    if has_odd_char(text) {
+        let normal: String = text
+            .chars()
+            .filter(|c| !dropped(*c))
+            .map(|c| if odd_space(c) { ' ' } else { c })
+            .collect();
+        return fresh_lines_of(&normal)
+            .into_iter()
+            .map(FreshLine::into_owned)
+            .collect();
+    }
+    fresh_lines_of(text)
+}
+
+/// [`fresh_lines`] of a text already cut and normalised, borrowing from it.
+fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
+    let lines = split_lines(text);
     let mut out: Vec<FreshLine> = Vec::with_capacity(lines.len().min(64));
     let mut last_quoted: Option<Cow<'_, str>> = None;
     let mut prev_quoted = false;
@@ -474,16 +498,16 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
         if p.is_empty() {
             // Blank lines keep paragraphs; clients put them around inline answers.
             out.push(FreshLine {
-                text: String::new(),
+                text: Cow::Borrowed(""),
                 quoted_above: None,
             });
             i += 1;
             continue;
         }
         out.push(FreshLine {
-            text: line.trim_end().to_string(),
+            text: Cow::Borrowed(line.trim_end()),
             quoted_above: if prev_quoted {
-                last_quoted.as_deref().map(str::to_string)
+                last_quoted.clone()
             } else {
                 None
             },
@@ -519,7 +543,7 @@ pub fn join_paragraphs<'a>(lines: impl Iterator<Item = &'a str>) -> String {
 /// (the plain-text agreement check against other reply parsers uses this).
 pub fn strip_reply_text(text: &str) -> String {
     let lines = fresh_lines(text);
-    join_paragraphs(lines.iter().map(|l| l.text.as_str()))
+    join_paragraphs(lines.iter().map(|l| l.text.as_ref()))
 }
 
 #[cfg(test)]
@@ -618,6 +642,34 @@ mod tests {
         }
         // Other characters with the same lead bytes stay.
         assert_eq!(strip_reply_text("a — b é"), "a — b é");
+    }
+
+    #[test]
+    fn odd_character_check_by_bytes_agrees_with_the_characters() {
+        let odd = |c: char| {
+            matches!(
+                c,
+                '\u{a0}'
+                    | '\u{2007}'
+                    | '\u{202f}'
+                    | '\u{2009}'
+                    | '\u{3000}'
+                    | '\u{200b}'
+                    | '\u{200c}'
+                    | '\u{200d}'
+                    | '\u{feff}'
+                    | '\u{1427}'
+            )
+        };
+        // Every character whose UTF-8 starts with a lead byte the check looks at, also
+        // straddling the 64-byte block boundary.
+        let ranges = [0x80..0xC0u32, 0x1000..0x4000, 0xF000..0x1_0000];
+        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+            for pad in [0, 62, 63] {
+                let t = format!("{}{c}x", "a".repeat(pad));
+                assert_eq!(has_odd_char(&t), odd(c), "{c:?} after {pad}");
+            }
+        }
     }
 
     #[test]
