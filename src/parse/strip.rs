@@ -368,15 +368,15 @@ fn is_wrapped_quote(lines: &[&str], i: usize, above: Option<&str>) -> bool {
 
 /// `text.lines()` with every trailing `\r` trimmed.
 fn split_lines(text: &str) -> Vec<&str> {
-    // Sized up front (a vectorised count) so the vector never grows while filling.
-    let mut lines = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
+    // Sized for typical mail lines up front, so a reply's vector rarely has to grow.
+    let mut lines = Vec::with_capacity((text.len() / 24 + 8).min(4096));
     lines.extend(text.lines().map(|l| l.trim_end_matches('\r')));
     lines
 }
 
 /// True when `text` has one of the characters [`fresh_lines`] rewrites: the odd spaces
 /// (U+00A0, U+2007, U+2009, U+202F, U+3000) and the zero-width ones (U+200B, U+200C, U+200D,
-/// U+FEFF, U+1427), compared as UTF-8 bytes. Blocks without one of their lead bytes are
+/// U+FEFF, U+1427), compared as UTF-8 bytes. Blocks of ASCII only are
 /// skipped with a loop the compiler can vectorise.
 fn has_odd_char(text: &str) -> bool {
     const BLOCK: usize = 64;
@@ -389,7 +389,8 @@ fn has_odd_char(text: &str) -> bool {
         _ => false,
     };
     b.chunks(BLOCK).enumerate().any(|(k, block)| {
-        block.iter().fold(false, |seen, &x| seen | lead(x))
+        // Every lead byte is above 0x7F: ASCII blocks are passed over.
+        block.iter().fold(0u8, |seen, &x| seen | x) > 0x7F
             && block
                 .iter()
                 .enumerate()
@@ -397,10 +398,56 @@ fn has_odd_char(text: &str) -> bool {
     })
 }
 
+/// Lines [`fresh_lines_of`] looks ahead at most, past the line it is at (a wrapped reply
+/// header spans up to 7 lines; a header block looks 6 lines further).
+const LOOK_AHEAD: usize = 8;
+
+/// The part of `text` that [`fresh_lines_of`] can learn anything from: up to the last line
+/// that is neither blank nor quoted, then the lines its look-ahead reads from there
+/// ([`LOOK_AHEAD`] lines, any blank lines after them, and one more). All that is cut is
+/// quoted history and blank lines, which yield no fresh text: at most blank lines at the
+/// end, which change neither the fresh text nor the answers and notes.
+///
+/// Odd spaces and zero-width characters cannot make such a line fresh: odd spaces are white
+/// space, and a zero-width character before `>` already makes the line unquoted here.
+fn live_prefix(text: &str) -> &str {
+    let b = text.as_bytes();
+    let mut end = b.len();
+    let live_end = loop {
+        let start = b[..end]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1);
+        let line = &text[start..end];
+        if !line.trim().is_empty() && !is_quoted(line) {
+            break end;
+        }
+        if start == 0 {
+            return "";
+        }
+        end = start - 1;
+    };
+    // `at` is always the end of a line: a '\n' or the end of the text.
+    let mut at = live_end;
+    let mut extra = 0;
+    while at < b.len() {
+        let start = at + 1;
+        at = b[start..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |p| start + p);
+        extra += 1;
+        if extra > LOOK_AHEAD && !text[start..at].trim().is_empty() {
+            break;
+        }
+    }
+    &text[..at]
+}
+
 /// Splits a reply body into the owner's fresh lines, dropping quotes, reply headers,
 /// Outlook separators/header blocks (and everything after them), signatures and footers.
 pub fn fresh_lines(text: &str) -> Vec<FreshLine<'_>> {
-    let text = first_chars(text, MAX_TEXT);
+    let text = live_prefix(first_chars(text, MAX_TEXT));
     // No-break and other odd spaces become plain spaces; zero-width characters go.
     let dropped = |c: char| {
         matches!(
@@ -669,6 +716,65 @@ mod tests {
                 let t = format!("{}{c}x", "a".repeat(pad));
                 assert_eq!(has_odd_char(&t), odd(c), "{c:?} after {pad}");
             }
+        }
+    }
+
+    /// The lines without the blank ones at the end (which change no result).
+    fn without_trailing_blanks(mut lines: Vec<FreshLine<'_>>) -> Vec<FreshLine<'_>> {
+        while lines.last().is_some_and(|l| l.text.is_empty()) {
+            lines.pop();
+        }
+        lines
+    }
+
+    #[test]
+    fn a_reply_header_wrapped_into_the_quote_is_still_read_after_the_cut() {
+        let text = "4\nOn Mon, 1 Mar 2026, Jan\n> wrote\n> wrote:\n> 1. Energy";
+        assert_eq!(fresh_lines(text), fresh_lines_of(text));
+        assert_eq!(strip_reply_text(text), "4");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn cutting_the_quoted_tail_changes_no_fresh_line(lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just("> 1. Energy — Did it?".to_string()),
+                proptest::strategy::Just("> wrote:".to_string()),
+                proptest::strategy::Just("> wrote".to_string()),
+                proptest::strategy::Just("> Jan <jan@example.test>".to_string()),
+                proptest::strategy::Just(">".to_string()),
+                proptest::strategy::Just("".to_string()),
+                proptest::strategy::Just("  \r".to_string()),
+                proptest::strategy::Just("On Mon, 1 Mar 2026, Jan".to_string()),
+                proptest::strategy::Just("Op 1 dec. 2026 heeft x het volgende geschreven:".to_string()),
+                proptest::strategy::Just("jan@example.test wrote:".to_string()),
+                proptest::strategy::Just("From: x".to_string()),
+                proptest::strategy::Just("Sent: y".to_string()),
+                proptest::strategy::Just("-- ".to_string()),
+                proptest::strategy::Just("\u{200b}> zero-width".to_string()),
+                proptest::strategy::Just("\u{a0}> odd space".to_string()),
+                "[0-9]{1,2}[.:]? ?[0-9a-z ]{0,8}",
+            ],
+            0..30,
+        ), crlf in proptest::bool::ANY) {
+            let text = lines.join(if crlf { "\r\n" } else { "\n" });
+            let full = without_trailing_blanks(
+                fresh_lines_of(&text).into_iter().map(FreshLine::into_owned).collect(),
+            );
+            let cut = without_trailing_blanks(
+                fresh_lines_of(live_prefix(&text)).into_iter().map(FreshLine::into_owned).collect(),
+            );
+            proptest::prop_assert_eq!(cut, full);
+            // The public path (with the odd characters normalised) agrees too.
+            let normal: String = text
+                .chars()
+                .filter(|c| *c != '\u{200b}')
+                .map(|c| if c == '\u{a0}' { ' ' } else { c })
+                .collect();
+            proptest::prop_assert_eq!(
+                without_trailing_blanks(fresh_lines(&text)),
+                without_trailing_blanks(fresh_lines_of(&normal))
+            );
         }
     }
 
