@@ -382,11 +382,15 @@ fn has_odd_char(text: &str) -> bool {
     const BLOCK: usize = 64;
     let b = text.as_bytes();
     let lead = |b: u8| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
-    let odd_at = |at: usize| match b[at..] {
-        [0xC2, 0xA0, ..] => true,
-        [0xE2, 0x80, 0x87 | 0x89 | 0x8B | 0x8C | 0x8D | 0xAF, ..] => true,
-        [0xE1, 0x90, 0xA7, ..] | [0xE3, 0x80, 0x80, ..] | [0xEF, 0xBB, 0xBF, ..] => true,
-        _ => false,
+    let odd_at = |at: usize| {
+        matches!(
+            b[at..],
+            [0xC2, 0xA0, ..]
+                | [0xE2, 0x80, 0x87 | 0x89 | 0x8B | 0x8C | 0x8D | 0xAF, ..]
+                | [0xE1, 0x90, 0xA7, ..]
+                | [0xE3, 0x80, 0x80, ..]
+                | [0xEF, 0xBB, 0xBF, ..]
+        )
     };
     b.chunks(BLOCK).enumerate().any(|(k, block)| {
         // Every lead byte is above 0x7F: ASCII blocks are passed over.
