@@ -145,10 +145,26 @@ pub fn sha256_hex(raw: &[u8]) -> String {
 /// The message ids in a raw (possibly folded) header value: unfolding only turns line breaks
 /// into the white space the split already cuts at.
 fn ids_in(v: &str) -> Vec<&str> {
-    v.split(|c: char| c == '<' || c == '>' || c.is_whitespace() || c == ',')
-        .filter(|s| s.contains('@'))
-        .take(200)
-        .collect()
+    let cut = |c: char| c == '<' || c == '>' || c.is_whitespace() || c == ',';
+    if !v.is_ascii() {
+        return v.split(cut).filter(|s| s.contains('@')).take(200).collect();
+    }
+    // ASCII: the same cut, byte by byte (every ASCII byte is a character).
+    let mut ids = Vec::new();
+    let mut start = 0;
+    for (at, b) in v.bytes().chain([b' ']).enumerate() {
+        if cut(char::from(b)) {
+            let piece = v.get(start..at).unwrap_or("");
+            if piece.contains('@') {
+                if ids.len() == 200 {
+                    break;
+                }
+                ids.push(piece);
+            }
+            start = at + 1;
+        }
+    }
+    ids
 }
 
 /// The header names [`read_message`] looks at (compared ASCII-case-insensitively).
@@ -573,6 +589,30 @@ mod tests {
     fn reply(from: &str, extra: &str, body: &str) -> String {
         let t = key().token(PromptId(42));
         format!("From: {from}\r\nTo: olifant+{t}@example.test\r\nSubject: Re: x\r\nMessage-ID: <a@b>\r\n{extra}\r\n{body}")
+    }
+
+    #[test]
+    fn ids_in_ascii_fast_path_matches_the_character_split() {
+        let reference = |v: &str| -> Vec<String> {
+            v.split(|c: char| c == '<' || c == '>' || c.is_whitespace() || c == ',')
+                .filter(|s| s.contains('@'))
+                .take(200)
+                .map(str::to_string)
+                .collect()
+        };
+        let many = "<a@b> ".repeat(300);
+        for v in [
+            "",
+            "<a@b>",
+            " <a@b>,<c@d>\r\n\t<e@f> x@y",
+            "a@b\x0bc@d\x0ce@f",
+            "<a@b",
+            "@",
+            "<olifant.abc@example.test> <é@x>",
+            many.as_str(),
+        ] {
+            assert_eq!(ids_in(v), reference(v), "{v:?}");
+        }
     }
 
     #[test]
