@@ -511,7 +511,18 @@ async fn idle_bench(e: &Env, dir: &Path, secs: u64) {
 }
 
 fn main() {
-    let e = env();
+    // `OLIFANT_BENCH_ONLY=parse`: only the parse figures, which need no mail server.
+    let parse_only = std::env::var("OLIFANT_BENCH_ONLY").is_ok_and(|v| v == "parse");
+    let e = if parse_only {
+        Env {
+            port: 1,
+            password: "unused".into(),
+            state: PathBuf::new(),
+            smtp: 1,
+        }
+    } else {
+        env()
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -536,6 +547,9 @@ fn main() {
         );
         figure("parse_corpus_files", c.to_string());
         parse_bench(&app, &msgs);
+    }
+    if parse_only {
+        return;
     }
     let sub = |name: &str| {
         let d = tmp.path().join(name);

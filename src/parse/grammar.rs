@@ -647,7 +647,7 @@ const SIGN_OFFS: &[&str] = &[
 ];
 
 /// Drops a closing like "Regards,\nName" at the end of the notes (at most 3 short lines after it).
-fn drop_sign_off(notes: &mut Vec<String>) {
+fn drop_sign_off(notes: &mut Vec<&str>) {
     let last = notes.iter().rposition(|n| !n.trim().is_empty());
     let Some(last) = last else { return };
     let start = last.saturating_sub(3);
@@ -719,12 +719,12 @@ pub(crate) fn extract_in(
 ) -> Extracted {
     let q = v.q;
     let mut pairs: Vec<Pair> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
+    let mut notes: Vec<&str> = Vec::new();
     let mut problems = Vec::new();
     for fl in lines {
         let text = fl.text.trim();
         if text.is_empty() {
-            notes.push(String::new());
+            notes.push("");
             continue;
         }
         if is_prompt_line(v, text, ignore) {
@@ -747,7 +747,7 @@ pub(crate) fn extract_in(
                         "\"{text}\" does not say which question it answers; write \"1. {text}\" or \"energy {text}\""
                     ));
                 }
-                notes.push(text.to_string());
+                notes.push(text);
             }
         }
     }
@@ -790,13 +790,9 @@ pub(crate) fn extract_in(
         );
     }
     drop_sign_off(&mut notes);
-    let note_lines: Vec<&str> = notes
-        .iter()
-        .map(String::as_str)
-        .filter(|n| !n.is_empty())
-        .collect();
+    let note_lines: Vec<&str> = notes.iter().copied().filter(|n| !n.is_empty()).collect();
     let language = detect_language(&pairs, &note_lines, || hint().unwrap_or(default_lang));
-    let notes = join_paragraphs(notes.iter().map(String::as_str));
+    let notes = join_paragraphs(notes.iter().copied());
     if answers.is_empty() && notes.is_empty() {
         problems.push("no answers or notes found in the reply".to_string());
     }

@@ -10,13 +10,23 @@ pub const MAX_TEXT: usize = 1_000_000;
 /// Only this many characters of a line are used to recognise its kind.
 const MAX_PROBE: usize = 400;
 
-/// One line the owner wrote.
+/// One line the owner wrote, borrowed from the body when it can be.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FreshLine {
+pub struct FreshLine<'a> {
     /// The line, trimmed at the end.
-    pub text: String,
+    pub text: Cow<'a, str>,
     /// The quoted line directly above it (markers removed), when there was one.
-    pub quoted_above: Option<String>,
+    pub quoted_above: Option<Cow<'a, str>>,
+}
+
+impl FreshLine<'_> {
+    /// The same line, owning its text.
+    pub fn into_owned(self) -> FreshLine<'static> {
+        FreshLine {
+            text: Cow::Owned(self.text.into_owned()),
+            quoted_above: self.quoted_above.map(|q| Cow::Owned(q.into_owned())),
+        }
+    }
 }
 
 /// The first `n` characters of `s` (all of it when shorter), without copying.
@@ -358,31 +368,90 @@ fn is_wrapped_quote(lines: &[&str], i: usize, above: Option<&str>) -> bool {
 
 /// `text.lines()` with every trailing `\r` trimmed.
 fn split_lines(text: &str) -> Vec<&str> {
-    text.lines().map(|l| l.trim_end_matches('\r')).collect()
+    // Sized for typical mail lines up front, so a reply's vector rarely has to grow.
+    let mut lines = Vec::with_capacity((text.len() / 24 + 8).min(4096));
+    lines.extend(text.lines().map(|l| l.trim_end_matches('\r')));
+    lines
 }
 
-/// True when `text` has a character `odd` picks, where `odd` picks only characters whose
-/// UTF-8 starts with one of the lead bytes below (the odd spaces and zero-width characters).
-/// Blocks without such a byte are skipped with a loop the compiler can vectorise.
-fn has_char(text: &str, odd: impl Fn(char) -> bool) -> bool {
+/// True when `text` has one of the characters [`fresh_lines`] rewrites: the odd spaces
+/// (U+00A0, U+2007, U+2009, U+202F, U+3000) and the zero-width ones (U+200B, U+200C, U+200D,
+/// U+FEFF, U+1427), compared as UTF-8 bytes. Blocks of ASCII only are
+/// skipped with a loop the compiler can vectorise.
+fn has_odd_char(text: &str) -> bool {
     const BLOCK: usize = 64;
+    let b = text.as_bytes();
     let lead = |b: u8| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
-    text.as_bytes().chunks(BLOCK).enumerate().any(|(k, block)| {
-        block.iter().fold(false, |seen, &b| seen | lead(b))
-            && block.iter().enumerate().any(|(j, &b)| {
-                lead(b)
-                    && text
-                        .get(k * BLOCK + j..)
-                        .and_then(|rest| rest.chars().next())
-                        .is_some_and(&odd)
-            })
+    let odd_at = |at: usize| {
+        matches!(
+            b[at..],
+            [0xC2, 0xA0, ..]
+                | [0xE2, 0x80, 0x87 | 0x89 | 0x8B | 0x8C | 0x8D | 0xAF, ..]
+                | [0xE1, 0x90, 0xA7, ..]
+                | [0xE3, 0x80, 0x80, ..]
+                | [0xEF, 0xBB, 0xBF, ..]
+        )
+    };
+    b.chunks(BLOCK).enumerate().any(|(k, block)| {
+        // Every lead byte is above 0x7F: ASCII blocks are passed over.
+        block.iter().fold(0u8, |seen, &x| seen | x) > 0x7F
+            && block
+                .iter()
+                .enumerate()
+                .any(|(j, &x)| lead(x) && odd_at(k * BLOCK + j))
     })
+}
+
+/// Lines [`fresh_lines_of`] looks ahead at most, past the line it is at (a wrapped reply
+/// header spans up to 7 lines; a header block looks 6 lines further).
+const LOOK_AHEAD: usize = 8;
+
+/// The part of `text` that [`fresh_lines_of`] can learn anything from: up to the last line
+/// that is neither blank nor quoted, then the lines its look-ahead reads from there
+/// ([`LOOK_AHEAD`] lines, any blank lines after them, and one more). All that is cut is
+/// quoted history and blank lines, which yield no fresh text: at most blank lines at the
+/// end, which change neither the fresh text nor the answers and notes.
+///
+/// Odd spaces and zero-width characters cannot make such a line fresh: odd spaces are white
+/// space, and a zero-width character before `>` already makes the line unquoted here.
+fn live_prefix(text: &str) -> &str {
+    let b = text.as_bytes();
+    let mut end = b.len();
+    let live_end = loop {
+        let start = b[..end]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |p| p + 1);
+        let line = &text[start..end];
+        if !line.trim().is_empty() && !is_quoted(line) {
+            break end;
+        }
+        if start == 0 {
+            return "";
+        }
+        end = start - 1;
+    };
+    // `at` is always the end of a line: a '\n' or the end of the text.
+    let mut at = live_end;
+    let mut extra = 0;
+    while at < b.len() {
+        let start = at + 1;
+        at = b[start..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |p| start + p);
+        extra += 1;
+        if extra > LOOK_AHEAD && !text[start..at].trim().is_empty() {
+            break;
+        }
+    }
+    &text[..at]
 }
 
 /// Splits a reply body into the owner's fresh lines, dropping quotes, reply headers,
 /// Outlook separators/header blocks (and everything after them), signatures and footers.
-pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
-    let text = first_chars(text, MAX_TEXT);
+pub fn fresh_lines(text: &str) -> Vec<FreshLine<'_>> {
+    let text = live_prefix(first_chars(text, MAX_TEXT));
     // No-break and other odd spaces become plain spaces; zero-width characters go.
     let dropped = |c: char| {
         matches!(
@@ -396,17 +465,23 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
             '\u{a0}' | '\u{2007}' | '\u{202f}' | '\u{2009}' | '\u{3000}'
         )
     };
-    let text: Cow<'_, str> = if has_char(text, |c| dropped(c) || odd_space(c)) {
-        Cow::Owned(
-            text.chars()
-                .filter(|c| !dropped(*c))
-                .map(|c| if odd_space(c) { ' ' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(text)
-    };
-    let lines = split_lines(&text);
+    if has_odd_char(text) {
+        let normal: String = text
+            .chars()
+            .filter(|c| !dropped(*c))
+            .map(|c| if odd_space(c) { ' ' } else { c })
+            .collect();
+        return fresh_lines_of(&normal)
+            .into_iter()
+            .map(FreshLine::into_owned)
+            .collect();
+    }
+    fresh_lines_of(text)
+}
+
+/// [`fresh_lines`] of a text already cut and normalised, borrowing from it.
+fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
+    let lines = split_lines(text);
     let mut out: Vec<FreshLine> = Vec::with_capacity(lines.len().min(64));
     let mut last_quoted: Option<Cow<'_, str>> = None;
     let mut prev_quoted = false;
@@ -474,16 +549,16 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine> {
         if p.is_empty() {
             // Blank lines keep paragraphs; clients put them around inline answers.
             out.push(FreshLine {
-                text: String::new(),
+                text: Cow::Borrowed(""),
                 quoted_above: None,
             });
             i += 1;
             continue;
         }
         out.push(FreshLine {
-            text: line.trim_end().to_string(),
+            text: Cow::Borrowed(line.trim_end()),
             quoted_above: if prev_quoted {
-                last_quoted.as_deref().map(str::to_string)
+                last_quoted.clone()
             } else {
                 None
             },
@@ -519,7 +594,7 @@ pub fn join_paragraphs<'a>(lines: impl Iterator<Item = &'a str>) -> String {
 /// (the plain-text agreement check against other reply parsers uses this).
 pub fn strip_reply_text(text: &str) -> String {
     let lines = fresh_lines(text);
-    join_paragraphs(lines.iter().map(|l| l.text.as_str()))
+    join_paragraphs(lines.iter().map(|l| l.text.as_ref()))
 }
 
 #[cfg(test)]
@@ -618,6 +693,93 @@ mod tests {
         }
         // Other characters with the same lead bytes stay.
         assert_eq!(strip_reply_text("a — b é"), "a — b é");
+    }
+
+    #[test]
+    fn odd_character_check_by_bytes_agrees_with_the_characters() {
+        let odd = |c: char| {
+            matches!(
+                c,
+                '\u{a0}'
+                    | '\u{2007}'
+                    | '\u{202f}'
+                    | '\u{2009}'
+                    | '\u{3000}'
+                    | '\u{200b}'
+                    | '\u{200c}'
+                    | '\u{200d}'
+                    | '\u{feff}'
+                    | '\u{1427}'
+            )
+        };
+        // Every character whose UTF-8 starts with a lead byte the check looks at, also
+        // straddling the 64-byte block boundary.
+        let ranges = [0x80..0xC0u32, 0x1000..0x4000, 0xF000..0x1_0000];
+        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+            for pad in [0, 62, 63] {
+                let t = format!("{}{c}x", "a".repeat(pad));
+                assert_eq!(has_odd_char(&t), odd(c), "{c:?} after {pad}");
+            }
+        }
+    }
+
+    /// The lines without the blank ones at the end (which change no result).
+    fn without_trailing_blanks(mut lines: Vec<FreshLine<'_>>) -> Vec<FreshLine<'_>> {
+        while lines.last().is_some_and(|l| l.text.is_empty()) {
+            lines.pop();
+        }
+        lines
+    }
+
+    #[test]
+    fn a_reply_header_wrapped_into_the_quote_is_still_read_after_the_cut() {
+        let text = "4\nOn Mon, 1 Mar 2026, Jan\n> wrote\n> wrote:\n> 1. Energy";
+        assert_eq!(fresh_lines(text), fresh_lines_of(text));
+        assert_eq!(strip_reply_text(text), "4");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn cutting_the_quoted_tail_changes_no_fresh_line(lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just("> 1. Energy — Did it?".to_string()),
+                proptest::strategy::Just("> wrote:".to_string()),
+                proptest::strategy::Just("> wrote".to_string()),
+                proptest::strategy::Just("> Jan <jan@example.test>".to_string()),
+                proptest::strategy::Just(">".to_string()),
+                proptest::strategy::Just("".to_string()),
+                proptest::strategy::Just("  \r".to_string()),
+                proptest::strategy::Just("On Mon, 1 Mar 2026, Jan".to_string()),
+                proptest::strategy::Just("Op 1 dec. 2026 heeft x het volgende geschreven:".to_string()),
+                proptest::strategy::Just("jan@example.test wrote:".to_string()),
+                proptest::strategy::Just("From: x".to_string()),
+                proptest::strategy::Just("Sent: y".to_string()),
+                proptest::strategy::Just("-- ".to_string()),
+                proptest::strategy::Just("\u{200b}> zero-width".to_string()),
+                proptest::strategy::Just("\u{a0}> odd space".to_string()),
+                "[0-9]{1,2}[.:]? ?[0-9a-z ]{0,8}",
+            ],
+            0..30,
+        ), crlf in proptest::bool::ANY) {
+            let text = lines.join(if crlf { "\r\n" } else { "\n" });
+            let full = without_trailing_blanks(
+                fresh_lines_of(&text).into_iter().map(FreshLine::into_owned).collect(),
+            );
+            let cut = without_trailing_blanks(
+                fresh_lines_of(live_prefix(&text)).into_iter().map(FreshLine::into_owned).collect(),
+            );
+            proptest::prop_assert_eq!(cut, full);
+            // The public path (with the odd characters normalised) agrees too.
+            let normal: String = text
+                .chars()
+                .filter(|c| *c != '\u{200b}')
+                .map(|c| if c == '\u{a0}' { ' ' } else { c })
+                .collect();
+            proptest::prop_assert_eq!(
+                without_trailing_blanks(fresh_lines(&text)),
+                without_trailing_blanks(fresh_lines_of(&normal))
+            );
+        }
     }
 
     #[test]
