@@ -224,6 +224,11 @@ impl Fixture {
     }
 
     fn daemon(&self, failpoint: Option<&str>) -> Daemon {
+        self.daemon_with(failpoint, None)
+    }
+
+    /// [`Fixture::daemon`] with ingest batches of `batch` messages (`OLIFANT_INGEST_BATCH`).
+    fn daemon_with(&self, failpoint: Option<&str>, batch: Option<usize>) -> Daemon {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -242,6 +247,10 @@ impl Fixture {
         if let Some(fp) = failpoint {
             cmd.env("OLIFANT_FAILPOINT", fp);
         }
+        match batch {
+            Some(n) => cmd.env("OLIFANT_INGEST_BATCH", n.to_string()),
+            None => cmd.env_remove("OLIFANT_INGEST_BATCH"),
+        };
         Daemon {
             runs_before: running_lines(&self.log_path),
             log_path: self.log_path.clone(),
@@ -578,18 +587,38 @@ const INGEST_FAILPOINTS: &[&str] = &[
     "ingest.after_checkpoint:2",
 ];
 
+/// Failpoints hit inside one pass of batches of [`SMALL_BATCH`] messages, where each batch
+/// is moved while the next one is handled: `name:k` crashes at the k-th hit of that pass.
+const SMALL_BATCH_FAILPOINTS: &[&str] = &[
+    "ingest.after_handle:8",
+    "ingest.after_flush:3",
+    "ingest.after_move",
+    "ingest.after_move:4",
+    "ingest.after_checkpoint:3",
+];
+const SMALL_BATCH: usize = 3;
+
 /// Crashes one ingestion at `fp`, resumes, and returns the state after one more run.
 async fn crash_at_and_resume(fp: Option<&'static str>, n: usize) -> (Golden, String) {
+    crash_at_and_resume_in(fp, n, None).await
+}
+
+/// [`crash_at_and_resume`] with ingest batches of `batch` messages, all replies in one pass.
+async fn crash_at_and_resume_in(
+    fp: Option<&'static str>,
+    n: usize,
+    batch: Option<usize>,
+) -> (Golden, String) {
     let f = Fixture::new("step", Setup::default());
     let replies = f.prompts_and_replies(n);
-    let second_batch = fp.is_some_and(|s| s.ends_with(":2"));
+    let second_batch = batch.is_none() && fp.is_some_and(|s| s.ends_with(":2"));
     let (first, second) = if second_batch {
         replies.split_at(n / 2)
     } else {
         replies.split_at(n)
     };
     f.append_all(first).await;
-    let mut d = f.daemon(fp);
+    let mut d = f.daemon_with(fp, batch);
     if second_batch {
         f.wait_all_moved(first.len() as u32, Duration::from_secs(60))
             .await;
@@ -605,7 +634,7 @@ async fn crash_at_and_resume(fp: Option<&'static str>, n: usize) -> (Golden, Str
         );
         drop(d);
         // The resumed run.
-        let d = f.daemon(None);
+        let d = f.daemon_with(None, batch);
         f.wait_all_moved(n as u32, Duration::from_secs(60)).await;
         d.stop();
     } else {
@@ -635,7 +664,7 @@ async fn crash_at_and_resume(fp: Option<&'static str>, n: usize) -> (Golden, Str
     }
     assert_processed_exactly_once(&f, n).await;
     // One more run changes nothing.
-    let d = f.daemon(None);
+    let d = f.daemon_with(None, batch);
     tokio::time::sleep(Duration::from_millis(2500)).await;
     d.stop();
     let again = f.golden();
@@ -654,6 +683,13 @@ async fn a_crash_at_every_ingest_step_resumes_to_the_same_state() {
     let mut runs = vec![tokio::spawn(crash_at_and_resume(None, n))];
     for fp in INGEST_FAILPOINTS {
         runs.push(tokio::spawn(crash_at_and_resume(Some(fp), n)));
+    }
+    for fp in SMALL_BATCH_FAILPOINTS {
+        runs.push(tokio::spawn(crash_at_and_resume_in(
+            Some(fp),
+            n,
+            Some(SMALL_BATCH),
+        )));
     }
     let mut results = Vec::new();
     for r in runs {

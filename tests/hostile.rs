@@ -283,6 +283,7 @@ async fn a_50_mib_message_is_skipped_by_size_and_reported() {
         processed: "olifant/processed".into(),
         ignored: None,
         max_message_size: 1024 * 1024,
+        batch: olifant::ingest::pipeline::BATCH,
     };
     let report = f
         .app

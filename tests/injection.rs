@@ -414,6 +414,7 @@ async fn a_client_named_with_crlf_and_notes_with_dot_lines_inject_nothing_throug
         processed: "olifant/processed".into(),
         ignored: None,
         max_message_size: 10 * 1024 * 1024,
+        batch: olifant::ingest::pipeline::BATCH,
     };
     let report = app
         .ingest_pass(&mut session, &folders, &move || now)

@@ -181,6 +181,7 @@ async fn the_replies_of_one_batch_are_one_event_that_counts_them_all() {
         processed: "olifant/processed".into(),
         ignored: None,
         max_message_size: 10 << 20,
+        batch: olifant::ingest::pipeline::BATCH,
     };
     let report = app
         .ingest_pass(&mut *session, &folders, &|| now())

@@ -335,6 +335,95 @@ async fn a_restart_mid_batch_stores_each_reply_exactly_once_and_moves_all() {
 }
 
 #[tokio::test]
+async fn a_pass_of_several_batches_stores_and_moves_each_reply_once_with_its_receipt() {
+    // Batches of two: each batch is moved while the next one is handled.
+    let _g = SERVERS_LOCK.read().await;
+    let f = Fixture::new("rp-batches");
+    let names = [
+        "Acme Ltd",
+        "Bakkerij Jansen",
+        "Café Noir",
+        "De Boer",
+        "Eikhout",
+    ];
+    let mut tail = String::from("[schedule]\nmax_prompts_per_run = 10\n\n");
+    tail.extend(names.iter().map(|n| client_block(n, "")));
+    let config = f.config("en", "", &tail);
+    let (app, prompts) = with_prompts(&f, config).await;
+    let mut ids = Vec::new();
+    for (i, p) in prompts.iter().enumerate() {
+        let id = format!("batch-{i}-{}@mail.example", std::process::id());
+        let raw = phone_reply(
+            &f,
+            p,
+            &f.owner,
+            &id,
+            "1. 4\n2. 3\n\nSteady.",
+            "> quoted",
+            "",
+        );
+        f.s.send_raw_smtp(&f.owner, &[&f.plus(&token_of(p))], &raw)
+            .await
+            .expect("SMTP");
+        ids.push(id);
+    }
+    let inbox =
+        f.s.wait_for_messages(&f.bot, "INBOX", names.len(), DELIVERY)
+            .await;
+    let last_uid = inbox.iter().map(|(u, _)| *u).max().unwrap();
+
+    let (source, mut folders) = app.mail_source().expect("source");
+    folders.batch = 2;
+    let mut session = source.connect().await.expect("connect");
+    let report = app
+        .ingest_pass(&mut *session, &folders, &olifant::clock::now)
+        .await
+        .expect("pass");
+    let _ = session.logout().await;
+    assert_eq!(
+        (
+            report.fetched,
+            report.stored,
+            report.moved,
+            report.duplicates
+        ),
+        (5, 5, 5, 0),
+        "{report:?}"
+    );
+    assert!(f.s.uid_fetch_all(&f.bot, "INBOX").await.is_empty());
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(mid_set(&f.s.uid_fetch_all(&f.bot, PROCESSED).await), want);
+    let cp = app.store.checkpoint("INBOX").unwrap().expect("checkpoint");
+    assert!(cp.last_uid >= last_uid, "{cp:?} < {last_uid}");
+    assert_eq!(app.store.reflections().unwrap().len(), 5);
+    let stored: Vec<_> = app
+        .store
+        .events_since(olifant::clock::now() - chrono::Duration::hours(1))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::ReplyStored)
+        .collect();
+    assert_eq!(stored.len(), 3, "one event per batch: {stored:?}");
+    assert_eq!(stored.iter().map(|e| e.count).sum::<u32>(), 5);
+    for id in &ids {
+        wait_for_answer(&f, id).await;
+    }
+    // Exactly one receipt each, also after another pass.
+    assert_eq!(ingest(&app).await, IngestReport::default());
+    let owner_inbox = f.s.uid_fetch_all(&f.owner, "INBOX").await;
+    for id in &ids {
+        let n = owner_inbox
+            .iter()
+            .filter(|(_, r)| {
+                e2e_support::header(&parse(r), "In-Reply-To").as_deref() == Some(&format!("<{id}>"))
+            })
+            .count();
+        assert_eq!(n, 1, "receipts answering {id}");
+    }
+}
+
+#[tokio::test]
 async fn two_replies_to_one_prompt_in_one_batch_each_get_their_receipt() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-tworeceipts");

@@ -303,6 +303,7 @@ impl App {
                     processed: c.processed_mailbox.clone(),
                     ignored: c.ignored_mailbox.clone(),
                     max_message_size: c.max_message_size,
+                    batch: ingest_batch(),
                 };
                 (
                     Box::new(crate::ingest::imap::ImapSource::new(settings)?),
@@ -319,6 +320,7 @@ impl App {
                     processed: "olifant/processed".into(),
                     ignored: None,
                     max_message_size: 10 * 1024 * 1024,
+                    batch: ingest_batch(),
                 },
             ),
         })
@@ -335,4 +337,16 @@ impl App {
         let _ = session.logout().await;
         report
     }
+}
+
+/// Messages per ingest batch: [`crate::ingest::pipeline::BATCH`], or `OLIFANT_INGEST_BATCH`
+/// (a test hook, like `OLIFANT_TICK_SECONDS`: the fault tests crash passes of many small
+/// batches, so a move overlaps the next batch's handling at every failpoint).
+fn ingest_batch() -> usize {
+    std::env::var("OLIFANT_INGEST_BATCH")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(crate::ingest::pipeline::BATCH)
+        .min(crate::ingest::pipeline::BATCH)
 }

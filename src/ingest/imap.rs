@@ -196,6 +196,7 @@ impl ImapSource {
             info,
             settings: self.settings.clone(),
             broken: false,
+            ensured: Default::default(),
         })
     }
 }
@@ -492,6 +493,10 @@ pub struct ImapSession {
     info: SessionInfo,
     settings: ImapSettings,
     broken: bool,
+    /// Folders this session found or created, so later moves skip the LIST round trip (and
+    /// a MOVE starts at once, overlapping olifant's handling of the next batch). A folder
+    /// removed meanwhile makes the MOVE fail; the next session looks again.
+    ensured: std::collections::HashSet<String>,
 }
 
 impl ImapSession {
@@ -576,6 +581,15 @@ impl ImapSession {
     }
 
     async fn ensure_mailbox(&mut self, folder: &str) -> SourceResult<()> {
+        if self.ensured.contains(folder) {
+            return Ok(());
+        }
+        self.look_up_or_create(folder).await?;
+        self.ensured.insert(folder.to_string());
+        Ok(())
+    }
+
+    async fn look_up_or_create(&mut self, folder: &str) -> SourceResult<()> {
         let t = self.settings.command_timeout;
         let s = self.sess("LIST")?;
         let r = tokio::time::timeout(t, async {
@@ -770,45 +784,6 @@ impl MailSession for ImapSession {
             out.sort_by(|a, b| a.id.cmp(&b.id));
             out.dedup_by(|a, b| a.id == b.id);
             Ok(out)
-        })
-    }
-
-    fn fetch_each<'a>(
-        &'a mut self,
-        ids: &'a [MessageRef],
-        each: &'a mut (dyn FnMut(Fetched) + Send),
-    ) -> BoxFuture<'a, SourceResult<usize>> {
-        Box::pin(async move {
-            let uids = uids_of(ids)?;
-            let mut handed = std::collections::HashSet::new();
-            let t = self.settings.command_timeout;
-            for chunk in uids.chunks(BATCH) {
-                let set = uid_set(chunk);
-                let s = self.sess("UID FETCH")?;
-                let handed = &mut handed;
-                let each = &mut *each;
-                let r = tokio::time::timeout(t, async move {
-                    let mut stream = s.uid_fetch(&set, "(UID BODY.PEEK[])").await?;
-                    while let Some(f) = stream.try_next().await? {
-                        // Unsolicited FETCH responses (flag changes) carry no body.
-                        if let (Some(uid), Some(body)) = (f.uid, f.body()) {
-                            if handed.insert(uid) {
-                                each(Fetched {
-                                    id: MessageRef::Uid(uid),
-                                    raw: body.to_vec(),
-                                });
-                            }
-                        }
-                    }
-                    Ok::<_, async_imap::error::Error>(())
-                })
-                .await;
-                self.finish("UID FETCH", r)?;
-                if let Some(s) = self.session.as_mut() {
-                    drain(s);
-                }
-            }
-            Ok(handed.len())
         })
     }
 

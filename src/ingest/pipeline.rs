@@ -11,11 +11,14 @@
 //! 4. flush the store;
 //! 5. move the batch: replies, auto-replies, bounces and commands to the processed folder,
 //!    other mail to the ignored folder when one is configured (else it stays put);
-//! 6. advance the checkpoint and flush;
+//! 6. advance the checkpoint (flushed with the next batch or at the end of the pass);
 //! 7. send the receipts and command confirmations the batch produced (exactly once each).
 //!
-//! A crash before 4 redoes the batch; between 4 and 6 the batch is fetched again and every
-//! message is recognised by its Message-ID (or raw hash) as already handled, and only moved.
+//! Steps 5–6 of one batch run while step 3 of the next one does: the MOVE is sent, and
+//! olifant parses and stores the next batch while the server works (moving costs the server
+//! more than fetching). A crash before 4 redoes the batch; between 4 and 6 the batch is
+//! fetched again and every message is recognised by its Message-ID (or raw hash) as already
+//! handled, and only moved.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -98,6 +101,41 @@ pub struct IngestReport {
     pub moved: usize,
 }
 
+/// What handling one batch produced, before it is flushed and moved.
+#[derive(Default)]
+struct HandledBatch {
+    report: IngestReport,
+    processed: Vec<MessageRef>,
+    ignored: Vec<MessageRef>,
+    followups: Vec<Followup>,
+    /// Client names of the replies stored (one event per batch).
+    stored: Vec<String>,
+}
+
+/// A batch that is flushed but still in the watched mailbox.
+struct Unmoved {
+    processed: Vec<MessageRef>,
+    ignored: Vec<MessageRef>,
+    /// The checkpoint once it is moved.
+    last_uid: u32,
+}
+
+impl IngestReport {
+    fn add(&mut self, o: &IngestReport) {
+        self.fetched += o.fetched;
+        self.stored += o.stored;
+        self.merged += o.merged;
+        self.auto_replies += o.auto_replies;
+        self.bounces += o.bounces;
+        self.commands += o.commands;
+        self.ignored += o.ignored;
+        self.duplicates += o.duplicates;
+        self.quarantined += o.quarantined;
+        self.too_large += o.too_large;
+        self.moved += o.moved;
+    }
+}
+
 /// Where a pass reads and moves mail.
 #[derive(Debug, Clone)]
 pub struct Folders {
@@ -109,6 +147,8 @@ pub struct Folders {
     pub ignored: Option<String>,
     /// Larger messages are not downloaded.
     pub max_message_size: u64,
+    /// At most this many messages per batch (at most [`BATCH`]).
+    pub batch: usize,
 }
 
 impl App {
@@ -191,8 +231,10 @@ impl App {
         let mut last_uid = checkpoint
             .filter(|c| c.uid_validity == info.uid_validity)
             .map_or(0, |c| c.last_uid);
+        // The last batch handled and flushed but not yet moved.
+        let mut unmoved: Option<Unmoved> = None;
 
-        for chunk in batches(&listed) {
+        for chunk in batches(&listed, folders.batch) {
             let mut wanted = Vec::new();
             for l in chunk {
                 if l.size > folders.max_message_size {
@@ -208,76 +250,44 @@ impl App {
                     wanted.push(l.id.clone());
                 }
             }
-            let mut processed = Vec::new();
-            let mut ignored = Vec::new();
-            let mut followups = Vec::new();
-            let mut stored = Vec::new();
-            let mut failure = None;
-            let ctx = self.parse_context();
-            // Each message is handled as it arrives, so parsing and storing overlap the
-            // server's sending of the rest of the batch.
-            let mut each = |f: Fetched| {
-                crate::failpoint!("ingest.after_fetch");
-                if failure.is_some() {
-                    return;
-                }
-                let origin = format!("{}:{}:{}", folders.mailbox, info.uid_validity, f.id);
-                match self.handle_unrecorded(&f.raw, &origin, clock(), &ctx) {
-                    Ok((disposition, handled, followup)) => {
-                        crate::failpoint!("ingest.after_handle");
-                        count(&mut report, &handled);
-                        if let Handled::Stored { client, .. } = handled {
-                            stored.push(client);
-                        }
-                        followups.extend(followup);
-                        match disposition {
-                            Disposition::Processed => processed.push(f.id),
-                            Disposition::Ignored => ignored.push(f.id),
-                            Disposition::Leave => {}
-                        }
-                    }
-                    Err(e) => failure = Some(e),
-                }
-            };
-            let fetched = session.fetch_each(&wanted, &mut each).await?;
-            if let Some(e) = failure {
-                return Err(e);
-            }
-            report.fetched += fetched;
-            self.record_stored(clock(), &stored)?;
-            if !followups.is_empty() {
+            let fetched: Vec<Fetched> = session.fetch(&wanted).await?;
+            report.fetched += fetched.len();
+            crate::failpoint!("ingest.after_fetch");
+            let batch_last_uid = chunk
+                .iter()
+                .filter_map(|l| match l.id {
+                    MessageRef::Uid(u) => Some(u),
+                    MessageRef::File(_) => None,
+                })
+                .max();
+            // The server moves the previous batch while this one is parsed and stored: the
+            // MOVE is sent first, and the handling (no awaits) runs while the server works.
+            let (moved, handled) = futures::join!(
+                self.finish_batch(session, folders, info.uid_validity, unmoved.take()),
+                async { self.handle_batch(&fetched, folders, info.uid_validity, clock) }
+            );
+            report.moved += moved?;
+            let batch = handled?;
+            self.send_owed(clock).await;
+            report.add(&batch.report);
+            self.record_stored(clock(), &batch.stored)?;
+            if !batch.followups.is_empty() {
                 self.store
-                    .update_meta(|m| m.owed.extend(followups.iter().cloned()))?;
+                    .update_meta(|m| m.owed.extend(batch.followups.iter().cloned()))?;
             }
             self.store.flush()?;
             crate::failpoint!("ingest.after_flush");
-            if !processed.is_empty() {
-                session.move_to(&processed, &folders.processed).await?;
-                report.moved += processed.len();
-            }
-            if let (Some(folder), false) = (&folders.ignored, ignored.is_empty()) {
-                session.move_to(&ignored, folder).await?;
-                report.moved += ignored.len();
-            }
-            crate::failpoint!("ingest.after_move");
-            for l in chunk {
-                if let MessageRef::Uid(u) = l.id {
-                    last_uid = last_uid.max(u);
-                }
-            }
-            self.store.set_checkpoint(
-                &folders.mailbox,
-                &Checkpoint {
-                    uid_validity: info.uid_validity,
-                    last_uid,
-                },
-            )?;
-            // No flush of its own: a checkpoint lost in a crash only makes the next pass list
-            // messages that are gone (moved) or recognised as duplicates. The next flush —
-            // the next batch's, a send's intent, or the one at the end of the pass — keeps it.
-            crate::failpoint!("ingest.after_checkpoint");
-            self.send_owed(clock).await;
+            last_uid = last_uid.max(batch_last_uid.unwrap_or(0));
+            unmoved = Some(Unmoved {
+                processed: batch.processed,
+                ignored: batch.ignored,
+                last_uid,
+            });
         }
+        report.moved += self
+            .finish_batch(session, folders, info.uid_validity, unmoved.take())
+            .await?;
+        self.send_owed(clock).await;
         // Everything below UIDNEXT (as of SELECT) was covered by this pass's search: the
         // checkpoint can move past unrelated mail, so the next search range stays small.
         if let Some(next) = info.uid_next {
@@ -295,6 +305,73 @@ impl App {
         self.store.update_meta(|m| m.last_imap_ok = Some(clock()))?;
         self.store.flush()?;
         Ok(report)
+    }
+
+    /// Handles every message of a fetched batch (store writes unflushed).
+    fn handle_batch(
+        &self,
+        fetched: &[Fetched],
+        folders: &Folders,
+        uid_validity: u32,
+        clock: &crate::clock::Clock,
+    ) -> Result<HandledBatch, AppError> {
+        let ctx = self.parse_context();
+        let mut batch = HandledBatch::default();
+        for f in fetched {
+            let origin = format!("{}:{}:{}", folders.mailbox, uid_validity, f.id);
+            let (disposition, handled, followup) =
+                self.handle_unrecorded(&f.raw, &origin, clock(), &ctx)?;
+            crate::failpoint!("ingest.after_handle");
+            count(&mut batch.report, &handled);
+            if let Handled::Stored { client, .. } = handled {
+                batch.stored.push(client);
+            }
+            batch.followups.extend(followup);
+            match disposition {
+                Disposition::Processed => batch.processed.push(f.id.clone()),
+                Disposition::Ignored => batch.ignored.push(f.id.clone()),
+                Disposition::Leave => {}
+            }
+        }
+        Ok(batch)
+    }
+
+    /// Moves a flushed batch out of the mailbox, then advances the checkpoint past it.
+    /// Returns how many messages were moved.
+    async fn finish_batch(
+        &self,
+        session: &mut dyn MailSession,
+        folders: &Folders,
+        uid_validity: u32,
+        batch: Option<Unmoved>,
+    ) -> Result<usize, AppError> {
+        let Some(batch) = batch else {
+            return Ok(0);
+        };
+        let mut moved = 0;
+        if !batch.processed.is_empty() {
+            session
+                .move_to(&batch.processed, &folders.processed)
+                .await?;
+            moved += batch.processed.len();
+        }
+        if let (Some(folder), false) = (&folders.ignored, batch.ignored.is_empty()) {
+            session.move_to(&batch.ignored, folder).await?;
+            moved += batch.ignored.len();
+        }
+        crate::failpoint!("ingest.after_move");
+        self.store.set_checkpoint(
+            &folders.mailbox,
+            &Checkpoint {
+                uid_validity,
+                last_uid: batch.last_uid,
+            },
+        )?;
+        // No flush of its own: a checkpoint lost in a crash only makes the next pass list
+        // messages that are gone (moved) or recognised as duplicates. The next flush — the
+        // next batch's, a send's intent, or the one at the end of the pass — keeps it.
+        crate::failpoint!("ingest.after_checkpoint");
+        Ok(moved)
     }
 
     fn note_too_large(
@@ -751,13 +828,15 @@ pub fn merge_reflection(r: &mut Reflection, newer: &crate::model::ParsedMessage,
     }
 }
 
-/// Splits a listing into batches of at most [`BATCH`] messages and [`BATCH_BYTES`] bytes.
-fn batches(listed: &[Listed]) -> Vec<&[Listed]> {
+/// Splits a listing into batches of at most `max` (and [`BATCH`]) messages and
+/// [`BATCH_BYTES`] bytes.
+fn batches(listed: &[Listed], max: usize) -> Vec<&[Listed]> {
+    let max = max.clamp(1, BATCH);
     let mut out = Vec::new();
     let mut start = 0;
     let mut bytes = 0u64;
     for (i, l) in listed.iter().enumerate() {
-        if i > start && (i - start >= BATCH || bytes + l.size > BATCH_BYTES) {
+        if i > start && (i - start >= max || bytes + l.size > BATCH_BYTES) {
             out.push(&listed[start..i]);
             start = i;
             bytes = 0;
@@ -838,15 +917,25 @@ mod tests {
             seen: false,
         };
         let many: Vec<Listed> = (1..=2500).map(|u| l(u, 10)).collect();
-        let b = batches(&many);
+        let b = batches(&many, BATCH);
         assert_eq!(
             b.iter().map(|c| c.len()).collect::<Vec<_>>(),
             vec![1000, 1000, 500]
         );
+        // A smaller batch size is honoured, a larger one capped, zero means one.
+        let sizes = |max| {
+            batches(&many[..7], max)
+                .iter()
+                .map(|c| c.len())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(sizes(3), vec![3, 3, 1]);
+        assert_eq!(sizes(0), vec![1; 7]);
+        assert_eq!(batches(&many, 5000).len(), 3);
         let big = vec![l(1, 20 << 20), l(2, 20 << 20), l(3, 1), l(4, 40 << 20)];
-        let b = batches(&big);
+        let b = batches(&big, BATCH);
         assert_eq!(b.iter().map(|c| c.len()).collect::<Vec<_>>(), vec![1, 2, 1]);
-        assert!(batches(&[]).is_empty());
+        assert!(batches(&[], BATCH).is_empty());
     }
 
     #[test]

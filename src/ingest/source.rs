@@ -283,21 +283,6 @@ pub trait MailSession: Send {
     fn list<'a>(&'a mut self, query: &'a Query) -> BoxFuture<'a, SourceResult<Vec<Listed>>>;
     /// Download these messages without setting \Seen. Refs that no longer exist are absent.
     fn fetch<'a>(&'a mut self, ids: &'a [MessageRef]) -> BoxFuture<'a, SourceResult<Vec<Fetched>>>;
-    /// Like [`MailSession::fetch`], but hands each message to `each` as it arrives (in the
-    /// server's order, each at most once), so handling overlaps the rest of the download.
-    /// Returns how many were handed over. The default downloads everything first.
-    fn fetch_each<'a>(
-        &'a mut self,
-        ids: &'a [MessageRef],
-        each: &'a mut (dyn FnMut(Fetched) + Send),
-    ) -> BoxFuture<'a, SourceResult<usize>> {
-        Box::pin(async move {
-            let all = self.fetch(ids).await?;
-            let n = all.len();
-            all.into_iter().for_each(each);
-            Ok(n)
-        })
-    }
     /// Move these messages to `folder` (created when missing). Never deletes anything else.
     fn move_to<'a>(
         &'a mut self,
