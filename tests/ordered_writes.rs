@@ -7,71 +7,33 @@
 //! Offline: a Maildir inbox and the stub sender (the real-server crash tests live in
 //! tests/faults.rs and tests/replies_e2e.rs).
 
-use std::sync::Arc;
+mod offline_support;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::Duration;
+use offline_support::{now, prompt};
 use olifant::app::App;
 use olifant::ingest::maildir::MaildirSource;
 use olifant::ingest::pipeline::Handled;
 use olifant::ingest::source::MailSource;
-use olifant::model::{
-    Answer, Client, ClientStatus, PromptRecord, PromptStatus, Reflection, SendState,
-};
+use olifant::model::{Answer, PromptRecord, Reflection};
 use olifant::send::stub::StubSender;
 use olifant::store::{EventKind, ReflectionId};
 
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
-}
-
 fn app(dir: &std::path::Path) -> App {
-    let text = format!(
-        "data_dir = {:?}\n[owner]\naddresses = [\"owner@example.test\"]\ntimezone = \"Europe/Amsterdam\"\n[bot]\naddress = \"olifant@example.test\"\n[ingest]\nreceipts = false\n",
-        dir.join("data").display().to_string()
-    );
-    let config = olifant::config::parse_str(&text, "ordered").unwrap();
-    App::open_with_sender(config, Arc::new(StubSender::new()), now()).unwrap()
-}
-
-fn prompt(app: &App, name: &str) -> PromptRecord {
-    let client = Client {
-        name: name.into(),
-        cadence: Default::default(),
-        revenue: None,
-        tags: vec![],
-        status: ClientStatus::Active,
-        since: now() - Duration::days(60),
-    };
-    app.store.put_client(&client).unwrap();
-    let id = app.fresh_prompt_id().unwrap();
-    let token = app.token_for(id);
-    let p = PromptRecord {
-        id,
-        client: client.key(),
-        client_name: client.name.clone(),
-        lang: olifant::model::Lang::En,
-        occurrence: now() - Duration::days(1),
-        created_at: now() - Duration::days(1),
-        message_id: olifant::prompt::token::message_id(&token, "", "example.test"),
-        subject: format!("How was {name} lately? [AAAAA]"),
-        send: SendState::Sent {
-            at: now() - Duration::days(1),
-        },
-        status: PromptStatus::Open,
-        reminder: None,
-    };
-    app.store.put_prompt(&p).unwrap();
-    app.store.flush().unwrap();
-    p
+    offline_support::app(
+        &dir.join("data"),
+        &StubSender::new(),
+        "[ingest]\nreceipts = false\n",
+    )
 }
 
 fn reply(app: &App, p: &PromptRecord, message_id: &str, answers: &str) -> Vec<u8> {
-    let token = app.token_for(p.id);
-    format!(
-        "From: owner@example.test\r\nTo: olifant+{token}@example.test\r\nSubject: Re: {}\r\nMessage-ID: <{message_id}>\r\nIn-Reply-To: <{}>\r\nDate: Mon, 02 Mar 2026 08:00:00 +0000\r\n\r\n{answers}\r\n\r\nNotes of {message_id}.\r\n",
-        p.subject, p.message_id
+    offline_support::reply(
+        app,
+        p,
+        message_id,
+        &format!("{answers}\r\n\r\nNotes of {message_id}."),
     )
-    .into_bytes()
 }
 
 #[test]

@@ -4,67 +4,26 @@
 //! Offline: a Maildir inbox and the stub sender stand in for the servers (the real-server
 //! versions of the crash scenarios live in tests/faults.rs and tests/replies_e2e.rs).
 
-use std::sync::Arc;
+mod offline_support;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use offline_support::{now, prompt};
 use olifant::app::App;
 use olifant::ingest::maildir::MaildirSource;
 use olifant::ingest::source::MailSource;
-use olifant::model::{Client, ClientStatus, OwedMail, PromptRecord, PromptStatus, SendState};
+use olifant::model::{OwedMail, PromptRecord};
 use olifant::send::stub::StubSender;
 
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
-}
-
 fn app(dir: &std::path::Path, stub: &StubSender) -> App {
-    let text = format!(
-        "data_dir = {:?}\n[owner]\naddresses = [\"owner@example.test\"]\ntimezone = \"Europe/Amsterdam\"\n[bot]\naddress = \"olifant@example.test\"\n",
-        dir.display().to_string()
-    );
-    let config = olifant::config::parse_str(&text, "owed").unwrap();
-    App::open_with_sender(config, Arc::new(stub.clone()), now()).unwrap()
-}
-
-fn prompt(app: &App) -> PromptRecord {
-    let client = Client {
-        name: "Acme".into(),
-        cadence: Default::default(),
-        revenue: None,
-        tags: vec![],
-        status: ClientStatus::Active,
-        since: now() - Duration::days(60),
-    };
-    app.store.put_client(&client).unwrap();
-    let id = app.fresh_prompt_id().unwrap();
-    let token = app.token_for(id);
-    let p = PromptRecord {
-        id,
-        client: client.key(),
-        client_name: client.name.clone(),
-        lang: olifant::model::Lang::En,
-        occurrence: now() - Duration::days(1),
-        created_at: now() - Duration::days(1),
-        message_id: olifant::prompt::token::message_id(&token, "", "example.test"),
-        subject: "How was Acme lately? [AAAAA]".into(),
-        send: SendState::Sent {
-            at: now() - Duration::days(1),
-        },
-        status: PromptStatus::Open,
-        reminder: None,
-    };
-    app.store.put_prompt(&p).unwrap();
-    app.store.flush().unwrap();
-    p
+    offline_support::app(dir, stub, "")
 }
 
 fn reply(app: &App, p: &PromptRecord) -> Vec<u8> {
-    let token = app.token_for(p.id);
-    format!(
-        "From: owner@example.test\r\nTo: olifant+{token}@example.test\r\nSubject: Re: {}\r\nMessage-ID: <reply-1@example.test>\r\nIn-Reply-To: <{}>\r\nDate: Mon, 02 Mar 2026 08:00:00 +0000\r\n\r\n1 4, 2 5, 8 yes\r\n\r\nGood month.\r\n",
-        p.subject, p.message_id
+    offline_support::reply(
+        app,
+        p,
+        "reply-1@example.test",
+        "1 4, 2 5, 8 yes\r\n\r\nGood month.",
     )
-    .into_bytes()
 }
 
 #[tokio::test]
@@ -72,7 +31,7 @@ async fn a_receipt_owed_when_olifant_stopped_is_sent_by_the_next_pass_once() {
     let dir = tempfile::tempdir().unwrap();
     let stub = StubSender::new();
     let app = app(dir.path(), &stub);
-    let p = prompt(&app);
+    let p = prompt(&app, "Acme");
     // The state a crash right after "move + checkpoint" leaves: the reply is stored, the
     // message is gone from the inbox, the receipt is owed but was never handed over.
     let (_, _, owed) = app
