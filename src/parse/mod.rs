@@ -565,7 +565,7 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     if let Some(t) = &prompt_token {
         ignore.push(t.clone());
     }
-    let vocabulary = grammar::Vocabulary::new(ctx.questionnaire);
+    let vocabulary = grammar::Vocabulary::cached(ctx.questionnaire);
     let e = grammar::extract_in(&lines, &vocabulary, &ignore, ctx.default_lang, || {
         grammar::quoted_prompt_language_in(&body, &vocabulary)
     });
