@@ -4,7 +4,9 @@
 //! and everything else as notes.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use crate::model::{Answer, Lang, Questionnaire, Scale};
 
@@ -40,18 +42,19 @@ struct Pair {
     label_lang: Option<Lang>,
 }
 
-/// The questionnaire's words, prepared once per message.
-pub(crate) struct Vocabulary<'a> {
-    q: &'a Questionnaire,
+/// The questionnaire's words, prepared once per questionnaire (see [`Vocabulary::cached`]).
+pub(crate) struct Vocabulary {
+    /// The questionnaire these words were prepared from.
+    q: Questionnaire,
     /// Labels and keys in questionnaire order.
-    labels: Vec<Label<'a>>,
-    notes_prompts: Vec<NotesPrompt<'a>>,
+    labels: Vec<Label>,
+    notes_prompts: Vec<NotesPrompt>,
 }
 
 /// A word the owner may use for a question.
-struct Label<'a> {
+struct Label {
     /// Compared ASCII-case-insensitively, so lowercased here only when it is not ASCII.
-    text: Cow<'a, str>,
+    text: String,
     /// Its first byte, ASCII-lowercased (never empty).
     first: u8,
     question: usize,
@@ -59,9 +62,9 @@ struct Label<'a> {
     lang: Option<Lang>,
 }
 
-impl<'a> Label<'a> {
-    fn new(text: &'a str, question: usize, lang: Option<Lang>) -> Option<Self> {
-        let text = label_form(text);
+impl Label {
+    fn new(text: &str, question: usize, lang: Option<Lang>) -> Option<Self> {
+        let text = label_form(text).into_owned();
         let first = text.as_bytes().first()?.to_ascii_lowercase();
         Some(Label {
             text,
@@ -74,16 +77,16 @@ impl<'a> Label<'a> {
 
 /// A notes prompt ("Anything else about {client}?"), lowercased, with the trimmed text
 /// before the first `{client}` (head) and after the last one (tail).
-struct NotesPrompt<'a> {
-    text: Cow<'a, str>,
+struct NotesPrompt {
+    text: String,
     head: std::ops::Range<usize>,
     tail: std::ops::Range<usize>,
 }
 
-impl<'a> NotesPrompt<'a> {
-    fn new(prompt: &'a str) -> Self {
+impl NotesPrompt {
+    fn new(prompt: &str) -> Self {
         const CLIENT: &str = "{client}";
-        let text = lowercase(prompt);
+        let text = lowercase(prompt).into_owned();
         // "{client}" cannot overlap itself, so its matches are where `split` would cut; found
         // from the '{' (a cheap byte search) rather than a substring searcher per message.
         let mut at = text
@@ -123,8 +126,25 @@ fn label_form(s: &str) -> Cow<'_, str> {
     }
 }
 
-impl<'a> Vocabulary<'a> {
-    pub(crate) fn new(q: &'a Questionnaire) -> Self {
+impl Vocabulary {
+    /// The vocabulary of `q`, built once per thread and questionnaire: the last one built is
+    /// kept and reused while the questionnaire it was built from is equal to `q`.
+    pub(crate) fn cached(q: &Questionnaire) -> Rc<Vocabulary> {
+        thread_local! {
+            static LAST: RefCell<Option<Rc<Vocabulary>>> = const { RefCell::new(None) };
+        }
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            if let Some(v) = last.as_ref().filter(|v| v.q == *q) {
+                return Rc::clone(v);
+            }
+            let v = Rc::new(Vocabulary::new(q));
+            *last = Some(Rc::clone(&v));
+            v
+        })
+    }
+
+    pub(crate) fn new(q: &Questionnaire) -> Self {
         let mut labels = Vec::with_capacity(q.questions.len() * 3);
         for (i, question) in q.questions.iter().enumerate() {
             // Wordings first: a key equal to the English label counts as English.
@@ -142,7 +162,7 @@ impl<'a> Vocabulary<'a> {
             .map(|np| NotesPrompt::new(np))
             .collect();
         Vocabulary {
-            q,
+            q: q.clone(),
             labels,
             notes_prompts,
         }
@@ -717,7 +737,7 @@ pub(crate) fn extract_in(
     default_lang: Lang,
     hint: impl FnOnce() -> Option<Lang>,
 ) -> Extracted {
-    let q = v.q;
+    let q = &v.q;
     let mut pairs: Vec<Pair> = Vec::new();
     let mut notes: Vec<&str> = Vec::new();
     let mut problems = Vec::new();
@@ -816,6 +836,25 @@ mod tests {
 
     fn rating(e: &Extracted, key: &str) -> Option<u8> {
         e.answers.get(key).and_then(|a| a.rating)
+    }
+
+    #[test]
+    fn cached_vocabulary_follows_a_changed_questionnaire() {
+        let q = default_questionnaire();
+        let mut renamed = q.clone();
+        if let Some(w) = renamed.questions[0].wording.get_mut(&Lang::En) {
+            w.label = "Vigour".into();
+        }
+        let first = Vocabulary::cached(&q);
+        assert!(
+            Rc::ptr_eq(&first, &Vocabulary::cached(&q)),
+            "equal questionnaire reuses it"
+        );
+        let other = Vocabulary::cached(&renamed);
+        assert_eq!(other.label_at("vigour 4").map(|(i, _, _)| i), Some(0));
+        assert_eq!(first.label_at("vigour 4"), None);
+        let back = Vocabulary::cached(&q);
+        assert_eq!(back.label_at("vigour 4"), None);
     }
 
     #[test]

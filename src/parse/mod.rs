@@ -13,9 +13,10 @@ pub mod strip;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
-use mail_parser::{MessageParser, MimeHeaders, PartType};
+use mail_parser::{HeaderName, MessageParser, MimeHeaders, PartType};
 
 use crate::model::{Lang, MessageKind, ParsedMessage, PromptId, Questionnaire};
 use crate::prompt::token::{self, TokenKey, TOKEN_LEN};
@@ -181,6 +182,24 @@ const READ_HEADERS: &[&str] = &[
     "Precedence",
 ];
 
+/// The MIME parser, built once: it parses into typed values only the headers read through
+/// mail-parser (MIME headers, From/To/Cc, Date, Message-ID, Subject). Every other header is
+/// skipped (kept by name and offsets: [`read_message`] reads the ones it needs raw).
+fn message_parser() -> &'static MessageParser {
+    static PARSER: OnceLock<MessageParser> = OnceLock::new();
+    PARSER.get_or_init(|| {
+        MessageParser::new()
+            .with_mime_headers()
+            .header_address(HeaderName::From)
+            .header_address(HeaderName::To)
+            .header_address(HeaderName::Cc)
+            .header_date(HeaderName::Date)
+            .header_id(HeaderName::MessageId)
+            .header_text(HeaderName::Subject)
+            .default_header_ignore()
+    })
+}
+
 /// `authserv-id` of an Authentication-Results value and whether it says `dmarc=fail`.
 fn auth_results(value: &str) -> (String, bool) {
     let v = unfold(value).to_ascii_lowercase();
@@ -318,7 +337,7 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ParseError::Unreadable("empty message".into()));
     }
-    let message = MessageParser::default()
+    let message = message_parser()
         .parse(raw)
         .ok_or_else(|| ParseError::Unreadable("no headers found".into()))?;
     // Only the headers read below, in order: the same as the first 2,000 of
@@ -546,7 +565,7 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     if let Some(t) = &prompt_token {
         ignore.push(t.clone());
     }
-    let vocabulary = grammar::Vocabulary::new(ctx.questionnaire);
+    let vocabulary = grammar::Vocabulary::cached(ctx.questionnaire);
     let e = grammar::extract_in(&lines, &vocabulary, &ignore, ctx.default_lang, || {
         grammar::quoted_prompt_language_in(&body, &vocabulary)
     });

@@ -62,10 +62,11 @@ impl TokenKey {
     }
 
     fn mac(&self, id: PromptId) -> [u8; MAC_BYTES] {
-        let mut msg = Vec::with_capacity(DOMAIN_SEPARATOR.len() + 8);
-        msg.extend_from_slice(DOMAIN_SEPARATOR);
-        msg.extend_from_slice(&id.0.to_be_bytes());
-        let tag = hmac::sign(&self.key, &msg);
+        // The same message as signing `DOMAIN_SEPARATOR ++ id (big endian)` in one piece.
+        let mut ctx = hmac::Context::with_key(&self.key);
+        ctx.update(DOMAIN_SEPARATOR);
+        ctx.update(&id.0.to_be_bytes());
+        let tag = ctx.sign();
         let mut out = [0u8; MAC_BYTES];
         out.copy_from_slice(&tag.as_ref()[..MAC_BYTES]);
         out
@@ -86,16 +87,20 @@ impl TokenKey {
         if token.len() != TOKEN_LEN || !token.is_ascii() {
             return None;
         }
-        let lower = token.to_ascii_lowercase();
+        // Lowercased on the stack: a token is always TOKEN_LEN ASCII bytes here.
+        let mut lower = [0u8; TOKEN_LEN];
+        lower.copy_from_slice(token.as_bytes());
+        lower.make_ascii_lowercase();
         let id = decode_id(&lower[..ID_CHARS])?;
         if self.trust_any {
             return lower[ID_CHARS..]
-                .bytes()
-                .all(|c| ALPHABET.contains(&c))
+                .iter()
+                .all(|c| ALPHABET.contains(c))
                 .then_some(PromptId(id));
         }
-        let expected = encode_bytes(&self.mac(PromptId(id)));
-        if constant_time_eq(expected.as_bytes(), &lower.as_bytes()[ID_CHARS..]) {
+        let mut expected = [0u8; TOKEN_LEN - ID_CHARS];
+        encode_into(&self.mac(PromptId(id)), &mut expected);
+        if constant_time_eq(&expected, &lower[ID_CHARS..]) {
             Some(PromptId(id))
         } else {
             None
@@ -128,15 +133,23 @@ fn encode_id(id: u64) -> String {
         .collect()
 }
 
-fn decode_id(s: &str) -> Option<u64> {
-    s.bytes().try_fold(0u64, |acc, c| {
+fn decode_id(s: &[u8]) -> Option<u64> {
+    s.iter().try_fold(0u64, |acc, &c| {
         let v = ALPHABET.iter().position(|&a| a == c)? as u64;
         Some((acc << 5) | v)
     })
 }
 
 fn encode_bytes(bytes: &[u8]) -> String {
-    let mut out = String::new();
+    let mut out = vec![0u8; (bytes.len() * 8).div_ceil(5)];
+    encode_into(bytes, &mut out);
+    out.into_iter().map(char::from).collect()
+}
+
+/// Base32 of `bytes` (most significant bits first, the last group padded with zero bits) into
+/// `out`, which holds `ceil(8 * bytes.len() / 5)` bytes; any further bytes are left as they are.
+fn encode_into(bytes: &[u8], out: &mut [u8]) {
+    let mut slots = out.iter_mut();
     let mut buffer: u32 = 0;
     let mut bits = 0;
     for &b in bytes {
@@ -144,13 +157,16 @@ fn encode_bytes(bytes: &[u8]) -> String {
         bits += 8;
         while bits >= 5 {
             bits -= 5;
-            out.push(ALPHABET[((buffer >> bits) & 31) as usize] as char);
+            if let Some(slot) = slots.next() {
+                *slot = ALPHABET[((buffer >> bits) & 31) as usize];
+            }
         }
     }
     if bits > 0 {
-        out.push(ALPHABET[((buffer << (5 - bits)) & 31) as usize] as char);
+        if let Some(slot) = slots.next() {
+            *slot = ALPHABET[((buffer << (5 - bits)) & 31) as usize];
+        }
     }
-    out
 }
 
 /// The plus-address that carries a token: `local{sep}token@domain`.
