@@ -735,4 +735,96 @@ mod tests {
             }
         }
     }
+
+    fn at(client: &str, day: i64, prompt: Option<u64>) -> Reflection {
+        Reflection {
+            client: ClientKey::from_name(client),
+            prompt: prompt.map(PromptId),
+            date: Utc.with_ymd_and_hms(2020, 1, 1, 9, 0, 0).unwrap() + chrono::Duration::days(day),
+            answers: BTreeMap::new(),
+            notes: format!("{client} {day}"),
+            sources: vec![],
+        }
+    }
+
+    fn notes(s: &Store, client: &str) -> Vec<String> {
+        s.reflections_for(&ClientKey::from_name(client))
+            .unwrap()
+            .into_iter()
+            .map(|r| r.notes)
+            .collect()
+    }
+
+    /// Many reflections per client fill several chunks; a rewrite lands in its own chunk,
+    /// a client change moves the record, and every read sees each reflection once.
+    #[test]
+    fn reflections_spanning_chunks_are_read_rewritten_and_moved_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let n = MAX_ENTRIES as i64 * 3 + 1;
+        for day in (0..n).rev() {
+            s.put_reflection(&at("acme", day, Some(day as u64)))
+                .unwrap();
+            s.put_reflection(&at("other", day, None)).unwrap();
+        }
+        assert!(s.trees().reflection_chunks.len() >= 8);
+        let expected: Vec<String> = (0..n).map(|d| format!("acme {d}")).collect();
+        assert_eq!(notes(&s, "acme"), expected);
+        // A rewrite of a reflection in the first (full) chunk stays in place.
+        let mut r = at("acme", n - 1, Some(n as u64 - 1));
+        r.notes = "rewritten".into();
+        s.put_reflection(&r).unwrap();
+        assert_eq!(
+            s.reflection_for_prompt(PromptId(n as u64 - 1)).unwrap(),
+            Some(r)
+        );
+        assert_eq!(notes(&s, "acme").len(), n as usize);
+        // A client change moves it.
+        s.put_reflection(&at("other", 5, Some(5))).unwrap();
+        assert_eq!(notes(&s, "acme").len(), n as usize - 1);
+        assert_eq!(notes(&s, "other").len(), n as usize + 1);
+        assert_eq!(
+            s.reflection_for_prompt(PromptId(5))
+                .unwrap()
+                .map(|r| r.client),
+            Some(ClientKey::from_name("other"))
+        );
+        assert_eq!(
+            s.reflection_clients().unwrap(),
+            [ClientKey::from_name("acme"), ClientKey::from_name("other")]
+        );
+        assert_eq!(s.reflections().unwrap().len(), 2 * n as usize);
+    }
+
+    /// A crash between the pointer and the chunk write leaves a pointer to a chunk without
+    /// the record: it reads as absent, and writing the reflection again repairs it.
+    #[test]
+    fn a_dangling_pointer_reads_as_absent_and_the_next_write_repairs_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        s.put_reflection(&at("acme", 1, Some(1))).unwrap();
+        let prefix = client_prefix(&ClientKey::from_name("acme"));
+        // The state the crash leaves: pointer written, chunk not.
+        s.trees()
+            .reflection_ids
+            .insert(
+                ReflectionId::Prompt(PromptId(2)).to_key(),
+                chunk_key(&prefix, 0),
+            )
+            .unwrap();
+        s.trees()
+            .reflection_ids
+            .insert(
+                ReflectionId::Prompt(PromptId(3)).to_key(),
+                chunk_key(&prefix, 9),
+            )
+            .unwrap();
+        assert_eq!(s.reflection_for_prompt(PromptId(2)).unwrap(), None);
+        assert_eq!(s.reflection_for_prompt(PromptId(3)).unwrap(), None);
+        assert!(!s.reply_recorded(PromptId(2), "m@x").unwrap());
+        s.put_reflection(&at("acme", 2, Some(2))).unwrap();
+        s.put_reflection(&at("acme", 3, Some(3))).unwrap();
+        assert_eq!(notes(&s, "acme"), ["acme 1", "acme 2", "acme 3"]);
+        assert!(s.reflection_for_prompt(PromptId(3)).unwrap().is_some());
+    }
 }
