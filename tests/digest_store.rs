@@ -8,8 +8,10 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use olifant::app::App;
 use olifant::config::Config;
 use olifant::digest::{build_digest, Activity, DigestInput, InMemoryReflections};
+use olifant::model::SendState;
 use olifant::model::{Answer, Cadence, Client, ClientKey, ClientStatus, Reflection};
 use olifant::send::stub::StubSender;
+use olifant::store::{OutgoingKind, OutgoingRecord};
 
 const KEYS: [&str; 8] = [
     "energy",
@@ -140,8 +142,9 @@ fn the_store_backed_digest_matches_the_in_memory_digest() {
     assert_eq!(from_store.archived, in_memory.archived);
     assert_eq!(from_store.counts, in_memory.counts);
     assert_eq!(from_store.revenue, in_memory.revenue);
-    // Acme's and Gone's not-understood reflections (no raw messages in this store).
-    assert_eq!(from_store.not_understood, 2);
+    // Gone's not-understood reflection (3 days ago); Acme's is 35 days old, before the
+    // window (no previous digest: the last 30 days). No raw messages in this store.
+    assert_eq!(from_store.not_understood, 1);
     assert_eq!(from_store.clients.len(), 4);
     let acme = from_store
         .clients
@@ -156,4 +159,55 @@ fn the_store_backed_digest_matches_the_in_memory_digest() {
         .unwrap();
     assert_eq!(nieuw.reflections, 0);
     assert_eq!(from_store.archived[0].reflections, 8);
+}
+
+/// `not_understood` counts the replies since the previous digest (as documented), not every
+/// stored one: of listed clients and of clients no longer listed alike.
+#[test]
+fn not_understood_counts_only_replies_since_the_previous_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::example_local(&dir.path().join("data")).unwrap();
+    let app = App::open_with_sender(config, Arc::new(StubSender::new()), now()).unwrap();
+    app.store
+        .put_client(&client("Acme", None, ClientStatus::Active))
+        .unwrap();
+    let previous = now() - Duration::days(10);
+    app.store
+        .put_outgoing(&OutgoingRecord {
+            id: "olifant-digest.1@example.test".into(),
+            kind: OutgoingKind::Digest {
+                period_end: previous,
+            },
+            created_at: previous,
+            send: SendState::Sent { at: previous },
+        })
+        .unwrap();
+    for (name, days_ago, understood) in [
+        ("Acme", 12, false), // before the previous digest
+        ("Acme", 9, false),
+        ("Acme", 8, true),
+        ("Acme", 2, false),
+        ("Gone", 20, false), // a removed client, before
+        ("Gone", 1, false),
+    ] {
+        app.store
+            .put_reflection(&reflection(name, days_ago, 3, understood))
+            .unwrap();
+    }
+    let d = app.build_digest(now(), None, None).unwrap();
+    assert_eq!(d.not_understood, 3);
+    // Without that digest the window is the last 30 days: all five count.
+    let dir2 = tempfile::tempdir().unwrap();
+    let config = Config::example_local(&dir2.path().join("data")).unwrap();
+    let fresh = App::open_with_sender(config, Arc::new(StubSender::new()), now()).unwrap();
+    for r in app.store.reflections().unwrap() {
+        fresh.store.put_reflection(&r).unwrap();
+    }
+    assert_eq!(
+        fresh
+            .build_digest(now(), None, None)
+            .unwrap()
+            .not_understood,
+        5
+    );
 }

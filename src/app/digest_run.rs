@@ -21,11 +21,22 @@ fn is_not_understood(r: &Reflection) -> bool {
 }
 
 /// Serves [`build_digest`] one client's reflections at a time from the store, counting the
-/// not-understood ones on the way (so no second pass over the reflections is needed).
+/// not-understood ones dated in the window on the way (so no second pass over the reflections
+/// is needed).
 struct StoreReflections<'a> {
     store: &'a Store,
+    /// Start of the window the digest reports on.
+    since: DateTime<Utc>,
     not_understood: usize,
     served: std::collections::HashSet<ClientKey>,
+}
+
+/// The reflections dated at or after `since` that hold an answer not understood.
+fn count_not_understood(reflections: &[Reflection], since: DateTime<Utc>) -> usize {
+    reflections
+        .iter()
+        .filter(|r| r.date >= since && is_not_understood(r))
+        .count()
 }
 
 impl ReflectionSource for StoreReflections<'_> {
@@ -35,7 +46,7 @@ impl ReflectionSource for StoreReflections<'_> {
         let v = self.store.reflections_for(client)?;
         // A key asked twice (never from the store's client list) is counted once.
         if self.served.insert(client.clone()) {
-            self.not_understood += v.iter().filter(|r| is_not_understood(r)).count();
+            self.not_understood += count_not_understood(&v, self.since);
         }
         Ok(v)
     }
@@ -105,22 +116,19 @@ impl App {
         };
         let mut source = StoreReflections {
             store: &self.store,
+            since,
             not_understood: 0,
             served: Default::default(),
         };
         let mut digest = build_digest(&input, &mut source, now)?;
-        // Not-understood replies count over every stored reflection (any date, any client):
-        // those of the listed clients were counted while they were served; add those of
-        // clients no longer listed (removed clients keep their reflections).
+        // Not-understood replies since the previous digest (the same window as above), of
+        // any client: those of the listed clients were counted while they were served; add
+        // those of clients no longer listed (removed clients keep their reflections).
         let mut reflections_not_understood = source.not_understood;
         for key in self.store.reflection_clients()? {
             if !source.served.contains(&key) {
-                reflections_not_understood += self
-                    .store
-                    .reflections_for(&key)?
-                    .iter()
-                    .filter(|r| is_not_understood(r))
-                    .count();
+                reflections_not_understood +=
+                    count_not_understood(&self.store.reflections_for(&key)?, since);
             }
         }
         digest.not_understood += reflections_not_understood;

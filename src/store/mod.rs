@@ -9,7 +9,7 @@
 //! DATA_DIR/secret.key  32 random bytes signing prompt tokens (0600)
 //! ```
 //!
-//! Values are JSON (serde); keys are encoded here so that iteration order means something
+//! Values are JSON (serde), except reflections (below); keys are encoded here so that iteration order means something
 //! (prompt ids big-endian, events by time). No other module sees a key. sled makes writes
 //! durable only on [`Store::flush`]: callers flush before any outside effect (sending mail,
 //! moving a message on the server). A prompt and its Message-ID index land together in one
@@ -17,14 +17,15 @@
 //! ([`Store::store_reply`], [`Store::put_raw`]) are ordered instead, with the "seen" marker
 //! last, because a sled transaction costs more than the rest of handling a reply.
 //!
-//! Reflections are kept under their [`ReflectionId`] and indexed by client in
-//! `reflections_by_client` (schema 2), the index entry written before the reflection, so
-//! [`Store::reflections_for`] reads one client's records without reading everyone's (it skips
-//! entries left dangling by a crash). Any new code writing the `reflections` tree must go
-//! through the reflection methods here, which keep the index.
+//! Reflections (schema 3) are kept per client, a few dozen to a sled item, in a compact
+//! versioned binary encoding (`reflection_chunks`), with a pointer from each [`ReflectionId`]
+//! to its chunk (`reflection_ids`): [`Store::reflections_for`] reads one client's ten years in
+//! a few dozen reads. See `reflections.rs` for the layout and the write order; any new code
+//! writing those trees must go through the reflection methods there.
 
 mod migrations;
 mod records;
+mod reflections;
 mod types;
 
 use std::fs::{File, OpenOptions};
@@ -40,12 +41,16 @@ pub use types::{
 
 use crate::prompt::token::TokenKey;
 
-const META_TREE: &str = "meta";
-const REFLECTIONS_TREE: &str = "reflections";
-/// Keys only (values empty): which reflections belong to which client. Written in the same
-/// transaction as the reflection itself.
-const REFLECTIONS_BY_CLIENT_TREE: &str = "reflections_by_client";
-const SCHEMA_KEY: &[u8] = b"schema_version";
+pub(crate) const META_TREE: &str = "meta";
+/// Schema ≤ 2: reflections as JSON under their id (dropped by the schema 3 migration).
+const OLD_REFLECTIONS_TREE: &str = "reflections";
+/// Schema 2: keys only, the reflections by client (dropped by the schema 3 migration).
+const OLD_REFLECTIONS_BY_CLIENT_TREE: &str = "reflections_by_client";
+/// Schema 3: reflections in chunks per client (see `reflections.rs`).
+const REFLECTION_CHUNKS_TREE: &str = "reflection_chunks";
+/// Schema 3: reflection id → key of the chunk holding it.
+const REFLECTION_IDS_TREE: &str = "reflection_ids";
+pub(crate) const SCHEMA_KEY: &[u8] = b"schema_version";
 const KEY_FILE: &str = "secret.key";
 /// Written into `DATA_DIR/db` once the store is initialized (moves with it when set aside).
 const SENTINEL_FILE: &str = "olifant-initialized";
@@ -122,6 +127,8 @@ struct Inner {
     trees: Trees,
     /// Serializes read-modify-write of [`Meta`].
     meta_lock: Mutex<()>,
+    /// Serializes reflection writes (each rewrites a chunk).
+    reflections_lock: Mutex<()>,
     /// Held (locked) for the store's life; the OS releases it when the file closes.
     _lock: File,
 }
@@ -131,9 +138,10 @@ pub(crate) struct Trees {
     pub(crate) clients: sled::Tree,
     pub(crate) prompts: sled::Tree,
     pub(crate) prompt_index: sled::Tree,
-    pub(crate) reflections: sled::Tree,
-    /// Index of `reflections` by client (schema 2): see [`records::client_index_key`].
-    pub(crate) reflections_by_client: sled::Tree,
+    /// Reflections in chunks per client (schema 3).
+    pub(crate) reflection_chunks: sled::Tree,
+    /// Reflection id → its chunk's key (schema 3).
+    pub(crate) reflection_ids: sled::Tree,
     pub(crate) raw_meta: sled::Tree,
     pub(crate) raw_body: sled::Tree,
     pub(crate) quarantine: sled::Tree,
@@ -190,8 +198,8 @@ impl Store {
             clients: tree("clients")?,
             prompts: tree("prompts")?,
             prompt_index: tree("prompt_index")?,
-            reflections: tree(REFLECTIONS_TREE)?,
-            reflections_by_client: tree(REFLECTIONS_BY_CLIENT_TREE)?,
+            reflection_chunks: tree(REFLECTION_CHUNKS_TREE)?,
+            reflection_ids: tree(REFLECTION_IDS_TREE)?,
             raw_meta: tree("raw_meta")?,
             raw_body: tree("raw_body")?,
             quarantine: tree("quarantine")?,
@@ -218,6 +226,7 @@ impl Store {
                 db,
                 trees,
                 meta_lock: Mutex::new(()),
+                reflections_lock: Mutex::new(()),
                 _lock: lock,
             }),
         })
@@ -264,6 +273,14 @@ impl Store {
 
     pub(crate) fn db(&self) -> &sled::Db {
         &self.inner.db
+    }
+
+    pub(crate) fn reflections_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        // As for the meta lock: the data is in sled, a panic elsewhere changes nothing.
+        self.inner
+            .reflections_lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn meta_lock(&self) -> std::sync::MutexGuard<'_, ()> {

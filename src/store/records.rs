@@ -3,18 +3,14 @@
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sled::transaction::{
-    ConflictableTransactionError, TransactionError, Transactional, TransactionalTree,
-};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
-use super::{
-    Checkpoint, Event, Meta, OutgoingRecord, RawMeta, RawOutcome, ReflectionId, Store, StoreError,
-};
-use crate::model::{Client, ClientKey, PromptId, PromptRecord, QuarantineEntry, Reflection};
+use super::{Checkpoint, Event, Meta, OutgoingRecord, RawMeta, RawOutcome, Store, StoreError};
+use crate::model::{Client, ClientKey, PromptId, PromptRecord, QuarantineEntry};
 
 const META_KEY: &[u8] = b"meta";
 
-fn encode<T: Serialize>(what: &'static str, v: &T) -> Result<Vec<u8>, StoreError> {
+pub(super) fn encode<T: Serialize>(what: &'static str, v: &T) -> Result<Vec<u8>, StoreError> {
     serde_json::to_vec(v).map_err(|e| StoreError::Decode {
         what,
         detail: format!("cannot encode: {e}"),
@@ -53,63 +49,7 @@ fn message_id_key(id: &str) -> Vec<u8> {
         .to_vec()
 }
 
-/// The part of [`client_index_key`] shared by all of one client's reflections: the key's
-/// length (u32, big-endian) and its bytes. The length makes the encoding prefix-free, so the
-/// reflections of `acme` never show up in a scan for `acme-2` (or the other way round),
-/// whatever characters a key holds.
-pub(super) fn client_prefix(client: &ClientKey) -> Vec<u8> {
-    let key = client.as_str().as_bytes();
-    let mut k = Vec::with_capacity(4 + key.len() + 9);
-    // A client key longer than 4 GiB cannot be stored in sled anyway.
-    k.extend_from_slice(&(key.len() as u32).to_be_bytes());
-    k.extend_from_slice(key);
-    k
-}
-
-/// Key in `reflections_by_client`: [`client_prefix`] then [`ReflectionId::to_key`].
-pub(super) fn client_index_key(client: &ClientKey, id: ReflectionId) -> Vec<u8> {
-    let mut k = client_prefix(client);
-    k.extend_from_slice(&id.to_key());
-    k
-}
-
-/// A client key exactly as stored (no folding again), through its serde form.
-fn client_key_from_stored(key: &str) -> Result<ClientKey, serde::de::value::Error> {
-    use serde::de::IntoDeserializer;
-    use serde::Deserialize;
-    ClientKey::deserialize(key.into_deserializer())
-}
-
-/// Just the client of a stored reflection (cheaper than decoding all of it).
-#[derive(serde::Deserialize)]
-pub(super) struct ClientOf {
-    pub(super) client: ClientKey,
-}
-
-/// Writes a reflection and its index entry inside a transaction over
-/// (`reflections`, `reflections_by_client`). When the id held a reflection about another
-/// client, that client's index entry goes.
-fn write_reflection_tx(
-    reflections: &TransactionalTree,
-    by_client: &TransactionalTree,
-    id: ReflectionId,
-    client: &ClientKey,
-    value: &[u8],
-) -> Result<(), ConflictableTransactionError<()>> {
-    if let Some(old) = reflections.insert(&id.to_key(), value)? {
-        // An undecodable old record leaves at most a stale index entry, which
-        // `reflections_for` skips (it checks each record's client).
-        if let Ok(old) = serde_json::from_slice::<ClientOf>(&old) {
-            if &old.client != client {
-                by_client.remove(client_index_key(&old.client, id))?;
-            }
-        }
-    }
-    by_client.insert(client_index_key(client, id), &[])?;
-    Ok(())
-}
-
-fn tx_error(e: TransactionError<()>) -> StoreError {
+pub(super) fn tx_error(e: TransactionError<()>) -> StoreError {
     match e {
         TransactionError::Storage(e) => StoreError::Sled(e),
         // Our closures never abort.
@@ -198,205 +138,6 @@ impl Store {
             detail: format!("{} bytes, expected 8", id.len()),
         })?;
         self.prompt(PromptId(u64::from_be_bytes(bytes)))
-    }
-
-    // ── reflections ──────────────────────────────────────────────────────────────────
-
-    fn reflection_id(&self, reflection: &Reflection) -> Result<ReflectionId, StoreError> {
-        Ok(match reflection.prompt {
-            Some(p) => ReflectionId::Prompt(p),
-            None => ReflectionId::Local(self.db().generate_id()?),
-        })
-    }
-
-    /// Stores a reflection and returns its id: the prompt's id when it answers one (so a
-    /// second reply replaces the record: merge with [`Store::reflection_for_prompt`] first),
-    /// else a fresh id.
-    pub fn put_reflection(&self, reflection: &Reflection) -> Result<ReflectionId, StoreError> {
-        let id = self.reflection_id(reflection)?;
-        self.replace_reflection(id, reflection)?;
-        Ok(id)
-    }
-
-    /// Writes `reflection` under `id` (reparse uses this to rewrite in place).
-    pub fn replace_reflection(
-        &self,
-        id: ReflectionId,
-        reflection: &Reflection,
-    ) -> Result<(), StoreError> {
-        let value = encode("reflection", reflection)?;
-        let t = self.trees();
-        (&t.reflections, &t.reflections_by_client)
-            .transaction(|(reflections, by_client)| {
-                write_reflection_tx(reflections, by_client, id, &reflection.client, &value)
-            })
-            .map_err(tx_error)
-    }
-
-    /// The reflection answering this prompt.
-    pub fn reflection_for_prompt(
-        &self,
-        prompt: PromptId,
-    ) -> Result<Option<Reflection>, StoreError> {
-        get(
-            "reflection",
-            &self.trees().reflections,
-            &ReflectionId::Prompt(prompt).to_key(),
-        )
-    }
-
-    /// All reflections with their ids, oldest first (by `date`).
-    ///
-    /// Holds every reflection in memory: for one client use [`Store::reflections_for`].
-    pub fn reflections_with_ids(&self) -> Result<Vec<(ReflectionId, Reflection)>, StoreError> {
-        let mut v = Vec::new();
-        for item in self.trees().reflections.iter() {
-            let (k, value) = item?;
-            let id = ReflectionId::from_key(&k).ok_or_else(|| StoreError::Decode {
-                what: "reflection key",
-                detail: format!("{} bytes", k.len()),
-            })?;
-            v.push((id, decode::<Reflection>("reflection", &value)?));
-        }
-        v.sort_by(|a, b| a.1.date.cmp(&b.1.date).then(a.0.cmp(&b.0)));
-        Ok(v)
-    }
-
-    /// All reflections, oldest first.
-    ///
-    /// Holds every reflection in memory: for one client use [`Store::reflections_for`].
-    pub fn reflections(&self) -> Result<Vec<Reflection>, StoreError> {
-        Ok(self
-            .reflections_with_ids()?
-            .into_iter()
-            .map(|(_, r)| r)
-            .collect())
-    }
-
-    /// The reflections about one client, oldest first (by `date`, then id, as in
-    /// [`Store::reflections`]). Reads only that client's records, through the index.
-    pub fn reflections_for(&self, client: &ClientKey) -> Result<Vec<Reflection>, StoreError> {
-        let t = self.trees();
-        let prefix = client_prefix(client);
-        let mut v = Vec::new();
-        for item in t.reflections_by_client.scan_prefix(&prefix) {
-            let (k, _) = item?;
-            let Some(id) = k.get(prefix.len()..).and_then(ReflectionId::from_key) else {
-                return Err(StoreError::Decode {
-                    what: "reflection index key",
-                    detail: format!("{} bytes", k.len()),
-                });
-            };
-            // The index may lag a record only after a crash mid-clear or an undecodable old
-            // record: trust the record itself.
-            let Some(value) = t.reflections.get(id.to_key())? else {
-                continue;
-            };
-            let r: Reflection = decode("reflection", &value)?;
-            if &r.client == client {
-                v.push((id, r));
-            }
-        }
-        v.sort_by(|a, b| a.1.date.cmp(&b.1.date).then(a.0.cmp(&b.0)));
-        Ok(v.into_iter().map(|(_, r)| r).collect())
-    }
-
-    /// Every client key that has reflections (per the index), in index order, including
-    /// clients no longer in the client list. Reads keys only, one per client.
-    pub fn reflection_clients(&self) -> Result<Vec<ClientKey>, StoreError> {
-        let tree = &self.trees().reflections_by_client;
-        let mut keys = Vec::new();
-        let mut from: Option<Vec<u8>> = None;
-        loop {
-            let next = match &from {
-                None => tree.first()?,
-                Some(after) => tree
-                    .range::<&[u8], _>((
-                        std::ops::Bound::Excluded(after.as_slice()),
-                        std::ops::Bound::Unbounded,
-                    ))
-                    .next()
-                    .transpose()?,
-            };
-            let Some((k, _)) = next else {
-                return Ok(keys);
-            };
-            let bad = || StoreError::Decode {
-                what: "reflection index key",
-                detail: format!("{} bytes", k.len()),
-            };
-            let len = k
-                .get(..4)
-                .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                .map(u32::from_be_bytes)
-                .ok_or_else(bad)? as usize;
-            let name = k.get(4..4 + len).ok_or_else(bad)?;
-            let name = std::str::from_utf8(name).map_err(|_| bad())?;
-            // Every key of this client is at most its prefix followed by nine 0xFF bytes.
-            let mut last = k[..4 + len].to_vec();
-            last.extend_from_slice(&[0xFF; 9]);
-            keys.push(client_key_from_stored(name).map_err(|_| bad())?);
-            from = Some(last);
-        }
-    }
-
-    /// Deletes every reflection (before a reparse or reingest rebuilds them).
-    pub fn clear_reflections(&self) -> Result<(), StoreError> {
-        // Records first: an index entry without its record is skipped when read.
-        self.trees().reflections.clear()?;
-        self.trees().reflections_by_client.clear()?;
-        Ok(())
-    }
-
-    /// Stores a reply: the raw message, the reflection and, when given, the updated prompt
-    /// (e.g. status answered), then the raw message's meta. Returns the reflection's id.
-    ///
-    /// Not one multi-tree transaction: sled's costs ~40 µs a reply on the reference machine
-    /// (measured), more than everything else olifant does with a reply. Instead the meta —
-    /// the marker by which a message counts as seen — is written last, and a reader that
-    /// finds it checks that the reflection lists this raw id ([`Store::reply_recorded`]), so
-    /// a crash between the writes means the reply is simply handled again. Merging a reply
-    /// into its reflection is idempotent per raw id. The prompt's Message-ID index is not
-    /// rewritten: a prompt's ids never change after [`Store::put_prompt`] indexed them.
-    pub fn store_reply(
-        &self,
-        reflection: &Reflection,
-        raw_id: &str,
-        raw: &[u8],
-        meta: &RawMeta,
-        prompt: Option<&PromptRecord>,
-    ) -> Result<ReflectionId, StoreError> {
-        let id = self.reflection_id(reflection)?;
-        let reflection_value = encode("reflection", reflection)?;
-        let meta_value = encode("raw message meta", meta)?;
-        let prompt_value = prompt.map(|p| encode("prompt", p)).transpose()?;
-        let t = self.trees();
-        t.raw_body.insert(raw_id.as_bytes(), raw)?;
-        // The index entry first: `reflections_for` skips an entry whose record is missing,
-        // but could never find a record without its entry.
-        t.reflections_by_client
-            .insert(client_index_key(&reflection.client, id), &[])?;
-        if let Some(old) = t.reflections.insert(id.to_key(), reflection_value)? {
-            if let Ok(old) = serde_json::from_slice::<ClientOf>(&old) {
-                if old.client != reflection.client {
-                    t.reflections_by_client
-                        .remove(client_index_key(&old.client, id))?;
-                }
-            }
-        }
-        if let (Some(p), Some(value)) = (prompt, prompt_value) {
-            t.prompts.insert(p.id.0.to_be_bytes(), value)?;
-        }
-        t.raw_meta.insert(raw_id.as_bytes(), meta_value)?;
-        Ok(id)
-    }
-
-    /// Whether the reflection answering `prompt` includes the raw message `raw_id` (see
-    /// [`Store::store_reply`]: a seen marker without it means a crash cut the writes short).
-    pub fn reply_recorded(&self, prompt: PromptId, raw_id: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .reflection_for_prompt(prompt)?
-            .is_some_and(|r| r.sources.iter().any(|s| s == raw_id)))
     }
 
     // ── raw messages ─────────────────────────────────────────────────────────────────
@@ -630,72 +371,6 @@ impl Store {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-
-    fn reflection(name: &str, day: u32) -> Reflection {
-        Reflection {
-            client: ClientKey::from_name(name),
-            prompt: None,
-            date: Utc.with_ymd_and_hms(2025, 3, day, 9, 0, 0).unwrap(),
-            answers: Default::default(),
-            notes: format!("day {day}"),
-            sources: vec![],
-        }
-    }
-
-    /// A store written before the client index (schema 1) gets it on open.
-    #[test]
-    fn opening_a_schema_1_store_builds_the_reflection_index() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            // The schema-1 layout, written by hand: reflections only, no index.
-            let db = sled::open(dir.path().join("db")).unwrap();
-            db.open_tree(super::super::META_TREE)
-                .unwrap()
-                .insert(super::super::SCHEMA_KEY, &1u32.to_be_bytes())
-                .unwrap();
-            let tree = db.open_tree(super::super::REFLECTIONS_TREE).unwrap();
-            let rows = [
-                (ReflectionId::Local(5), reflection("acme", 9)),
-                (ReflectionId::Prompt(PromptId(2)), reflection("acme-2", 1)),
-                (ReflectionId::Local(6), reflection("acme", 3)),
-            ];
-            for (id, r) in &rows {
-                tree.insert(id.to_key(), serde_json::to_vec(r).unwrap())
-                    .unwrap();
-            }
-            // One record no build could read: left out of the index, the open still works.
-            tree.insert(ReflectionId::Local(7).to_key(), b"{not json".as_slice())
-                .unwrap();
-            db.flush().unwrap();
-        }
-        let s = Store::open(dir.path()).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 2);
-        let notes = |name: &str| -> Vec<String> {
-            s.reflections_for(&ClientKey::from_name(name))
-                .unwrap()
-                .into_iter()
-                .map(|r| r.notes)
-                .collect()
-        };
-        assert_eq!(notes("acme"), ["day 3", "day 9"]);
-        assert_eq!(notes("acme-2"), ["day 1"]);
-        assert_eq!(s.trees().reflections_by_client.len(), 3);
-    }
-
-    #[test]
-    fn client_index_keys_are_prefix_free() {
-        let id = ReflectionId::Local(1);
-        let names = ["", "a", "acme", "acme-2", "acme 2", "acme\0x"];
-        for a in names {
-            for b in names {
-                if a != b {
-                    let pa = client_prefix(&ClientKey::from_name(a));
-                    let kb = client_index_key(&ClientKey::from_name(b), id);
-                    assert!(!kb.starts_with(&pa), "{a:?} is a prefix of {b:?}");
-                }
-            }
-        }
-    }
 
     #[test]
     fn time_keys_sort_like_times_across_the_epoch() {
