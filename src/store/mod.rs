@@ -9,8 +9,9 @@
 //! DATA_DIR/secret.key  32 random bytes signing prompt tokens (0600)
 //! ```
 //!
-//! Values are JSON (serde), except reflections (below); keys are encoded here so that iteration order means something
-//! (prompt ids big-endian, events by time). No other module sees a key. sled makes writes
+//! Values are JSON (serde), except reflections (below); keys are encoded here so that
+//! iteration order means something (prompt ids big-endian, events by time). No other module
+//! sees a key. sled makes writes
 //! durable only on [`Store::flush`]: callers flush before any outside effect (sending mail,
 //! moving a message on the server). A prompt and its Message-ID index land together in one
 //! multi-tree transaction ([`Store::put_prompt`]); the per-message ingest writes
