@@ -456,13 +456,28 @@ fn data_dir_is_created_private() {
     assert_eq!(mode, 0o700);
 }
 
+/// sled itself, bypassing the store, once the dropped store's background flusher has let go
+/// of sled's file lock (as `Store::open` waits for it).
+fn raw_sled(path: &std::path::Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("cannot open {}: {e}", path.display()),
+        }
+    }
+}
+
 #[test]
 fn a_store_from_a_newer_olifant_is_refused_with_upgrade_advice() {
     let dir = tempfile::tempdir().unwrap();
     drop(open(dir.path()));
     {
         // Simulate a newer olifant: it bumped the schema in the meta tree (u32 big-endian).
-        let db = sled::open(dir.path().join("db")).unwrap();
+        let db = raw_sled(&dir.path().join("db"));
         db.open_tree("meta")
             .unwrap()
             .insert("schema_version", &(CURRENT_SCHEMA + 4).to_be_bytes())

@@ -258,12 +258,22 @@ fn meta(c: &ClientDigest, lang: Lang) -> String {
         );
     }
     if let Some(s) = c.revenue_share {
+        let s = decimal(s, lang);
         parts.push(match lang {
             Lang::En => format!("{s}% of revenue"),
             Lang::Nl => format!("{s}% van de omzet"),
         });
     }
     parts.join(" · ")
+}
+
+/// A number as the owner's language writes it: `40.2` in English, `40,2` in Dutch.
+fn decimal(x: f64, lang: Lang) -> String {
+    let s = x.to_string();
+    match lang {
+        Lang::En => s,
+        Lang::Nl => s.replace('.', ","),
+    }
 }
 
 fn health_text(c: &ClientDigest, lang: Lang) -> String {
@@ -644,5 +654,12 @@ mod tests {
     fn unicode_sparkline_uses_an_absolute_scale() {
         assert_eq!(unicode_sparkline(&[0, 50, 100]), "▁▄█");
         assert_eq!(unicode_sparkline(&[]), "");
+    }
+
+    #[test]
+    fn dutch_digests_write_a_decimal_comma() {
+        assert_eq!(decimal(40.2, Lang::Nl), "40,2");
+        assert_eq!(decimal(40.2, Lang::En), "40.2");
+        assert_eq!(decimal(5.0, Lang::Nl), "5");
     }
 }

@@ -115,7 +115,7 @@ mod tests {
     /// Writes the schema ≤ 2 layout by hand: JSON under the id, plus the schema-2 index keys
     /// (their content does not matter: schema 3 reads the records themselves).
     fn old_store(dir: &std::path::Path, schema: u32, rows: &[(ReflectionId, Reflection)]) {
-        let db = sled::open(dir.join("db")).unwrap();
+        let db = super::super::open_sled(&dir.join("db")).unwrap();
         db.open_tree(META_TREE)
             .unwrap()
             .insert(SCHEMA_KEY, &schema.to_be_bytes())
@@ -203,7 +203,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         old_store(dir.path(), 2, &rows());
         {
-            let db = sled::open(dir.path().join("db")).unwrap();
+            let db = super::super::open_sled(&dir.path().join("db")).unwrap();
             v2_to_v3(&db).unwrap();
             // The crash: old trees still there (as if dropping them never happened), and a
             // stray chunk from a run that did not finish.
