@@ -10,19 +10,9 @@ use olifant::config::Config;
 use olifant::digest::{build_digest, Activity, DigestInput, InMemoryReflections};
 use olifant::model::SendState;
 use olifant::model::{Answer, Cadence, Client, ClientKey, ClientStatus, Reflection};
+use olifant::prompt::questionnaire::default_questionnaire;
 use olifant::send::stub::StubSender;
 use olifant::store::{OutgoingKind, OutgoingRecord};
-
-const KEYS: [&str; 8] = [
-    "energy",
-    "payment",
-    "scope",
-    "information",
-    "autonomy",
-    "price",
-    "growth",
-    "again",
-];
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 1, 9, 0, 0).unwrap()
@@ -40,13 +30,15 @@ fn client(name: &str, revenue: Option<f64>, status: ClientStatus) -> Client {
 }
 
 fn reflection(name: &str, days_ago: i64, rating: u8, understood: bool) -> Reflection {
-    let mut answers: BTreeMap<String, Answer> = KEYS
+    let mut answers: BTreeMap<String, Answer> = default_questionnaire()
+        .questions
         .iter()
+        .map(|q| &q.key)
         .map(|k| {
             (
                 k.to_string(),
                 Answer {
-                    rating: Some(if *k == "again" { 5 } else { rating }),
+                    rating: Some(if k == "again" { 5 } else { rating }),
                     comment: (rating == 1).then(|| format!("{k} was hard")),
                 },
             )
