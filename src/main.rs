@@ -396,7 +396,7 @@ fn parse_file(cli: &Cli, raw: &[u8], json: bool) -> Result<()> {
         Err(_) => (Config::example_local(Path::new("."))?, None),
     };
     let ctx = olifant::parse::ParseContext {
-        questionnaire: config.questionnaire(),
+        vocabulary: config.vocabulary(),
         owner_addresses: &config.owner.addresses,
         bot_address: &config.bot.address,
         plus_separator: config.bot.plus_separator,

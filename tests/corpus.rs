@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use olifant::model::Lang;
 use olifant::parse::html::html_to_text;
-use olifant::parse::{read_message, strip_reply_text, ParseContext};
+use olifant::parse::{read_message, strip_reply_text, ParseContext, Vocabulary};
 use olifant::prompt::questionnaire::default_questionnaire;
 use olifant::prompt::token::TokenKey;
 use serde_json::Value;
@@ -50,11 +50,11 @@ fn every_corpus_file_is_read_without_panic_or_hang() {
     let mut files = Vec::new();
     files_under(&dir, &mut files);
     files.sort();
-    let q = default_questionnaire();
+    let q = Vocabulary::new(&default_questionnaire());
     let owners = vec!["owner@example.test".to_string()];
     let key = TokenKey::from_bytes(&[7u8; 32]).expect("valid key");
     let ctx = ParseContext {
-        questionnaire: &q,
+        vocabulary: &q,
         owner_addresses: &owners,
         bot_address: "olifant@example.test",
         plus_separator: '+',
@@ -347,10 +347,10 @@ fn quote_stripping_agrees_with_upstream_expectations() {
 #[test]
 fn delivery_reports_in_the_corpus_are_bounces() {
     let dir = corpus_dir();
-    let q = default_questionnaire();
+    let q = Vocabulary::new(&default_questionnaire());
     let owners = vec!["owner@example.test".to_string()];
     let ctx = ParseContext {
-        questionnaire: &q,
+        vocabulary: &q,
         owner_addresses: &owners,
         bot_address: "olifant@example.test",
         plus_separator: '+',

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use olifant::model::{Lang, MessageKind, PromptId};
 use olifant::parse::{
-    parse_command, read_message, Command, ParseContext, Reading, Rejection, Span,
+    parse_command, read_message, Command, ParseContext, Reading, Rejection, Span, Vocabulary,
 };
 use olifant::prompt::questionnaire::default_questionnaire;
 use olifant::prompt::token::TokenKey;
@@ -33,11 +33,11 @@ fn key() -> TokenKey {
 }
 
 fn read(raw: &[u8]) -> Reading {
-    let q = default_questionnaire();
+    let q = Vocabulary::new(&default_questionnaire());
     let owners = vec!["owner@example.test".to_string()];
     let k = key();
     let ctx = ParseContext {
-        questionnaire: &q,
+        vocabulary: &q,
         owner_addresses: &owners,
         bot_address: "olifant@example.test",
         plus_separator: '+',

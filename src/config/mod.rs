@@ -64,7 +64,8 @@ pub struct Config {
     pub schedule: ScheduleConfig,
     /// The clients as declared.
     pub clients: Vec<ClientConfig>,
-    questionnaire: Questionnaire,
+    /// The questionnaire, prepared for the parser once (shared by clones of the config).
+    vocabulary: std::sync::Arc<crate::parse::Vocabulary>,
     /// Scoring thresholds.
     pub digest: DigestSettings,
     /// Reading replies.
@@ -270,7 +271,12 @@ impl Config {
     /// The questionnaire: `[[questions]]` when given, else the default one, with
     /// `[digest.weights]` and `[notes]` applied.
     pub fn questionnaire(&self) -> &Questionnaire {
-        &self.questionnaire
+        self.vocabulary.questionnaire()
+    }
+
+    /// The questionnaire prepared for the parser (see [`crate::parse::ParseContext`]).
+    pub fn vocabulary(&self) -> &crate::parse::Vocabulary {
+        &self.vocabulary
     }
 
     /// The demo configuration: owner "Demo Owner <owner@example.test>", bot
@@ -580,7 +586,7 @@ impl Validator<'_> {
             receive,
             schedule,
             clients,
-            questionnaire,
+            vocabulary: std::sync::Arc::new(crate::parse::Vocabulary::new(&questionnaire)),
             digest,
             ingest,
             warnings,

@@ -155,7 +155,7 @@ impl App {
     /// The parser's view of the config.
     pub fn parse_context(&self) -> ParseContext<'_> {
         ParseContext {
-            questionnaire: self.config.questionnaire(),
+            vocabulary: self.config.vocabulary(),
             owner_addresses: &self.config.owner.addresses,
             bot_address: &self.config.bot.address,
             plus_separator: self.config.bot.plus_separator,

@@ -4,9 +4,7 @@
 //! and everything else as notes.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 use crate::model::{Answer, Lang, Questionnaire, Scale};
 
@@ -42,8 +40,10 @@ struct Pair {
     label_lang: Option<Lang>,
 }
 
-/// The questionnaire's words, prepared once per questionnaire (see [`Vocabulary::cached`]).
-pub(crate) struct Vocabulary {
+/// The questionnaire's words, prepared once per questionnaire: the numbers and labels the
+/// owner may type. Build it when the questionnaire is loaded and hand it to every parse
+/// through [`ParseContext`](super::ParseContext).
+pub struct Vocabulary {
     /// The questionnaire these words were prepared from.
     q: Questionnaire,
     /// Labels and keys in questionnaire order.
@@ -126,25 +126,18 @@ fn label_form(s: &str) -> Cow<'_, str> {
     }
 }
 
-impl Vocabulary {
-    /// The vocabulary of `q`, built once per thread and questionnaire: the last one built is
-    /// kept and reused while the questionnaire it was built from is equal to `q`.
-    pub(crate) fn cached(q: &Questionnaire) -> Rc<Vocabulary> {
-        thread_local! {
-            static LAST: RefCell<Option<Rc<Vocabulary>>> = const { RefCell::new(None) };
-        }
-        LAST.with(|last| {
-            let mut last = last.borrow_mut();
-            if let Some(v) = last.as_ref().filter(|v| v.q == *q) {
-                return Rc::clone(v);
-            }
-            let v = Rc::new(Vocabulary::new(q));
-            *last = Some(Rc::clone(&v));
-            v
-        })
+impl std::fmt::Debug for Vocabulary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vocabulary")
+            .field("questions", &self.q.questions.len())
+            .field("labels", &self.labels.len())
+            .finish_non_exhaustive()
     }
+}
 
-    pub(crate) fn new(q: &Questionnaire) -> Self {
+impl Vocabulary {
+    /// Prepares the words of `q`.
+    pub fn new(q: &Questionnaire) -> Self {
         let mut labels = Vec::with_capacity(q.questions.len() * 3);
         for (i, question) in q.questions.iter().enumerate() {
             // Wordings first: a key equal to the English label counts as English.
@@ -166,6 +159,11 @@ impl Vocabulary {
             labels,
             notes_prompts,
         }
+    }
+
+    /// The questionnaire these words were prepared from.
+    pub fn questionnaire(&self) -> &Questionnaire {
+        &self.q
     }
 
     /// A label at the start of `s` (compared ASCII-case-insensitively), ending at a word
@@ -839,22 +837,17 @@ mod tests {
     }
 
     #[test]
-    fn cached_vocabulary_follows_a_changed_questionnaire() {
+    fn vocabulary_reads_the_labels_of_its_own_questionnaire() {
         let q = default_questionnaire();
         let mut renamed = q.clone();
         if let Some(w) = renamed.questions[0].wording.get_mut(&Lang::En) {
             w.label = "Vigour".into();
         }
-        let first = Vocabulary::cached(&q);
-        assert!(
-            Rc::ptr_eq(&first, &Vocabulary::cached(&q)),
-            "equal questionnaire reuses it"
-        );
-        let other = Vocabulary::cached(&renamed);
+        let (plain, other) = (Vocabulary::new(&q), Vocabulary::new(&renamed));
         assert_eq!(other.label_at("vigour 4").map(|(i, _, _)| i), Some(0));
-        assert_eq!(first.label_at("vigour 4"), None);
-        let back = Vocabulary::cached(&q);
-        assert_eq!(back.label_at("vigour 4"), None);
+        assert_eq!(plain.label_at("vigour 4"), None);
+        assert_eq!(plain.label_at("energy 4").map(|(i, _, _)| i), Some(0));
+        assert!(other.questionnaire() == &renamed && plain.questionnaire() == &q);
     }
 
     #[test]

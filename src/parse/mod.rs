@@ -18,10 +18,11 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Utc};
 use mail_parser::{HeaderName, MessageParser, MimeHeaders, PartType};
 
-use crate::model::{Lang, MessageKind, ParsedMessage, PromptId, Questionnaire};
+use crate::model::{Lang, MessageKind, ParsedMessage, PromptId};
 use crate::prompt::token::{self, TokenKey, TOKEN_LEN};
 
 pub use command::{parse_command, Command, Span};
+pub use grammar::Vocabulary;
 pub use strip::strip_reply_text;
 
 /// Largest raw message read (bytes); longer input is cut before MIME parsing.
@@ -30,8 +31,9 @@ pub const MAX_RAW: usize = 32 * 1024 * 1024;
 /// What the parser needs to know about the owner and olifant.
 #[derive(Debug, Clone, Copy)]
 pub struct ParseContext<'a> {
-    /// The questions (numbers and labels the owner may type).
-    pub questionnaire: &'a Questionnaire,
+    /// The questions, prepared: the numbers and labels the owner may type
+    /// ([`Vocabulary::new`] of the questionnaire, built once when it is loaded).
+    pub vocabulary: &'a Vocabulary,
     /// The owner's addresses (compared case-insensitively).
     pub owner_addresses: &'a [String],
     /// olifant's own address (`olifant@example.test`).
@@ -565,9 +567,9 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     if let Some(t) = &prompt_token {
         ignore.push(t.clone());
     }
-    let vocabulary = grammar::Vocabulary::cached(ctx.questionnaire);
-    let e = grammar::extract_in(&lines, &vocabulary, &ignore, ctx.default_lang, || {
-        grammar::quoted_prompt_language_in(&body, &vocabulary)
+    let vocabulary = ctx.vocabulary;
+    let e = grammar::extract_in(&lines, vocabulary, &ignore, ctx.default_lang, || {
+        grammar::quoted_prompt_language_in(&body, vocabulary)
     });
     reading.parsed = ParsedMessage {
         kind: MessageKind::Reflection,
@@ -590,11 +592,11 @@ mod tests {
     }
 
     fn read(raw: &str) -> Reading {
-        let q = default_questionnaire();
+        let q = Vocabulary::new(&default_questionnaire());
         let owners = vec!["owner@example.test".to_string()];
         let k = key();
         let ctx = ParseContext {
-            questionnaire: &q,
+            vocabulary: &q,
             owner_addresses: &owners,
             bot_address: "olifant@example.test",
             plus_separator: '+',
@@ -676,9 +678,9 @@ mod tests {
         );
     }
 
-    fn ctx_parts() -> (Questionnaire, Vec<String>, TokenKey) {
+    fn ctx_parts() -> (Vocabulary, Vec<String>, TokenKey) {
         (
-            default_questionnaire(),
+            Vocabulary::new(&default_questionnaire()),
             vec!["owner@example.test".to_string()],
             key(),
         )
@@ -689,7 +691,7 @@ mod tests {
         fn read_message_never_panics_on_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..1500)) {
             let (q, owners, k) = ctx_parts();
             let ctx = ParseContext {
-                questionnaire: &q,
+                vocabulary: &q,
                 owner_addresses: &owners,
                 bot_address: "olifant@example.test",
                 plus_separator: '+',
@@ -721,7 +723,7 @@ mod tests {
             );
             let (q, owners, k) = ctx_parts();
             let ctx = ParseContext {
-                questionnaire: &q,
+                vocabulary: &q,
                 owner_addresses: &owners,
                 bot_address: "olifant@example.test",
                 plus_separator: '+',
@@ -743,9 +745,9 @@ mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        let q = default_questionnaire();
+        let q = Vocabulary::new(&default_questionnaire());
         let ctx = ParseContext {
-            questionnaire: &q,
+            vocabulary: &q,
             owner_addresses: &[],
             bot_address: "olifant@example.test",
             plus_separator: '+',
