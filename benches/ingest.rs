@@ -281,6 +281,27 @@ async fn bare_fetch(s: &mut Session, set: &str) -> usize {
         .expect("fetch stream")
 }
 
+/// [`bare_fetch`] with olifant's parser run on each body as it arrives, storing nothing and
+/// moving nothing: the least CPU a client spends that reads the replies it fetches.
+async fn fetch_and_parse(
+    s: &mut Session,
+    set: &str,
+    ctx: &olifant::parse::ParseContext<'_>,
+) -> usize {
+    s.uid_fetch(set, "(BODY.PEEK[])")
+        .await
+        .expect("fetch")
+        .try_fold(0usize, |n, f| async move {
+            let read = f
+                .body()
+                .and_then(|b| olifant::parse::read_message(b, ctx).ok())
+                .is_some_and(|r| r.prompt_id.is_some());
+            Ok(n + usize::from(read))
+        })
+        .await
+        .expect("fetch stream")
+}
+
 /// Ingest: App::ingest_pass over IMAP vs a bare UID FETCH 1:* (BODY.PEEK[]).
 async fn ingest_bench(e: &Env, dir: &Path, n: usize) {
     let bot = user("ingest");
@@ -306,6 +327,21 @@ async fn ingest_bench(e: &Env, dir: &Path, n: usize) {
         assert_eq!(got, n, "bare fetch saw {got} of {n}");
         let _ = s.logout().await;
     }
+    let app = open(&config, false);
+    // The same fetch with every reply parsed (nothing stored or moved).
+    let mut parsed = Vec::new();
+    {
+        let ctx = app.parse_context();
+        for _ in 0..3 {
+            let mut s = login(e, &bot).await;
+            s.select("INBOX").await.expect("select");
+            let t = Instant::now();
+            let got = fetch_and_parse(&mut s, "1:*", &ctx).await;
+            parsed.push(got as f64 / t.elapsed().as_secs_f64());
+            assert_eq!(got, n, "fetch + parse read {got} genuine replies of {n}");
+            let _ = s.logout().await;
+        }
+    }
     // The least work the issue asks of any client: fetch every reply and move it to the
     // processed folder, in batches of the pipeline's size, on a second mailbox holding the
     // same replies.
@@ -330,7 +366,6 @@ async fn ingest_bench(e: &Env, dir: &Path, n: usize) {
         let _ = s.logout().await;
         rate
     };
-    let app = open(&config, false);
     let (source, folders) = app.mail_source().expect("source");
     let mut session = source.connect().await.expect("connect");
     let t = Instant::now();
@@ -356,6 +391,12 @@ async fn ingest_bench(e: &Env, dir: &Path, n: usize) {
     figure("ingest_olifant_per_s", format!("{ours:.0}"));
     figure("ingest_bare_fetch_per_s", format!("{b:.0}"));
     figure("ingest_ratio_pct", format!("{:.1}", 100.0 * ours / b));
+    let p = median(parsed);
+    figure("ingest_fetch_parse_per_s", format!("{p:.0}"));
+    figure(
+        "ingest_fetch_parse_of_bare_pct",
+        format!("{:.1}", 100.0 * p / b),
+    );
     figure("ingest_bare_fetch_move_per_s", format!("{bare_move:.0}"));
     figure(
         "ingest_ratio_fetch_move_pct",
