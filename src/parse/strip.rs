@@ -58,6 +58,40 @@ fn probe(line: &str) -> Cow<'_, str> {
     lowercase(first_chars(line, MAX_PROBE).trim())
 }
 
+/// [`probe`] without a new string per line: ASCII is lowercased into `buf` (reused from
+/// line to line), and only when it has an uppercase letter.
+fn probe_in<'a>(line: &'a str, buf: &'a mut String) -> &'a str {
+    let s = first_chars(line, MAX_PROBE).trim();
+    if !s.is_ascii() {
+        *buf = s.to_lowercase();
+        return buf;
+    }
+    if !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return s;
+    }
+    buf.clear();
+    buf.push_str(s);
+    buf.make_ascii_lowercase();
+    buf
+}
+
+/// `list.iter().any(|m| p.starts_with(m))`, comparing first bytes before calling out to
+/// compare the rest.
+fn starts_with_any(p: &str, list: &[&str]) -> bool {
+    let Some(&first) = p.as_bytes().first() else {
+        return false;
+    };
+    list.iter()
+        .any(|m| m.as_bytes().first() == Some(&first) && p.starts_with(m))
+}
+
+/// True when `p` starts with a byte that starts one of the strings in `list`.
+fn first_byte_starts_any(p: &str, list: &[&str]) -> bool {
+    p.as_bytes()
+        .first()
+        .is_some_and(|b| list.iter().any(|m| m.as_bytes().first() == Some(b)))
+}
+
 fn is_quoted(line: &str) -> bool {
     line.trim_start().starts_with('>')
 }
@@ -114,16 +148,47 @@ const HEADER_STARTS: &[&str] = &[
     "on ", "op ", "am ", "le ", "el ", "il ", "in data ", "den ", "w dniu ", "dnia ", "em ",
 ];
 
-/// True when `s` contains one of [`HEADER_VERBS`] (each starts with a space).
+/// True when `s` contains one of [`HEADER_VERBS`] (each starts with a space): only spaces
+/// followed by a byte that follows the space in a verb are compared with the verbs.
 fn contains_verb(s: &str) -> bool {
-    s.bytes()
-        .enumerate()
-        .any(|(at, b)| b == b' ' && HEADER_VERBS.iter().any(|v| s[at..].starts_with(v)))
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(at, &x)| {
+        x == b' '
+            && b.get(at + 1).is_some_and(|&next| {
+                HEADER_VERBS
+                    .iter()
+                    .any(|v| v.as_bytes()[1] == next && b[at..].starts_with(v.as_bytes()))
+            })
+    })
+}
+
+/// `@` or `<`: part of an address.
+fn address_like(s: &str) -> bool {
+    s.bytes().any(|b| b == b'@' || b == b'<')
+}
+
+/// False when [`reply_header_unfiltered`] cannot find a header starting at a line whose
+/// [`probe`] is `first`: every way it has to a header needs a colon at the end, one of
+/// [`HEADER_STARTS`], an address or a verb (Android's "---- Name wrote ----" has " wrote").
+/// Most lines have none of them.
+fn may_start_reply_header(first: &str) -> bool {
+    first.trim_end().ends_with([':', '：'])
+        || starts_with_any(first, HEADER_STARTS)
+        || address_like(first)
+        || contains_verb(first)
 }
 
 /// Recognises a reply header starting at `lines[i]` (whose [`probe`] is `first`); returns how
 /// many lines it spans.
 fn reply_header_len(lines: &[&str], i: usize, first: &str) -> Option<usize> {
+    if !may_start_reply_header(first) {
+        return None;
+    }
+    reply_header_unfiltered(lines, i, first)
+}
+
+/// [`reply_header_len`] without the quick check.
+fn reply_header_unfiltered(lines: &[&str], i: usize, first: &str) -> Option<usize> {
     if first.is_empty() || is_quoted(lines[i]) || first.len() > 300 {
         return None;
     }
@@ -132,13 +197,13 @@ fn reply_header_len(lines: &[&str], i: usize, first: &str) -> Option<usize> {
         // Every header end is a colon.
         s.ends_with(':') && HEADER_ENDS.iter().any(|e| s.ends_with(e))
     };
-    let starts = HEADER_STARTS.iter().any(|s| first.starts_with(s));
+    let starts = starts_with_any(first, HEADER_STARTS);
     let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
     // "Jan de Vries schreef:" or "On …, Jan <jan@x> wrote:", but not "Here is what I wrote:".
     let evidence = |s: &str| {
         starts
             || has_digit(s)
-            || s.contains(['@', '<'])
+            || address_like(s)
             || (s.split_whitespace().count() <= 4
                 && !s
                     .split_whitespace()
@@ -167,7 +232,7 @@ fn reply_header_len(lines: &[&str], i: usize, first: &str) -> Option<usize> {
         return Some(1);
     }
     // Wrapped headers: up to 3 more lines (blank lines allowed inside when it starts like one).
-    if !starts && !first.contains(['@', '<']) && !contains_verb(first) {
+    if !starts && !address_like(first) && !contains_verb(first) {
         return None;
     }
     let mut joined = first.to_string();
@@ -193,7 +258,30 @@ fn reply_header_len(lines: &[&str], i: usize, first: &str) -> Option<usize> {
     None
 }
 
+/// What [`is_separator`] looks for after `*`s and white space; each starts with one of
+/// [`SEPARATOR_FIRST`].
+const FORWARDED: &[&str] = &[
+    "begin forwarded message",
+    "forwarded message:",
+    "begin doorgestuurd bericht",
+    "doorgestuurd bericht:",
+    "début du message réexpédié",
+    "weitergeleitete nachricht:",
+    "anfang der weitergeleiteten nachricht",
+    "mensaje reenviado:",
+];
+
+/// The first bytes a separator can start with (`p` is trimmed): a `*` before it, `_`, `-`,
+/// or the first byte of one of [`FORWARDED`].
+const SEPARATOR_FIRST: &[u8] = b"*_-bfdwam";
+
 fn is_separator(p: &str) -> bool {
+    let first = p.as_bytes().first();
+    first.is_some_and(|b| SEPARATOR_FIRST.contains(b)) && is_separator_unfiltered(p)
+}
+
+/// [`is_separator`] without the check of the first byte.
+fn is_separator_unfiltered(p: &str) -> bool {
     let p = p.trim_matches('*').trim();
     if p.len() >= 2 && p.chars().all(|c| c == '_') {
         return true;
@@ -201,19 +289,7 @@ fn is_separator(p: &str) -> bool {
     if p.len() >= 5 && p.chars().all(|c| c == '-') {
         return true;
     }
-    if [
-        "begin forwarded message",
-        "forwarded message:",
-        "begin doorgestuurd bericht",
-        "doorgestuurd bericht:",
-        "début du message réexpédié",
-        "weitergeleitete nachricht:",
-        "anfang der weitergeleiteten nachricht",
-        "mensaje reenviado:",
-    ]
-    .iter()
-    .any(|m| p.starts_with(m))
-    {
+    if starts_with_any(p, FORWARDED) {
         return true;
     }
     // "-----Original Message-----", "---------- Forwarded message ---------", "----- Oorspronkelijk bericht -----"
@@ -323,13 +399,19 @@ const FOOTERS: &[&str] = &[
 ];
 
 fn is_footer(p: &str) -> bool {
+    // `p` is trimmed: with or without the link it starts with the same byte (or is empty).
+    first_byte_starts_any(p, FOOTERS) && is_footer_unfiltered(p)
+}
+
+/// [`is_footer`] without the check of the first byte.
+fn is_footer_unfiltered(p: &str) -> bool {
     // "Get Outlook for iOS<https://aka.ms/o0ukef>": drop the link first.
     let p = match p.find('<') {
         Some(i) if p.ends_with('>') => p[..i].trim(),
         _ => p,
     };
     // "Sent from my iPhone", not "Sent from my desk, which is easier than my phone."
-    FOOTERS.iter().any(|f| p.starts_with(f))
+    starts_with_any(p, FOOTERS)
         && p.len() < 100
         && p.split_whitespace().count() <= 8
         && !p.trim_end_matches('.').contains([',', '.'])
@@ -356,32 +438,70 @@ fn is_wrapped_quote(lines: &[&str], i: usize, above: Option<&str>) -> bool {
                 .unwrap_or(""),
         )
     };
-    is_quoted(prev)
+    // Cheapest first: inline answers start with a digit or capital.
+    line.starts_with(|c: char| c.is_lowercase())
+        && is_quoted(prev)
         && next_quoted
-        && above.is_some_and(|a| a.chars().count() >= 60)
-        && line.starts_with(|c: char| c.is_lowercase())
+        // Never more characters than bytes.
+        && above.is_some_and(|a| a.len() >= 60 && a.chars().count() >= 60)
         && !matches!(
             first_word().as_ref(),
             "yes" | "no" | "maybe" | "ja" | "nee" | "misschien" | "skip" | "nvt" | "n"
         )
 }
 
-/// `text.lines()` with every trailing `\r` trimmed.
-fn split_lines(text: &str) -> Vec<&str> {
-    // Sized for typical mail lines up front, so a reply's vector rarely has to grow.
-    let mut lines = Vec::with_capacity((text.len() / 24 + 8).min(4096));
-    lines.extend(text.lines().map(|l| l.trim_end_matches('\r')));
-    lines
+/// `text.lines()` with every trailing `\r` trimmed, split only as far as asked for: after an
+/// Outlook separator or header block the rest of the text is never split.
+struct LazyLines<'a> {
+    lines: Vec<&'a str>,
+    rest: std::str::Lines<'a>,
+}
+
+impl<'a> LazyLines<'a> {
+    fn new(text: &'a str) -> Self {
+        LazyLines {
+            // Sized for typical mail lines up front, so a reply's vector rarely has to grow.
+            lines: Vec::with_capacity((text.len() / 24 + 8).min(4096)),
+            rest: text.lines(),
+        }
+    }
+
+    /// The lines split so far, after splitting until line `i` is there (or the text is
+    /// split to its end).
+    fn up_to(&mut self, i: usize) -> &[&'a str] {
+        while self.lines.len() <= i {
+            let Some(l) = self.rest.next() else { break };
+            self.lines.push(l.trim_end_matches('\r'));
+        }
+        &self.lines
+    }
+
+    /// The first line from line `i` on that is not blank.
+    fn first_non_blank_from(&mut self, mut i: usize) -> Option<&'a str> {
+        loop {
+            let l = *self.up_to(i).get(i)?;
+            if !l.trim().is_empty() {
+                return Some(l);
+            }
+            i += 1;
+        }
+    }
 }
 
 /// True when `text` has one of the characters [`fresh_lines`] rewrites: the odd spaces
 /// (U+00A0, U+2007, U+2009, U+202F, U+3000) and the zero-width ones (U+200B, U+200C, U+200D,
-/// U+FEFF, U+1427), compared as UTF-8 bytes. Blocks of ASCII only are
-/// skipped with a loop the compiler can vectorise.
+/// U+FEFF, U+1427), compared as UTF-8 bytes.
+///
+/// Each of them has a byte that common text seldom has (a lead byte 0xC2, 0xE1, 0xE3 or
+/// 0xEF, or as third byte one of 0x87..=0x8D and 0xAF), at most two bytes after its lead
+/// byte; em dashes (E2 80 94) and curly quotes (E2 80 98..9D) have none. Blocks without such
+/// a byte are passed over with a loop the compiler can vectorise; only the others (from two
+/// bytes before them) are looked at character by character.
 fn has_odd_char(text: &str) -> bool {
     const BLOCK: usize = 64;
     let b = text.as_bytes();
-    let lead = |b: u8| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
+    let rare = |x: u8| matches!(x, 0xC2 | 0xE1 | 0xE3 | 0xEF | 0x87..=0x8D | 0xAF);
+    let lead = |x: u8| matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
     let odd_at = |at: usize| {
         matches!(
             b[at..],
@@ -393,12 +513,11 @@ fn has_odd_char(text: &str) -> bool {
         )
     };
     b.chunks(BLOCK).enumerate().any(|(k, block)| {
-        // Every lead byte is above 0x7F: ASCII blocks are passed over.
-        block.iter().fold(0u8, |seen, &x| seen | x) > 0x7F
-            && block
-                .iter()
-                .enumerate()
-                .any(|(j, &x)| lead(x) && odd_at(k * BLOCK + j))
+        // No short cut inside the block: the whole fold vectorises.
+        block.iter().fold(false, |seen, &x| seen | rare(x))
+            // A character whose rare byte is here starts at most two bytes earlier.
+            && ((k * BLOCK).saturating_sub(2)..k * BLOCK + block.len())
+                .any(|at| lead(b[at]) && odd_at(at))
     })
 }
 
@@ -418,10 +537,8 @@ fn live_prefix(text: &str) -> &str {
     let b = text.as_bytes();
     let mut end = b.len();
     let live_end = loop {
-        let start = b[..end]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |p| p + 1);
+        // `rfind` of a char searches with the word-at-a-time `memrchr`.
+        let start = text[..end].rfind('\n').map_or(0, |p| p + 1);
         let line = &text[start..end];
         if !line.trim().is_empty() && !is_quoted(line) {
             break end;
@@ -436,10 +553,7 @@ fn live_prefix(text: &str) -> &str {
     let mut extra = 0;
     while at < b.len() {
         let start = at + 1;
-        at = b[start..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(b.len(), |p| start + p);
+        at = text[start..].find('\n').map_or(b.len(), |p| start + p);
         extra += 1;
         if extra > LOOK_AHEAD && !text[start..at].trim().is_empty() {
             break;
@@ -481,14 +595,17 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine<'_>> {
 
 /// [`fresh_lines`] of a text already cut and normalised, borrowing from it.
 fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
-    let lines = split_lines(text);
-    let mut out: Vec<FreshLine> = Vec::with_capacity(lines.len().min(64));
+    let mut split = LazyLines::new(text);
+    let mut out: Vec<FreshLine> = Vec::with_capacity((text.len() / 24 + 8).min(64));
     let mut last_quoted: Option<Cow<'_, str>> = None;
     let mut prev_quoted = false;
     let mut in_signature = false;
+    let mut probe_buf = String::new();
     let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
+    loop {
+        // Every look-ahead below stays within the next LOOK_AHEAD lines.
+        let lines = split.up_to(i + LOOK_AHEAD);
+        let Some(&line) = lines.get(i) else { break };
         if is_quoted(line) {
             in_signature = false;
             let inner = unquote(line);
@@ -500,7 +617,7 @@ fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
                     && last_quoted.as_deref().is_some_and(|prev| {
                         (!prev.ends_with(['?', '.', ')', ':', '!']) || inner.starts_with('('))
                             && !inner.starts_with(|c: char| c.is_ascii_digit())
-                            && prev.chars().count() < MAX_PROBE
+                            && (prev.len() < MAX_PROBE || prev.chars().count() < MAX_PROBE)
                     })
                     && !unquote(lines[i - 1]).is_empty();
                 let text = first_chars(inner, MAX_PROBE);
@@ -513,22 +630,33 @@ fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
             i += 1;
             continue;
         }
-        if prev_quoted && is_wrapped_quote(&lines, i, last_quoted.as_deref()) {
+        if prev_quoted && is_wrapped_quote(lines, i, last_quoted.as_deref()) {
             i += 1;
             continue;
         }
-        let p = probe(line);
-        if let Some(n) = reply_header_len(&lines, i, &p) {
+        if line.trim().is_empty() {
+            // Blank lines keep paragraphs; clients put them around inline answers. (Every
+            // check below passes a blank line over.)
+            if !in_signature {
+                out.push(FreshLine {
+                    text: Cow::Borrowed(""),
+                    quoted_above: None,
+                });
+            }
+            i += 1;
+            continue;
+        }
+        let p = probe_in(line, &mut probe_buf);
+        if let Some(n) = reply_header_len(lines, i, p) {
             // Quoted history follows: drop the header, keep reading (inline answers).
-            let next = lines[i + n..].iter().find(|l| !l.trim().is_empty());
-            if next.is_some_and(|l| is_quoted(l)) {
+            if split.first_non_blank_from(i + n).is_some_and(is_quoted) {
                 in_signature = false;
                 i += n;
                 continue;
             }
             break;
         }
-        if is_separator(&p) || is_header_block(&lines, i, &p) {
+        if is_separator(p) || is_header_block(lines, i, p) {
             break;
         }
         if is_signature_marker(line) {
@@ -536,7 +664,7 @@ fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
             i += 1;
             continue;
         }
-        if is_footer(&p) {
+        if is_footer(p) {
             // Like a signature: what follows until the quote is the device's, not the owner's.
             in_signature = true;
             i += 1;
@@ -547,7 +675,7 @@ fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
             continue;
         }
         if p.is_empty() {
-            // Blank lines keep paragraphs; clients put them around inline answers.
+            // Only white space in the first MAX_PROBE characters: kept as a blank line.
             out.push(FreshLine {
                 text: Cow::Borrowed(""),
                 quoted_above: None,
@@ -716,7 +844,7 @@ mod tests {
         // straddling the 64-byte block boundary.
         let ranges = [0x80..0xC0u32, 0x1000..0x4000, 0xF000..0x1_0000];
         for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
-            for pad in [0, 62, 63] {
+            for pad in [0, 1, 61, 62, 63, 64, 126, 127] {
                 let t = format!("{}{c}x", "a".repeat(pad));
                 assert_eq!(has_odd_char(&t), odd(c), "{c:?} after {pad}");
             }
@@ -782,6 +910,115 @@ mod tests {
         }
     }
 
+    /// Pieces of reply headers, separators, footers and plain text, in both cases, for
+    /// lines that get close to every check.
+    const PIECES: &[&str] = &[
+        "On ",
+        "op ",
+        "Am ",
+        "in data ",
+        " wrote",
+        " Schreef",
+        " a écrit",
+        " a ecrit",
+        " skrev",
+        " escribió",
+        " napisał",
+        " geschrieben",
+        ":",
+        "：",
+        " :",
+        "@",
+        "<",
+        ">",
+        "----",
+        "--",
+        "-",
+        "_",
+        "*",
+        " ",
+        "\t",
+        "Jan",
+        "2026",
+        " i ",
+        " ik",
+        "Sent from my ",
+        "Verzonden vanaf mijn ",
+        "Get Outlook for iOS",
+        "<https://aka.ms/x>",
+        "Begin forwarded message",
+        "Forwarded message:",
+        "From:",
+        "Van:",
+        "Sent:",
+        "—",
+        "é",
+        "Σ",
+        "wrote:",
+        " het volgende geschreven:",
+        ",",
+        ".",
+        "x",
+        "w",
+        "s",
+        "a",
+        "e",
+    ];
+
+    /// A line of 0 to 9 [`PIECES`].
+    fn piece_line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy;
+        proptest::collection::vec(proptest::sample::select(PIECES), 0..10).prop_map(|v| v.concat())
+    }
+
+    /// `contains_verb` as it was: every space compared with every verb.
+    fn contains_verb_by_every_space(s: &str) -> bool {
+        s.bytes()
+            .enumerate()
+            .any(|(at, b)| b == b' ' && HEADER_VERBS.iter().any(|v| s[at..].starts_with(v)))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn quick_checks_pass_over_no_line_the_full_checks_accept(
+            lines in proptest::collection::vec(piece_line(), 1..5),
+        ) {
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let first = probe(lines[0]);
+            let mut buf = String::new();
+            proptest::prop_assert_eq!(probe_in(lines[0], &mut buf), first.as_ref());
+            proptest::prop_assert_eq!(contains_verb(&first), contains_verb_by_every_space(&first));
+            proptest::prop_assert_eq!(contains_verb(lines[0]), contains_verb_by_every_space(lines[0]));
+            if !may_start_reply_header(&first) {
+                proptest::prop_assert_eq!(reply_header_unfiltered(&lines, 0, &first), None);
+            }
+            proptest::prop_assert_eq!(is_separator(&first), is_separator_unfiltered(&first));
+            proptest::prop_assert_eq!(is_footer(&first), is_footer_unfiltered(&first));
+        }
+    }
+
+    #[test]
+    fn quick_checks_know_every_first_byte() {
+        for m in FORWARDED {
+            assert!(is_separator(m), "{m}");
+            assert!(SEPARATOR_FIRST.contains(&m.as_bytes()[0]), "{m}");
+        }
+        for f in FOOTERS {
+            assert!(first_byte_starts_any(f, FOOTERS), "{f}");
+            assert!(starts_with_any(&format!("{f}x"), FOOTERS), "{f}");
+        }
+        for h in HEADER_STARTS {
+            assert!(may_start_reply_header(&format!("{h}x")), "{h}");
+        }
+        for v in HEADER_VERBS {
+            assert!(contains_verb(&format!("x{v}")), "{v}");
+            assert!(may_start_reply_header(&format!("x{v} y")), "{v}");
+        }
+        for e in HEADER_ENDS {
+            assert!(may_start_reply_header(&format!("x {e}")), "{e}");
+        }
+    }
+
     #[test]
     fn split_lines_is_lines_without_carriage_returns() {
         for t in [
@@ -795,7 +1032,7 @@ mod tests {
             "x\ny\r\n",
         ] {
             let expected: Vec<&str> = t.lines().map(|l| l.trim_end_matches('\r')).collect();
-            assert_eq!(split_lines(t), expected, "{t:?}");
+            assert_eq!(LazyLines::new(t).up_to(usize::MAX), expected, "{t:?}");
         }
     }
 
