@@ -450,42 +450,52 @@ fn is_wrapped_quote(lines: &[&str], i: usize, above: Option<&str>) -> bool {
         )
 }
 
-/// `text.lines()` with every trailing `\r` trimmed, split only as far as asked for: after an
-/// Outlook separator or header block the rest of the text is never split.
-struct LazyLines<'a> {
-    lines: Vec<&'a str>,
-    rest: std::str::Lines<'a>,
+/// Offsets of every `\n` in `b`, found eight bytes at a time: one pass over the text, not
+/// a search per line.
+fn newlines(b: &[u8]) -> Vec<usize> {
+    const LOW7: u64 = u64::from_ne_bytes([0x7F; 8]);
+    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let mut out = Vec::with_capacity(b.len() / 32 + 8);
+    let (words, rest) = b.as_chunks::<8>();
+    for (k, word) in words.iter().enumerate() {
+        // Zero bytes where `word` has '\n'; a byte of `t` has its high bit set exactly when
+        // that byte of `x` is not zero (no carry crosses bytes: 0x7F + 0x7F < 0x100).
+        let x = u64::from_le_bytes(*word) ^ NEWLINES;
+        let t = ((x & LOW7) + LOW7) | x;
+        let mut found = !t & !LOW7;
+        while found != 0 {
+            out.push(k * 8 + found.trailing_zeros() as usize / 8);
+            found &= found - 1;
+        }
+    }
+    let done = words.len() * 8;
+    out.extend(
+        (done..)
+            .zip(rest)
+            .filter(|(_, &c)| c == b'\n')
+            .map(|(at, _)| at),
+    );
+    out
 }
 
-impl<'a> LazyLines<'a> {
-    fn new(text: &'a str) -> Self {
-        LazyLines {
-            // Sized for typical mail lines up front, so a reply's vector rarely has to grow.
-            lines: Vec::with_capacity((text.len() / 24 + 8).min(4096)),
-            rest: text.lines(),
-        }
+/// `text.lines()` with every trailing `\r` trimmed, given the offsets of its `\n`s.
+fn lines_at<'a>(text: &'a str, newlines: &[usize]) -> Vec<&'a str> {
+    let mut lines = Vec::with_capacity(newlines.len() + 1);
+    let mut start = 0;
+    for &at in newlines {
+        lines.push(text[start..at].trim_end_matches('\r'));
+        start = at + 1;
     }
+    // `lines` leaves out an empty last line (a text ending in a line break).
+    if start < text.len() {
+        lines.push(text[start..].trim_end_matches('\r'));
+    }
+    lines
+}
 
-    /// The lines split so far, after splitting until line `i` is there (or the text is
-    /// split to its end).
-    fn up_to(&mut self, i: usize) -> &[&'a str] {
-        while self.lines.len() <= i {
-            let Some(l) = self.rest.next() else { break };
-            self.lines.push(l.trim_end_matches('\r'));
-        }
-        &self.lines
-    }
-
-    /// The first line from line `i` on that is not blank.
-    fn first_non_blank_from(&mut self, mut i: usize) -> Option<&'a str> {
-        loop {
-            let l = *self.up_to(i).get(i)?;
-            if !l.trim().is_empty() {
-                return Some(l);
-            }
-            i += 1;
-        }
-    }
+/// `text.lines()` with every trailing `\r` trimmed.
+fn split_lines(text: &str) -> Vec<&str> {
+    lines_at(text, &newlines(text.as_bytes()))
 }
 
 /// True when `text` has one of the characters [`fresh_lines`] rewrites: the odd spaces
@@ -525,7 +535,7 @@ fn has_odd_char(text: &str) -> bool {
 /// header spans up to 7 lines; a header block looks 6 lines further).
 const LOOK_AHEAD: usize = 8;
 
-/// The part of `text` that [`fresh_lines_of`] can learn anything from: up to the last line
+/// How many of the `lines` [`fresh_lines_of`] can learn anything from: up to the last line
 /// that is neither blank nor quoted, then the lines its look-ahead reads from there
 /// ([`LOOK_AHEAD`] lines, any blank lines after them, and one more). All that is cut is
 /// quoted history and blank lines, which yield no fresh text: at most blank lines at the
@@ -533,39 +543,33 @@ const LOOK_AHEAD: usize = 8;
 ///
 /// Odd spaces and zero-width characters cannot make such a line fresh: odd spaces are white
 /// space, and a zero-width character before `>` already makes the line unquoted here.
-fn live_prefix(text: &str) -> &str {
-    let b = text.as_bytes();
-    let mut end = b.len();
-    let live_end = loop {
-        // `rfind` of a char searches with the word-at-a-time `memrchr`.
-        let start = text[..end].rfind('\n').map_or(0, |p| p + 1);
-        let line = &text[start..end];
-        if !line.trim().is_empty() && !is_quoted(line) {
-            break end;
-        }
-        if start == 0 {
-            return "";
-        }
-        end = start - 1;
+fn live_len(lines: &[&str]) -> usize {
+    let Some(last) = lines
+        .iter()
+        .rposition(|l| !l.trim().is_empty() && !is_quoted(l))
+    else {
+        return 0;
     };
-    // `at` is always the end of a line: a '\n' or the end of the text.
-    let mut at = live_end;
-    let mut extra = 0;
-    while at < b.len() {
-        let start = at + 1;
-        at = text[start..].find('\n').map_or(b.len(), |p| start + p);
-        extra += 1;
-        if extra > LOOK_AHEAD && !text[start..at].trim().is_empty() {
-            break;
-        }
+    let from = last + 1 + LOOK_AHEAD;
+    match lines.iter().skip(from).position(|l| !l.trim().is_empty()) {
+        Some(k) => from + k + 1,
+        None => lines.len(),
     }
-    &text[..at]
 }
 
 /// Splits a reply body into the owner's fresh lines, dropping quotes, reply headers,
 /// Outlook separators/header blocks (and everything after them), signatures and footers.
 pub fn fresh_lines(text: &str) -> Vec<FreshLine<'_>> {
-    let text = live_prefix(first_chars(text, MAX_TEXT));
+    let text = first_chars(text, MAX_TEXT);
+    let ends = newlines(text.as_bytes());
+    let mut lines = lines_at(text, &ends);
+    let live = live_len(&lines);
+    lines.truncate(live);
+    // Where the last line kept ends: at its '\n', or at the end of the text.
+    let text = match live.checked_sub(1) {
+        Some(last) => &text[..ends.get(last).copied().unwrap_or(text.len())],
+        None => "",
+    };
     // No-break and other odd spaces become plain spaces; zero-width characters go.
     let dropped = |c: char| {
         matches!(
@@ -585,27 +589,24 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine<'_>> {
             .filter(|c| !dropped(*c))
             .map(|c| if odd_space(c) { ' ' } else { c })
             .collect();
-        return fresh_lines_of(&normal)
+        return fresh_lines_of(&split_lines(&normal))
             .into_iter()
             .map(FreshLine::into_owned)
             .collect();
     }
-    fresh_lines_of(text)
+    fresh_lines_of(&lines)
 }
 
-/// [`fresh_lines`] of a text already cut and normalised, borrowing from it.
-fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
-    let mut split = LazyLines::new(text);
-    let mut out: Vec<FreshLine> = Vec::with_capacity((text.len() / 24 + 8).min(64));
+/// [`fresh_lines`] of the lines of a text already cut and normalised, borrowing from it.
+fn fresh_lines_of<'a>(lines: &[&'a str]) -> Vec<FreshLine<'a>> {
+    let mut out: Vec<FreshLine> = Vec::with_capacity(lines.len().min(64));
     let mut last_quoted: Option<Cow<'_, str>> = None;
     let mut prev_quoted = false;
     let mut in_signature = false;
     let mut probe_buf = String::new();
     let mut i = 0;
-    loop {
-        // Every look-ahead below stays within the next LOOK_AHEAD lines.
-        let lines = split.up_to(i + LOOK_AHEAD);
-        let Some(&line) = lines.get(i) else { break };
+    while i < lines.len() {
+        let line = lines[i];
         if is_quoted(line) {
             in_signature = false;
             let inner = unquote(line);
@@ -649,7 +650,8 @@ fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
         let p = probe_in(line, &mut probe_buf);
         if let Some(n) = reply_header_len(lines, i, p) {
             // Quoted history follows: drop the header, keep reading (inline answers).
-            if split.first_non_blank_from(i + n).is_some_and(is_quoted) {
+            let next = lines[i + n..].iter().find(|l| !l.trim().is_empty());
+            if next.is_some_and(|l| is_quoted(l)) {
                 in_signature = false;
                 i += n;
                 continue;
@@ -851,6 +853,57 @@ mod tests {
         }
     }
 
+    /// The cut [`live_len`] makes, as it was made on the text: up to the last line that is
+    /// neither blank nor quoted, then LOOK_AHEAD lines, any blank lines and one more.
+    fn live_prefix(text: &str) -> &str {
+        let b = text.as_bytes();
+        let mut end = b.len();
+        let live_end = loop {
+            let start = text[..end].rfind('\n').map_or(0, |p| p + 1);
+            let line = &text[start..end];
+            if !line.trim().is_empty() && !is_quoted(line) {
+                break end;
+            }
+            if start == 0 {
+                return "";
+            }
+            end = start - 1;
+        };
+        let mut at = live_end;
+        let mut extra = 0;
+        while at < b.len() {
+            let start = at + 1;
+            at = text[start..].find('\n').map_or(b.len(), |p| start + p);
+            extra += 1;
+            if extra > LOOK_AHEAD && !text[start..at].trim().is_empty() {
+                break;
+            }
+        }
+        &text[..at]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn newlines_are_found_wherever_they_are(text in "[a\n\r>é—\u{a0} ]{0,40}") {
+            let expected: Vec<usize> = text.match_indices('\n').map(|(at, _)| at).collect();
+            proptest::prop_assert_eq!(newlines(text.as_bytes()), expected);
+            let expected: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+            proptest::prop_assert_eq!(split_lines(&text), expected);
+        }
+    }
+
+    #[test]
+    fn newlines_next_to_every_byte_are_found() {
+        // Every byte value next to a '\n', at every place in a word.
+        for byte in (0..=255u8).filter(|&b| b != b'\n') {
+            for at in 0..17 {
+                let mut b = vec![byte; 17];
+                b[at] = b'\n';
+                assert_eq!(newlines(&b), vec![at], "{byte:#x} at {at}");
+            }
+        }
+    }
+
     /// The lines without the blank ones at the end (which change no result).
     fn without_trailing_blanks(mut lines: Vec<FreshLine<'_>>) -> Vec<FreshLine<'_>> {
         while lines.last().is_some_and(|l| l.text.is_empty()) {
@@ -862,7 +915,7 @@ mod tests {
     #[test]
     fn a_reply_header_wrapped_into_the_quote_is_still_read_after_the_cut() {
         let text = "4\nOn Mon, 1 Mar 2026, Jan\n> wrote\n> wrote:\n> 1. Energy";
-        assert_eq!(fresh_lines(text), fresh_lines_of(text));
+        assert_eq!(fresh_lines(text), fresh_lines_of(&split_lines(text)));
         assert_eq!(strip_reply_text(text), "4");
     }
 
@@ -891,12 +944,16 @@ mod tests {
         ), crlf in proptest::bool::ANY) {
             let text = lines.join(if crlf { "\r\n" } else { "\n" });
             let full = without_trailing_blanks(
-                fresh_lines_of(&text).into_iter().map(FreshLine::into_owned).collect(),
+                fresh_lines_of(&split_lines(&text)).into_iter().map(FreshLine::into_owned).collect(),
             );
             let cut = without_trailing_blanks(
-                fresh_lines_of(live_prefix(&text)).into_iter().map(FreshLine::into_owned).collect(),
+                fresh_lines_of(&split_lines(live_prefix(&text))).into_iter().map(FreshLine::into_owned).collect(),
             );
             proptest::prop_assert_eq!(cut, full);
+            // The cut by lines is the cut by text as it was.
+            let mut lines = split_lines(&text);
+            lines.truncate(live_len(&lines));
+            proptest::prop_assert_eq!(lines, split_lines(live_prefix(&text)));
             // The public path (with the odd characters normalised) agrees too.
             let normal: String = text
                 .chars()
@@ -905,7 +962,7 @@ mod tests {
                 .collect();
             proptest::prop_assert_eq!(
                 without_trailing_blanks(fresh_lines(&text)),
-                without_trailing_blanks(fresh_lines_of(&normal))
+                without_trailing_blanks(fresh_lines_of(&split_lines(&normal)))
             );
         }
     }
@@ -1032,7 +1089,7 @@ mod tests {
             "x\ny\r\n",
         ] {
             let expected: Vec<&str> = t.lines().map(|l| l.trim_end_matches('\r')).collect();
-            assert_eq!(LazyLines::new(t).up_to(usize::MAX), expected, "{t:?}");
+            assert_eq!(split_lines(t), expected, "{t:?}");
         }
     }
 
