@@ -53,6 +53,40 @@ pub(crate) fn lowercase(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// ASCII white space as `char::is_whitespace` has it (with the vertical tab, which
+/// `u8::is_ascii_whitespace` leaves out).
+fn ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+/// `s.trim()`, without decoding characters when the text starts and ends (inside ASCII
+/// white space) with ASCII: only a non-ASCII character there can be other white space.
+fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    let Some(start) = b.iter().position(|&x| !ascii_space(x)) else {
+        return "";
+    };
+    let end = b
+        .iter()
+        .rposition(|&x| !ascii_space(x))
+        .map_or(start, |e| e + 1);
+    if b[start].is_ascii() && b[end - 1].is_ascii() {
+        &s[start..end]
+    } else {
+        s.trim()
+    }
+}
+
+/// `s.trim().is_empty()`, deciding at the first byte that is not ASCII white space when
+/// that byte is ASCII.
+fn is_blank(s: &str) -> bool {
+    match s.bytes().find(|&x| !ascii_space(x)) {
+        None => true,
+        Some(x) if x.is_ascii() => false,
+        Some(_) => s.trim().is_empty(),
+    }
+}
+
 /// The first [`MAX_PROBE`] characters of a line, trimmed and lowercased.
 fn probe(line: &str) -> Cow<'_, str> {
     lowercase(first_chars(line, MAX_PROBE).trim())
@@ -61,7 +95,7 @@ fn probe(line: &str) -> Cow<'_, str> {
 /// [`probe`] without a new string per line: ASCII is lowercased into `buf` (reused from
 /// line to line), and only when it has an uppercase letter.
 fn probe_in<'a>(line: &'a str, buf: &'a mut String) -> &'a str {
-    let s = first_chars(line, MAX_PROBE).trim();
+    let s = trim(first_chars(line, MAX_PROBE));
     if !s.is_ascii() {
         *buf = s.to_lowercase();
         return buf;
@@ -92,14 +126,27 @@ fn first_byte_starts_any(p: &str, list: &[&str]) -> bool {
         .is_some_and(|b| list.iter().any(|m| m.as_bytes().first() == Some(b)))
 }
 
+/// True when the line starts with `>` after white space (decided at the first byte that is
+/// not ASCII white space when that byte is ASCII).
 fn is_quoted(line: &str) -> bool {
-    line.trim_start().starts_with('>')
+    match line.bytes().find(|&x| !ascii_space(x)) {
+        Some(b'>') => true,
+        Some(x) if x.is_ascii() => false,
+        None => false,
+        Some(_) => line.trim_start().starts_with('>'),
+    }
 }
 
+/// The text of a quoted line: without the white space and the `>`, ` `, `\t` before it,
+/// and trimmed.
 fn unquote(line: &str) -> &str {
-    line.trim_start()
-        .trim_start_matches(['>', ' ', '\t'])
-        .trim()
+    let t = line.trim_start();
+    // The markers are ASCII: passing over them byte by byte is `trim_start_matches`.
+    let markers = t
+        .bytes()
+        .take_while(|b| matches!(b, b'>' | b' ' | b'\t'))
+        .count();
+    trim(&t[markers..])
 }
 
 const HEADER_ENDS: &[&str] = &[
@@ -554,14 +601,11 @@ const LOOK_AHEAD: usize = 8;
 /// Odd spaces and zero-width characters cannot make such a line fresh: odd spaces are white
 /// space, and a zero-width character before `>` already makes the line unquoted here.
 fn live_len(lines: &[&str]) -> usize {
-    let Some(last) = lines
-        .iter()
-        .rposition(|l| !l.trim().is_empty() && !is_quoted(l))
-    else {
+    let Some(last) = lines.iter().rposition(|l| !is_blank(l) && !is_quoted(l)) else {
         return 0;
     };
     let from = last + 1 + LOOK_AHEAD;
-    match lines.iter().skip(from).position(|l| !l.trim().is_empty()) {
+    match lines.iter().skip(from).position(|l| !is_blank(l)) {
         Some(k) => from + k + 1,
         None => lines.len(),
     }
@@ -651,7 +695,7 @@ fn fresh_lines_of<'a>(lines: &[&'a str]) -> Vec<FreshLine<'a>> {
             i += 1;
             continue;
         }
-        if line.trim().is_empty() {
+        if is_blank(line) {
             // Blank lines keep paragraphs; clients put them around inline answers. (Every
             // check below passes a blank line over.)
             if !in_signature {
@@ -666,7 +710,7 @@ fn fresh_lines_of<'a>(lines: &[&'a str]) -> Vec<FreshLine<'a>> {
         let p = probe_in(line, &mut probe_buf);
         if let Some(n) = reply_header_len(lines, i, p) {
             // Quoted history follows: drop the header, keep reading (inline answers).
-            let next = lines[i + n..].iter().find(|l| !l.trim().is_empty());
+            let next = lines[i + n..].iter().find(|l| !is_blank(l));
             if next.is_some_and(|l| is_quoted(l)) {
                 in_signature = false;
                 i += n;
@@ -1042,6 +1086,21 @@ mod tests {
     fn piece_line() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::strategy::Strategy;
         proptest::collection::vec(proptest::sample::select(PIECES), 0..10).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn quick_trims_agree_with_the_standard_ones(
+            s in "[ \t\n\u{b}\u{c}\r\u{85}\u{a0}\u{2028}\u{3000}>a—é]{0,12}",
+        ) {
+            proptest::prop_assert_eq!(trim(&s), s.trim());
+            proptest::prop_assert_eq!(is_blank(&s), s.trim().is_empty());
+            proptest::prop_assert_eq!(is_quoted(&s), s.trim_start().starts_with('>'));
+            proptest::prop_assert_eq!(
+                unquote(&s),
+                s.trim_start().trim_start_matches(['>', ' ', '\t']).trim()
+            );
+        }
     }
 
     /// `contains_verb` as it was: every space compared with every verb.
