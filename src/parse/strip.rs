@@ -94,19 +94,46 @@ fn probe(line: &str) -> Cow<'_, str> {
 
 /// [`probe`] without a new string per line: ASCII is lowercased into `buf` (reused from
 /// line to line), and only when it has an uppercase letter.
-fn probe_in<'a>(line: &'a str, buf: &'a mut String) -> &'a str {
+fn probe_in<'a>(line: &'a str, buf: &'a mut ProbeBuf) -> &'a str {
     let s = trim(first_chars(line, MAX_PROBE));
     if !s.is_ascii() {
-        *buf = s.to_lowercase();
-        return buf;
+        buf.other = s.to_lowercase();
+        return &buf.other;
     }
     if !s.bytes().any(|b| b.is_ascii_uppercase()) {
         return s;
     }
-    buf.clear();
-    buf.push_str(s);
-    buf.make_ascii_lowercase();
-    buf
+    // ASCII: never more than MAX_PROBE bytes (one per character).
+    let Some(lower) = buf.ascii.get_mut(..s.len()) else {
+        buf.other = s.to_ascii_lowercase();
+        return &buf.other;
+    };
+    lower.copy_from_slice(s.as_bytes());
+    lower.make_ascii_lowercase();
+    match std::str::from_utf8(lower) {
+        Ok(p) => p,
+        // Lowercased ASCII is ASCII: not reached.
+        Err(_) => {
+            buf.other = s.to_ascii_lowercase();
+            &buf.other
+        }
+    }
+}
+
+/// Room for [`probe_in`]'s lowercased lines, reused from line to line: ASCII on the stack,
+/// other text in a string.
+struct ProbeBuf {
+    ascii: [u8; MAX_PROBE],
+    other: String,
+}
+
+impl ProbeBuf {
+    fn new() -> Self {
+        ProbeBuf {
+            ascii: [0; MAX_PROBE],
+            other: String::new(),
+        }
+    }
 }
 
 /// `list.iter().any(|m| p.starts_with(m))`, comparing first bytes before calling out to
@@ -512,7 +539,8 @@ fn is_wrapped_quote(lines: &[&str], i: usize, above: Option<&str>) -> bool {
 fn newlines(b: &[u8]) -> Vec<usize> {
     const LOW7: u64 = u64::from_ne_bytes([0x7F; 8]);
     const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
-    let mut out = Vec::with_capacity(b.len() / 32 + 8);
+    // Room for lines of 16 bytes on average: replies have many short lines.
+    let mut out = Vec::with_capacity(b.len() / 16 + 8);
     let (words, rest) = b.as_chunks::<8>();
     for (k, word) in words.iter().enumerate() {
         // Zero bytes where `word` has '\n'; a byte of `t` has its high bit set exactly when
@@ -657,7 +685,7 @@ fn fresh_lines_of<'a>(lines: &[&'a str]) -> Vec<FreshLine<'a>> {
     let mut last_quoted: Option<Cow<'_, str>> = None;
     let mut prev_quoted = false;
     let mut in_signature = false;
-    let mut probe_buf = String::new();
+    let mut probe_buf = ProbeBuf::new();
     // The last line read as a quoted line with text (`None` before the first).
     let mut last_quote_line = None;
     let mut i = 0;
@@ -1118,7 +1146,7 @@ mod tests {
         ) {
             let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
             let first = probe(lines[0]);
-            let mut buf = String::new();
+            let mut buf = ProbeBuf::new();
             proptest::prop_assert_eq!(probe_in(lines[0], &mut buf), first.as_ref());
             proptest::prop_assert_eq!(contains_verb(&first), contains_verb_by_every_space(&first));
             proptest::prop_assert_eq!(
