@@ -53,19 +53,127 @@ pub(crate) fn lowercase(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// ASCII white space as `char::is_whitespace` has it (with the vertical tab, which
+/// `u8::is_ascii_whitespace` leaves out).
+fn ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+/// `s.trim()`, without decoding characters when the text starts and ends (inside ASCII
+/// white space) with ASCII: only a non-ASCII character there can be other white space.
+fn trim(s: &str) -> &str {
+    let b = s.as_bytes();
+    let Some(start) = b.iter().position(|&x| !ascii_space(x)) else {
+        return "";
+    };
+    let end = b
+        .iter()
+        .rposition(|&x| !ascii_space(x))
+        .map_or(start, |e| e + 1);
+    if b[start].is_ascii() && b[end - 1].is_ascii() {
+        &s[start..end]
+    } else {
+        s.trim()
+    }
+}
+
+/// `s.trim().is_empty()`, deciding at the first byte that is not ASCII white space when
+/// that byte is ASCII.
+fn is_blank(s: &str) -> bool {
+    match s.bytes().find(|&x| !ascii_space(x)) {
+        None => true,
+        Some(x) if x.is_ascii() => false,
+        Some(_) => s.trim().is_empty(),
+    }
+}
+
 /// The first [`MAX_PROBE`] characters of a line, trimmed and lowercased.
 fn probe(line: &str) -> Cow<'_, str> {
     lowercase(first_chars(line, MAX_PROBE).trim())
 }
 
-fn is_quoted(line: &str) -> bool {
-    line.trim_start().starts_with('>')
+/// [`probe`] without a new string per line: ASCII is lowercased into `buf` (reused from
+/// line to line), and only when it has an uppercase letter.
+fn probe_in<'a>(line: &'a str, buf: &'a mut ProbeBuf) -> &'a str {
+    let s = trim(first_chars(line, MAX_PROBE));
+    if !s.is_ascii() {
+        buf.other = s.to_lowercase();
+        return &buf.other;
+    }
+    if !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return s;
+    }
+    // ASCII: never more than MAX_PROBE bytes (one per character).
+    let Some(lower) = buf.ascii.get_mut(..s.len()) else {
+        buf.other = s.to_ascii_lowercase();
+        return &buf.other;
+    };
+    lower.copy_from_slice(s.as_bytes());
+    lower.make_ascii_lowercase();
+    match std::str::from_utf8(lower) {
+        Ok(p) => p,
+        // Lowercased ASCII is ASCII: not reached.
+        Err(_) => {
+            buf.other = s.to_ascii_lowercase();
+            &buf.other
+        }
+    }
 }
 
+/// Room for [`probe_in`]'s lowercased lines, reused from line to line: ASCII on the stack,
+/// other text in a string.
+struct ProbeBuf {
+    ascii: [u8; MAX_PROBE],
+    other: String,
+}
+
+impl ProbeBuf {
+    fn new() -> Self {
+        ProbeBuf {
+            ascii: [0; MAX_PROBE],
+            other: String::new(),
+        }
+    }
+}
+
+/// `list.iter().any(|m| p.starts_with(m))`, comparing first bytes before calling out to
+/// compare the rest.
+fn starts_with_any(p: &str, list: &[&str]) -> bool {
+    let Some(&first) = p.as_bytes().first() else {
+        return false;
+    };
+    list.iter()
+        .any(|m| m.as_bytes().first() == Some(&first) && p.starts_with(m))
+}
+
+/// True when `p` starts with a byte that starts one of the strings in `list`.
+fn first_byte_starts_any(p: &str, list: &[&str]) -> bool {
+    p.as_bytes()
+        .first()
+        .is_some_and(|b| list.iter().any(|m| m.as_bytes().first() == Some(b)))
+}
+
+/// True when the line starts with `>` after white space (decided at the first byte that is
+/// not ASCII white space when that byte is ASCII).
+fn is_quoted(line: &str) -> bool {
+    match line.bytes().find(|&x| !ascii_space(x)) {
+        Some(b'>') => true,
+        Some(x) if x.is_ascii() => false,
+        None => false,
+        Some(_) => line.trim_start().starts_with('>'),
+    }
+}
+
+/// The text of a quoted line: without the white space and the `>`, ` `, `\t` before it,
+/// and trimmed.
 fn unquote(line: &str) -> &str {
-    line.trim_start()
-        .trim_start_matches(['>', ' ', '\t'])
-        .trim()
+    let t = line.trim_start();
+    // The markers are ASCII: passing over them byte by byte is `trim_start_matches`.
+    let markers = t
+        .bytes()
+        .take_while(|b| matches!(b, b'>' | b' ' | b'\t'))
+        .count();
+    trim(&t[markers..])
 }
 
 const HEADER_ENDS: &[&str] = &[
@@ -116,14 +224,55 @@ const HEADER_STARTS: &[&str] = &[
 
 /// True when `s` contains one of [`HEADER_VERBS`] (each starts with a space).
 fn contains_verb(s: &str) -> bool {
-    s.bytes()
-        .enumerate()
-        .any(|(at, b)| b == b' ' && HEADER_VERBS.iter().any(|v| s[at..].starts_with(v)))
+    let b = s.as_bytes();
+    (0..b.len()).any(|at| b[at] == b' ' && verb_at(&b[at..]))
+}
+
+/// True when `b` (starting with a space) starts with one of [`HEADER_VERBS`]. The two bytes
+/// after the space are looked at first: few words start like a verb.
+fn verb_at(b: &[u8]) -> bool {
+    matches!(
+        b.get(1..3),
+        Some(b"wr" | b"sc" | b"sk" | b"ge" | b"a " | b"es" | b"na" | b"ki")
+    ) && HEADER_VERBS.iter().any(|v| b.starts_with(v.as_bytes()))
+}
+
+/// `@` or `<`: part of an address.
+fn address_like(s: &str) -> bool {
+    s.bytes().any(|b| b == b'@' || b == b'<')
+}
+
+/// `address_like(s) || contains_verb(s)` in one pass over `s`.
+fn address_or_verb(s: &str) -> bool {
+    let b = s.as_bytes();
+    (0..b.len()).any(|at| match b[at] {
+        b'@' | b'<' => true,
+        b' ' => verb_at(&b[at..]),
+        _ => false,
+    })
+}
+
+/// False when [`reply_header_unfiltered`] cannot find a header starting at a line whose
+/// [`probe`] is `first`: every way it has to a header needs a colon at the end, one of
+/// [`HEADER_STARTS`], an address or a verb (Android's "---- Name wrote ----" has " wrote").
+/// Most lines have none of them.
+fn may_start_reply_header(first: &str) -> bool {
+    first.trim_end().ends_with([':', '：'])
+        || starts_with_any(first, HEADER_STARTS)
+        || address_or_verb(first)
 }
 
 /// Recognises a reply header starting at `lines[i]` (whose [`probe`] is `first`); returns how
 /// many lines it spans.
 fn reply_header_len(lines: &[&str], i: usize, first: &str) -> Option<usize> {
+    if !may_start_reply_header(first) {
+        return None;
+    }
+    reply_header_unfiltered(lines, i, first)
+}
+
+/// [`reply_header_len`] without the quick check.
+fn reply_header_unfiltered(lines: &[&str], i: usize, first: &str) -> Option<usize> {
     if first.is_empty() || is_quoted(lines[i]) || first.len() > 300 {
         return None;
     }
@@ -132,13 +281,13 @@ fn reply_header_len(lines: &[&str], i: usize, first: &str) -> Option<usize> {
         // Every header end is a colon.
         s.ends_with(':') && HEADER_ENDS.iter().any(|e| s.ends_with(e))
     };
-    let starts = HEADER_STARTS.iter().any(|s| first.starts_with(s));
+    let starts = starts_with_any(first, HEADER_STARTS);
     let has_digit = |s: &str| s.chars().any(|c| c.is_ascii_digit());
     // "Jan de Vries schreef:" or "On …, Jan <jan@x> wrote:", but not "Here is what I wrote:".
     let evidence = |s: &str| {
         starts
             || has_digit(s)
-            || s.contains(['@', '<'])
+            || address_like(s)
             || (s.split_whitespace().count() <= 4
                 && !s
                     .split_whitespace()
@@ -167,7 +316,7 @@ fn reply_header_len(lines: &[&str], i: usize, first: &str) -> Option<usize> {
         return Some(1);
     }
     // Wrapped headers: up to 3 more lines (blank lines allowed inside when it starts like one).
-    if !starts && !first.contains(['@', '<']) && !contains_verb(first) {
+    if !starts && !address_like(first) && !contains_verb(first) {
         return None;
     }
     let mut joined = first.to_string();
@@ -193,7 +342,30 @@ fn reply_header_len(lines: &[&str], i: usize, first: &str) -> Option<usize> {
     None
 }
 
+/// What [`is_separator`] looks for after `*`s and white space; each starts with one of
+/// [`SEPARATOR_FIRST`].
+const FORWARDED: &[&str] = &[
+    "begin forwarded message",
+    "forwarded message:",
+    "begin doorgestuurd bericht",
+    "doorgestuurd bericht:",
+    "début du message réexpédié",
+    "weitergeleitete nachricht:",
+    "anfang der weitergeleiteten nachricht",
+    "mensaje reenviado:",
+];
+
+/// The first bytes a separator can start with (`p` is trimmed): a `*` before it, `_`, `-`,
+/// or the first byte of one of [`FORWARDED`].
+const SEPARATOR_FIRST: &[u8] = b"*_-bfdwam";
+
 fn is_separator(p: &str) -> bool {
+    let first = p.as_bytes().first();
+    first.is_some_and(|b| SEPARATOR_FIRST.contains(b)) && is_separator_unfiltered(p)
+}
+
+/// [`is_separator`] without the check of the first byte.
+fn is_separator_unfiltered(p: &str) -> bool {
     let p = p.trim_matches('*').trim();
     if p.len() >= 2 && p.chars().all(|c| c == '_') {
         return true;
@@ -201,19 +373,7 @@ fn is_separator(p: &str) -> bool {
     if p.len() >= 5 && p.chars().all(|c| c == '-') {
         return true;
     }
-    if [
-        "begin forwarded message",
-        "forwarded message:",
-        "begin doorgestuurd bericht",
-        "doorgestuurd bericht:",
-        "début du message réexpédié",
-        "weitergeleitete nachricht:",
-        "anfang der weitergeleiteten nachricht",
-        "mensaje reenviado:",
-    ]
-    .iter()
-    .any(|m| p.starts_with(m))
-    {
+    if starts_with_any(p, FORWARDED) {
         return true;
     }
     // "-----Original Message-----", "---------- Forwarded message ---------", "----- Oorspronkelijk bericht -----"
@@ -323,13 +483,19 @@ const FOOTERS: &[&str] = &[
 ];
 
 fn is_footer(p: &str) -> bool {
+    // `p` is trimmed: with or without the link it starts with the same byte (or is empty).
+    first_byte_starts_any(p, FOOTERS) && is_footer_unfiltered(p)
+}
+
+/// [`is_footer`] without the check of the first byte.
+fn is_footer_unfiltered(p: &str) -> bool {
     // "Get Outlook for iOS<https://aka.ms/o0ukef>": drop the link first.
     let p = match p.find('<') {
         Some(i) if p.ends_with('>') => p[..i].trim(),
         _ => p,
     };
     // "Sent from my iPhone", not "Sent from my desk, which is easier than my phone."
-    FOOTERS.iter().any(|f| p.starts_with(f))
+    starts_with_any(p, FOOTERS)
         && p.len() < 100
         && p.split_whitespace().count() <= 8
         && !p.trim_end_matches('.').contains([',', '.'])
@@ -356,32 +522,81 @@ fn is_wrapped_quote(lines: &[&str], i: usize, above: Option<&str>) -> bool {
                 .unwrap_or(""),
         )
     };
-    is_quoted(prev)
+    // Cheapest first: inline answers start with a digit or capital.
+    line.starts_with(|c: char| c.is_lowercase())
+        && is_quoted(prev)
         && next_quoted
-        && above.is_some_and(|a| a.chars().count() >= 60)
-        && line.starts_with(|c: char| c.is_lowercase())
+        // Never more characters than bytes.
+        && above.is_some_and(|a| a.len() >= 60 && a.chars().count() >= 60)
         && !matches!(
             first_word().as_ref(),
             "yes" | "no" | "maybe" | "ja" | "nee" | "misschien" | "skip" | "nvt" | "n"
         )
 }
 
+/// Offsets of every `\n` in `b`, found eight bytes at a time: one pass over the text, not
+/// a search per line.
+fn newlines(b: &[u8]) -> Vec<usize> {
+    const LOW7: u64 = u64::from_ne_bytes([0x7F; 8]);
+    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    // Room for lines of 16 bytes on average: replies have many short lines.
+    let mut out = Vec::with_capacity(b.len() / 16 + 8);
+    let (words, rest) = b.as_chunks::<8>();
+    for (k, word) in words.iter().enumerate() {
+        // Zero bytes where `word` has '\n'; a byte of `t` has its high bit set exactly when
+        // that byte of `x` is not zero (no carry crosses bytes: 0x7F + 0x7F < 0x100).
+        let x = u64::from_le_bytes(*word) ^ NEWLINES;
+        let t = ((x & LOW7) + LOW7) | x;
+        let mut found = !t & !LOW7;
+        while found != 0 {
+            out.push(k * 8 + found.trailing_zeros() as usize / 8);
+            found &= found - 1;
+        }
+    }
+    let done = words.len() * 8;
+    out.extend(
+        (done..)
+            .zip(rest)
+            .filter(|(_, &c)| c == b'\n')
+            .map(|(at, _)| at),
+    );
+    out
+}
+
+/// `text.lines()` with every trailing `\r` trimmed, given the offsets of its `\n`s.
+fn lines_at<'a>(text: &'a str, newlines: &[usize]) -> Vec<&'a str> {
+    let mut lines = Vec::with_capacity(newlines.len() + 1);
+    let mut start = 0;
+    for &at in newlines {
+        lines.push(text[start..at].trim_end_matches('\r'));
+        start = at + 1;
+    }
+    // `lines` leaves out an empty last line (a text ending in a line break).
+    if start < text.len() {
+        lines.push(text[start..].trim_end_matches('\r'));
+    }
+    lines
+}
+
 /// `text.lines()` with every trailing `\r` trimmed.
 fn split_lines(text: &str) -> Vec<&str> {
-    // Sized for typical mail lines up front, so a reply's vector rarely has to grow.
-    let mut lines = Vec::with_capacity((text.len() / 24 + 8).min(4096));
-    lines.extend(text.lines().map(|l| l.trim_end_matches('\r')));
-    lines
+    lines_at(text, &newlines(text.as_bytes()))
 }
 
 /// True when `text` has one of the characters [`fresh_lines`] rewrites: the odd spaces
 /// (U+00A0, U+2007, U+2009, U+202F, U+3000) and the zero-width ones (U+200B, U+200C, U+200D,
-/// U+FEFF, U+1427), compared as UTF-8 bytes. Blocks of ASCII only are
-/// skipped with a loop the compiler can vectorise.
+/// U+FEFF, U+1427), compared as UTF-8 bytes.
+///
+/// Each of them has a byte that common text seldom has (a lead byte 0xC2, 0xE1, 0xE3 or
+/// 0xEF, or as third byte one of 0x87..=0x8D and 0xAF), at most two bytes after its lead
+/// byte; em dashes (E2 80 94) and curly quotes (E2 80 98..9D) have none. Blocks without such
+/// a byte are passed over with a loop the compiler can vectorise; only the others (from two
+/// bytes before them) are looked at character by character.
 fn has_odd_char(text: &str) -> bool {
     const BLOCK: usize = 64;
     let b = text.as_bytes();
-    let lead = |b: u8| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
+    let rare = |x: u8| matches!(x, 0xC2 | 0xE1 | 0xE3 | 0xEF | 0x87..=0x8D | 0xAF);
+    let lead = |x: u8| matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
     let odd_at = |at: usize| {
         matches!(
             b[at..],
@@ -393,12 +608,11 @@ fn has_odd_char(text: &str) -> bool {
         )
     };
     b.chunks(BLOCK).enumerate().any(|(k, block)| {
-        // Every lead byte is above 0x7F: ASCII blocks are passed over.
-        block.iter().fold(0u8, |seen, &x| seen | x) > 0x7F
-            && block
-                .iter()
-                .enumerate()
-                .any(|(j, &x)| lead(x) && odd_at(k * BLOCK + j))
+        // No short cut inside the block: the whole fold vectorises.
+        block.iter().fold(false, |seen, &x| seen | rare(x))
+            // A character whose rare byte is here starts at most two bytes earlier.
+            && ((k * BLOCK).saturating_sub(2)..k * BLOCK + block.len())
+                .any(|at| lead(b[at]) && odd_at(at))
     })
 }
 
@@ -406,7 +620,7 @@ fn has_odd_char(text: &str) -> bool {
 /// header spans up to 7 lines; a header block looks 6 lines further).
 const LOOK_AHEAD: usize = 8;
 
-/// The part of `text` that [`fresh_lines_of`] can learn anything from: up to the last line
+/// How many of the `lines` [`fresh_lines_of`] can learn anything from: up to the last line
 /// that is neither blank nor quoted, then the lines its look-ahead reads from there
 /// ([`LOOK_AHEAD`] lines, any blank lines after them, and one more). All that is cut is
 /// quoted history and blank lines, which yield no fresh text: at most blank lines at the
@@ -414,44 +628,30 @@ const LOOK_AHEAD: usize = 8;
 ///
 /// Odd spaces and zero-width characters cannot make such a line fresh: odd spaces are white
 /// space, and a zero-width character before `>` already makes the line unquoted here.
-fn live_prefix(text: &str) -> &str {
-    let b = text.as_bytes();
-    let mut end = b.len();
-    let live_end = loop {
-        let start = b[..end]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |p| p + 1);
-        let line = &text[start..end];
-        if !line.trim().is_empty() && !is_quoted(line) {
-            break end;
-        }
-        if start == 0 {
-            return "";
-        }
-        end = start - 1;
+fn live_len(lines: &[&str]) -> usize {
+    let Some(last) = lines.iter().rposition(|l| !is_blank(l) && !is_quoted(l)) else {
+        return 0;
     };
-    // `at` is always the end of a line: a '\n' or the end of the text.
-    let mut at = live_end;
-    let mut extra = 0;
-    while at < b.len() {
-        let start = at + 1;
-        at = b[start..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(b.len(), |p| start + p);
-        extra += 1;
-        if extra > LOOK_AHEAD && !text[start..at].trim().is_empty() {
-            break;
-        }
+    let from = last + 1 + LOOK_AHEAD;
+    match lines.iter().skip(from).position(|l| !is_blank(l)) {
+        Some(k) => from + k + 1,
+        None => lines.len(),
     }
-    &text[..at]
 }
 
 /// Splits a reply body into the owner's fresh lines, dropping quotes, reply headers,
 /// Outlook separators/header blocks (and everything after them), signatures and footers.
 pub fn fresh_lines(text: &str) -> Vec<FreshLine<'_>> {
-    let text = live_prefix(first_chars(text, MAX_TEXT));
+    let text = first_chars(text, MAX_TEXT);
+    let ends = newlines(text.as_bytes());
+    let mut lines = lines_at(text, &ends);
+    let live = live_len(&lines);
+    lines.truncate(live);
+    // Where the last line kept ends: at its '\n', or at the end of the text.
+    let text = match live.checked_sub(1) {
+        Some(last) => &text[..ends.get(last).copied().unwrap_or(text.len())],
+        None => "",
+    };
     // No-break and other odd spaces become plain spaces; zero-width characters go.
     let dropped = |c: char| {
         matches!(
@@ -471,21 +671,23 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine<'_>> {
             .filter(|c| !dropped(*c))
             .map(|c| if odd_space(c) { ' ' } else { c })
             .collect();
-        return fresh_lines_of(&normal)
+        return fresh_lines_of(&split_lines(&normal))
             .into_iter()
             .map(FreshLine::into_owned)
             .collect();
     }
-    fresh_lines_of(text)
+    fresh_lines_of(&lines)
 }
 
-/// [`fresh_lines`] of a text already cut and normalised, borrowing from it.
-fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
-    let lines = split_lines(text);
+/// [`fresh_lines`] of the lines of a text already cut and normalised, borrowing from it.
+fn fresh_lines_of<'a>(lines: &[&'a str]) -> Vec<FreshLine<'a>> {
     let mut out: Vec<FreshLine> = Vec::with_capacity(lines.len().min(64));
     let mut last_quoted: Option<Cow<'_, str>> = None;
     let mut prev_quoted = false;
     let mut in_signature = false;
+    let mut probe_buf = ProbeBuf::new();
+    // The last line read as a quoted line with text (`None` before the first).
+    let mut last_quote_line = None;
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
@@ -493,16 +695,20 @@ fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
             in_signature = false;
             let inner = unquote(line);
             if !inner.is_empty() {
+                // Quoted text directly above: known when that line was read as a quote (it
+                // may also have been passed over inside a reply header).
+                let quote_above = i > 0
+                    && (last_quote_line == Some(i - 1)
+                        || (is_quoted(lines[i - 1]) && !unquote(lines[i - 1]).is_empty()));
                 // A long quoted question wrapped by the client continues on the next quoted
                 // line: "> 1. Energy — Did working with Acme give you" / "> energy?".
-                let continues = i > 0
-                    && is_quoted(lines[i - 1])
+                let continues = quote_above
                     && last_quoted.as_deref().is_some_and(|prev| {
                         (!prev.ends_with(['?', '.', ')', ':', '!']) || inner.starts_with('('))
                             && !inner.starts_with(|c: char| c.is_ascii_digit())
-                            && prev.chars().count() < MAX_PROBE
-                    })
-                    && !unquote(lines[i - 1]).is_empty();
+                            && (prev.len() < MAX_PROBE || prev.chars().count() < MAX_PROBE)
+                    });
+                last_quote_line = Some(i);
                 let text = first_chars(inner, MAX_PROBE);
                 last_quoted = match (continues, last_quoted.take()) {
                     (true, Some(prev)) => Some(Cow::Owned(format!("{prev} {text}"))),
@@ -513,14 +719,26 @@ fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
             i += 1;
             continue;
         }
-        if prev_quoted && is_wrapped_quote(&lines, i, last_quoted.as_deref()) {
+        if prev_quoted && is_wrapped_quote(lines, i, last_quoted.as_deref()) {
             i += 1;
             continue;
         }
-        let p = probe(line);
-        if let Some(n) = reply_header_len(&lines, i, &p) {
+        if is_blank(line) {
+            // Blank lines keep paragraphs; clients put them around inline answers. (Every
+            // check below passes a blank line over.)
+            if !in_signature {
+                out.push(FreshLine {
+                    text: Cow::Borrowed(""),
+                    quoted_above: None,
+                });
+            }
+            i += 1;
+            continue;
+        }
+        let p = probe_in(line, &mut probe_buf);
+        if let Some(n) = reply_header_len(lines, i, p) {
             // Quoted history follows: drop the header, keep reading (inline answers).
-            let next = lines[i + n..].iter().find(|l| !l.trim().is_empty());
+            let next = lines[i + n..].iter().find(|l| !is_blank(l));
             if next.is_some_and(|l| is_quoted(l)) {
                 in_signature = false;
                 i += n;
@@ -528,7 +746,7 @@ fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
             }
             break;
         }
-        if is_separator(&p) || is_header_block(&lines, i, &p) {
+        if is_separator(p) || is_header_block(lines, i, p) {
             break;
         }
         if is_signature_marker(line) {
@@ -536,7 +754,7 @@ fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
             i += 1;
             continue;
         }
-        if is_footer(&p) {
+        if is_footer(p) {
             // Like a signature: what follows until the quote is the device's, not the owner's.
             in_signature = true;
             i += 1;
@@ -547,7 +765,7 @@ fn fresh_lines_of(text: &str) -> Vec<FreshLine<'_>> {
             continue;
         }
         if p.is_empty() {
-            // Blank lines keep paragraphs; clients put them around inline answers.
+            // Only white space in the first MAX_PROBE characters: kept as a blank line.
             out.push(FreshLine {
                 text: Cow::Borrowed(""),
                 quoted_above: None,
@@ -716,9 +934,60 @@ mod tests {
         // straddling the 64-byte block boundary.
         let ranges = [0x80..0xC0u32, 0x1000..0x4000, 0xF000..0x1_0000];
         for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
-            for pad in [0, 62, 63] {
+            for pad in [0, 1, 61, 62, 63, 64, 126, 127] {
                 let t = format!("{}{c}x", "a".repeat(pad));
                 assert_eq!(has_odd_char(&t), odd(c), "{c:?} after {pad}");
+            }
+        }
+    }
+
+    /// The cut [`live_len`] makes, as it was made on the text: up to the last line that is
+    /// neither blank nor quoted, then LOOK_AHEAD lines, any blank lines and one more.
+    fn live_prefix(text: &str) -> &str {
+        let b = text.as_bytes();
+        let mut end = b.len();
+        let live_end = loop {
+            let start = text[..end].rfind('\n').map_or(0, |p| p + 1);
+            let line = &text[start..end];
+            if !line.trim().is_empty() && !is_quoted(line) {
+                break end;
+            }
+            if start == 0 {
+                return "";
+            }
+            end = start - 1;
+        };
+        let mut at = live_end;
+        let mut extra = 0;
+        while at < b.len() {
+            let start = at + 1;
+            at = text[start..].find('\n').map_or(b.len(), |p| start + p);
+            extra += 1;
+            if extra > LOOK_AHEAD && !text[start..at].trim().is_empty() {
+                break;
+            }
+        }
+        &text[..at]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn newlines_are_found_wherever_they_are(text in "[a\n\r>é—\u{a0} ]{0,40}") {
+            let expected: Vec<usize> = text.match_indices('\n').map(|(at, _)| at).collect();
+            proptest::prop_assert_eq!(newlines(text.as_bytes()), expected);
+            let expected: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+            proptest::prop_assert_eq!(split_lines(&text), expected);
+        }
+    }
+
+    #[test]
+    fn newlines_next_to_every_byte_are_found() {
+        // Every byte value next to a '\n', at every place in a word.
+        for byte in (0..=255u8).filter(|&b| b != b'\n') {
+            for at in 0..17 {
+                let mut b = vec![byte; 17];
+                b[at] = b'\n';
+                assert_eq!(newlines(&b), vec![at], "{byte:#x} at {at}");
             }
         }
     }
@@ -734,7 +1003,7 @@ mod tests {
     #[test]
     fn a_reply_header_wrapped_into_the_quote_is_still_read_after_the_cut() {
         let text = "4\nOn Mon, 1 Mar 2026, Jan\n> wrote\n> wrote:\n> 1. Energy";
-        assert_eq!(fresh_lines(text), fresh_lines_of(text));
+        assert_eq!(fresh_lines(text), fresh_lines_of(&split_lines(text)));
         assert_eq!(strip_reply_text(text), "4");
     }
 
@@ -763,12 +1032,16 @@ mod tests {
         ), crlf in proptest::bool::ANY) {
             let text = lines.join(if crlf { "\r\n" } else { "\n" });
             let full = without_trailing_blanks(
-                fresh_lines_of(&text).into_iter().map(FreshLine::into_owned).collect(),
+                fresh_lines_of(&split_lines(&text)).into_iter().map(FreshLine::into_owned).collect(),
             );
             let cut = without_trailing_blanks(
-                fresh_lines_of(live_prefix(&text)).into_iter().map(FreshLine::into_owned).collect(),
+                fresh_lines_of(&split_lines(live_prefix(&text))).into_iter().map(FreshLine::into_owned).collect(),
             );
             proptest::prop_assert_eq!(cut, full);
+            // The cut by lines is the cut by text as it was.
+            let mut lines = split_lines(&text);
+            lines.truncate(live_len(&lines));
+            proptest::prop_assert_eq!(lines, split_lines(live_prefix(&text)));
             // The public path (with the odd characters normalised) agrees too.
             let normal: String = text
                 .chars()
@@ -777,8 +1050,136 @@ mod tests {
                 .collect();
             proptest::prop_assert_eq!(
                 without_trailing_blanks(fresh_lines(&text)),
-                without_trailing_blanks(fresh_lines_of(&normal))
+                without_trailing_blanks(fresh_lines_of(&split_lines(&normal)))
             );
+        }
+    }
+
+    /// Pieces of reply headers, separators, footers and plain text, in both cases, for
+    /// lines that get close to every check.
+    const PIECES: &[&str] = &[
+        "On ",
+        "op ",
+        "Am ",
+        "in data ",
+        " wrote",
+        " Schreef",
+        " a écrit",
+        " a ecrit",
+        " skrev",
+        " escribió",
+        " napisał",
+        " geschrieben",
+        ":",
+        "：",
+        " :",
+        "@",
+        "<",
+        ">",
+        "----",
+        "--",
+        "-",
+        "_",
+        "*",
+        " ",
+        "\t",
+        "Jan",
+        "2026",
+        " i ",
+        " ik",
+        "Sent from my ",
+        "Verzonden vanaf mijn ",
+        "Get Outlook for iOS",
+        "<https://aka.ms/x>",
+        "Begin forwarded message",
+        "Forwarded message:",
+        "From:",
+        "Van:",
+        "Sent:",
+        "—",
+        "é",
+        "Σ",
+        "wrote:",
+        " het volgende geschreven:",
+        ",",
+        ".",
+        "x",
+        "w",
+        "s",
+        "a",
+        "e",
+    ];
+
+    /// A line of 0 to 9 [`PIECES`].
+    fn piece_line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy;
+        proptest::collection::vec(proptest::sample::select(PIECES), 0..10).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn quick_trims_agree_with_the_standard_ones(
+            s in "[ \t\n\u{b}\u{c}\r\u{85}\u{a0}\u{2028}\u{3000}>a—é]{0,12}",
+        ) {
+            proptest::prop_assert_eq!(trim(&s), s.trim());
+            proptest::prop_assert_eq!(is_blank(&s), s.trim().is_empty());
+            proptest::prop_assert_eq!(is_quoted(&s), s.trim_start().starts_with('>'));
+            proptest::prop_assert_eq!(
+                unquote(&s),
+                s.trim_start().trim_start_matches(['>', ' ', '\t']).trim()
+            );
+        }
+    }
+
+    /// `contains_verb` as it was: every space compared with every verb.
+    fn contains_verb_by_every_space(s: &str) -> bool {
+        s.bytes()
+            .enumerate()
+            .any(|(at, b)| b == b' ' && HEADER_VERBS.iter().any(|v| s[at..].starts_with(v)))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+        #[test]
+        fn quick_checks_pass_over_no_line_the_full_checks_accept(
+            lines in proptest::collection::vec(piece_line(), 1..5),
+        ) {
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let first = probe(lines[0]);
+            let mut buf = ProbeBuf::new();
+            proptest::prop_assert_eq!(probe_in(lines[0], &mut buf), first.as_ref());
+            proptest::prop_assert_eq!(contains_verb(&first), contains_verb_by_every_space(&first));
+            proptest::prop_assert_eq!(
+                address_or_verb(&first),
+                address_like(&first) || contains_verb(&first)
+            );
+            if !may_start_reply_header(&first) {
+                proptest::prop_assert_eq!(reply_header_unfiltered(&lines, 0, &first), None);
+            }
+            proptest::prop_assert_eq!(is_separator(&first), is_separator_unfiltered(&first));
+            proptest::prop_assert_eq!(is_footer(&first), is_footer_unfiltered(&first));
+        }
+    }
+
+    #[test]
+    fn quick_checks_know_every_first_byte() {
+        for m in FORWARDED {
+            assert!(is_separator(m), "{m}");
+            assert!(SEPARATOR_FIRST.contains(&m.as_bytes()[0]), "{m}");
+        }
+        for f in FOOTERS {
+            assert!(first_byte_starts_any(f, FOOTERS), "{f}");
+            assert!(starts_with_any(&format!("{f}x"), FOOTERS), "{f}");
+        }
+        for h in HEADER_STARTS {
+            assert!(may_start_reply_header(&format!("{h}x")), "{h}");
+        }
+        for v in HEADER_VERBS {
+            assert!(contains_verb(&format!("x{v}")), "{v}");
+            assert!(may_start_reply_header(&format!("x{v} y")), "{v}");
+        }
+        for e in HEADER_ENDS {
+            assert!(may_start_reply_header(&format!("x {e}")), "{e}");
         }
     }
 
