@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -35,10 +36,11 @@ enum Val {
     Skip(Option<Lang>),
 }
 
-struct Pair {
+/// One answer read from a line; the comment borrows from the line.
+struct Pair<'a> {
     q: usize,
     val: Val,
-    comment: Option<String>,
+    comment: Option<&'a str>,
     label_lang: Option<Lang>,
 }
 
@@ -46,9 +48,13 @@ struct Pair {
 pub(crate) struct Vocabulary {
     /// The questionnaire these words were prepared from.
     q: Questionnaire,
-    /// Labels and keys in questionnaire order.
+    /// Labels and keys, in the order [`Vocabulary::label_at`] tries them: by first byte,
+    /// then longest first, then questionnaire order.
     labels: Vec<Label>,
     notes_prompts: Vec<NotesPrompt>,
+    /// Per question: the start of each wording's text as [`skip_question_text`] looks for it
+    /// (ASCII-lowercased, cut at `{client}`, at most 12 characters, trimmed, never empty).
+    question_heads: Vec<Vec<String>>,
 }
 
 /// A word the owner may use for a question.
@@ -156,6 +162,30 @@ impl Vocabulary {
             );
             labels.extend(Label::new(&question.key, i, None));
         }
+        // Stable: equally long labels with the same first byte keep questionnaire order.
+        labels.sort_by_key(|l| (l.first, std::cmp::Reverse(l.text.len())));
+        let question_heads = q
+            .questions
+            .iter()
+            .map(|question| {
+                question
+                    .wording
+                    .values()
+                    .filter_map(|w| {
+                        let text = w.text.to_ascii_lowercase();
+                        let head: String = text
+                            .split("{client}")
+                            .next()
+                            .unwrap_or("")
+                            .chars()
+                            .take(12)
+                            .collect();
+                        let head = head.trim();
+                        (!head.is_empty()).then(|| head.to_string())
+                    })
+                    .collect()
+            })
+            .collect();
         let notes_prompts = q
             .notes_prompt
             .values()
@@ -165,6 +195,7 @@ impl Vocabulary {
             q: q.clone(),
             labels,
             notes_prompts,
+            question_heads,
         }
     }
 
@@ -173,25 +204,19 @@ impl Vocabulary {
     /// among equally long ones, the first in questionnaire order.
     fn label_at(&self, s: &str) -> Option<(usize, usize, Option<Lang>)> {
         let first = s.as_bytes().first()?.to_ascii_lowercase();
-        let mut best: Option<(usize, usize, Option<Lang>)> = None;
-        for label in &self.labels {
-            let len = label.text.len();
-            // Only a longer label can replace a match.
-            if label.first != first || best.is_some_and(|(_, best_len, _)| best_len >= len) {
-                continue;
-            }
-            // Both sides ASCII-lowercased: the same as comparing with the lowercased label.
-            if !s
-                .get(..len)
-                .is_some_and(|rest| rest.eq_ignore_ascii_case(&label.text))
-            {
-                continue;
-            }
-            if !s[len..].chars().next().is_some_and(char::is_alphanumeric) {
-                best = Some((label.question, len, label.lang));
-            }
-        }
-        best
+        // The labels are sorted by first byte, then longest first: the first that matches wins.
+        let start = self.labels.partition_point(|l| l.first < first);
+        self.labels[start..]
+            .iter()
+            .take_while(|l| l.first == first)
+            .find(|label| {
+                let len = label.text.len();
+                // Both sides ASCII-lowercased: the same as comparing with the lowercased label.
+                s.get(..len)
+                    .is_some_and(|rest| rest.eq_ignore_ascii_case(&label.text))
+                    && !s[len..].chars().next().is_some_and(char::is_alphanumeric)
+            })
+            .map(|label| (label.question, label.text.len(), label.lang))
     }
 
     /// The question a quoted line shows (`1. Energy — …`) and the language of its label.
@@ -217,13 +242,16 @@ impl Vocabulary {
     }
 }
 
-/// `s` with ASCII letters lowercased, borrowing when there are none to change.
-fn ascii_lowercase(s: &str) -> Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(s.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(s)
+/// `s` with ASCII letters lowercased: `s` itself when there are none to change, else a
+/// copy in `buf` (reused from line to line, so it seldom allocates).
+fn ascii_lowercase_in<'a>(buf: &'a mut String, s: &'a str) -> &'a str {
+    if !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return s;
     }
+    buf.clear();
+    buf.push_str(s);
+    buf.make_ascii_lowercase();
+    buf
 }
 
 fn skip_spaces(s: &str, mut p: usize) -> usize {
@@ -255,36 +283,39 @@ fn boundary(s: &str, p: usize) -> bool {
 /// A value at `p` in `l` (ASCII-lowercased line): returns the value and its end.
 fn value_at(l: &str, p: usize) -> Option<(Val, usize)> {
     let rest = &l[p..];
-    for (w, lang) in [
-        ("n.v.t.", Some(Lang::Nl)),
-        ("n.v.t", Some(Lang::Nl)),
-        ("nvt", Some(Lang::Nl)),
-        ("n/a", Some(Lang::En)),
-        ("skip", Some(Lang::En)),
-        ("overslaan", Some(Lang::Nl)),
-    ] {
-        if rest.starts_with(w) && boundary(l, p + w.len()) {
-            return Some((Val::Skip(lang), p + w.len()));
+    // No skip word, dash or yes/no word starts with a digit.
+    if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+        for (w, lang) in [
+            ("n.v.t.", Some(Lang::Nl)),
+            ("n.v.t", Some(Lang::Nl)),
+            ("nvt", Some(Lang::Nl)),
+            ("n/a", Some(Lang::En)),
+            ("skip", Some(Lang::En)),
+            ("overslaan", Some(Lang::Nl)),
+        ] {
+            if rest.starts_with(w) && boundary(l, p + w.len()) {
+                return Some((Val::Skip(lang), p + w.len()));
+            }
         }
-    }
-    let dash = dash_at(l, p);
-    if dash > 0 {
-        let after = p + dash;
-        if l[after..].trim().is_empty() || l[after..].starts_with([' ', ',', ';']) {
-            return Some((Val::Skip(None), after));
+        let dash = dash_at(l, p);
+        if dash > 0 {
+            let after = p + dash;
+            if l[after..].trim().is_empty() || l[after..].starts_with([' ', ',', ';']) {
+                return Some((Val::Skip(None), after));
+            }
+            return None;
         }
-        return None;
-    }
-    for (w, v, lang) in [
-        ("misschien", 3, Some(Lang::Nl)),
-        ("maybe", 3, Some(Lang::En)),
-        ("yes", 5, Some(Lang::En)),
-        ("nee", 1, Some(Lang::Nl)),
-        ("ja", 5, Some(Lang::Nl)),
-        ("no", 1, Some(Lang::En)),
-    ] {
-        if rest.starts_with(w) && boundary(l, p + w.len()) {
-            return Some((Val::Word(v, lang), p + w.len()));
+        for (w, v, lang) in [
+            ("misschien", 3, Some(Lang::Nl)),
+            ("maybe", 3, Some(Lang::En)),
+            ("yes", 5, Some(Lang::En)),
+            ("nee", 1, Some(Lang::Nl)),
+            ("ja", 5, Some(Lang::Nl)),
+            ("no", 1, Some(Lang::En)),
+        ] {
+            if rest.starts_with(w) && boundary(l, p + w.len()) {
+                return Some((Val::Word(v, lang), p + w.len()));
+            }
         }
     }
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
@@ -309,21 +340,11 @@ fn value_at(l: &str, p: usize) -> Option<(Val, usize)> {
     Some((Val::Int(n), end))
 }
 
-/// Skips a copied question text (`Did they pay on time …? (yes / maybe / no)`) at `p`.
-fn skip_question_text(l: &str, p: usize, q: &crate::model::Question) -> usize {
+/// Skips a copied question text (`Did they pay on time …? (yes / maybe / no)`) at `p`;
+/// `heads` are the question's [`Vocabulary::question_heads`].
+fn skip_question_text(l: &str, p: usize, heads: &[String]) -> usize {
     let rest = &l[p..];
-    let starts = q.wording.values().any(|w| {
-        let t = w.text.to_ascii_lowercase();
-        let head: String = t
-            .split("{client}")
-            .next()
-            .unwrap_or("")
-            .chars()
-            .take(12)
-            .collect();
-        !head.trim().is_empty() && rest.starts_with(head.trim())
-    });
-    if !starts {
+    if !heads.iter().any(|head| rest.starts_with(head.as_str())) {
         return p;
     }
     let Some(qm) = rest.find('?') else { return p };
@@ -337,7 +358,7 @@ fn skip_question_text(l: &str, p: usize, q: &crate::model::Question) -> usize {
     end
 }
 
-fn pair_at(v: &Vocabulary, l: &str, p: usize) -> Option<(Pair, usize)> {
+fn pair_at<'a>(v: &Vocabulary, l: &str, p: usize) -> Option<(Pair<'a>, usize)> {
     let p = skip_spaces(l, p);
     let rest = &l[p..];
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
@@ -378,7 +399,7 @@ fn pair_at(v: &Vocabulary, l: &str, p: usize) -> Option<(Pair, usize)> {
                 if d > 0 || l[c..].starts_with(':') {
                     c = skip_spaces(l, c + d.max(1));
                 }
-                c = skip_spaces(l, skip_question_text(l, c, &v.q.questions[q]));
+                c = skip_spaces(l, skip_question_text(l, c, &v.question_heads[q]));
                 if l[c..].starts_with([':', '=']) {
                     c = skip_spaces(l, c + 1);
                 }
@@ -413,7 +434,7 @@ fn pair_at(v: &Vocabulary, l: &str, p: usize) -> Option<(Pair, usize)> {
     Some((finish_pair(q, val, label_lang), end))
 }
 
-fn finish_pair(q: usize, val: Val, label_lang: Option<Lang>) -> Pair {
+fn finish_pair<'a>(q: usize, val: Val, label_lang: Option<Lang>) -> Pair<'a> {
     Pair {
         q,
         val,
@@ -422,41 +443,43 @@ fn finish_pair(q: usize, val: Val, label_lang: Option<Lang>) -> Pair {
     }
 }
 
-fn comment_from(original: &str, start: usize) -> Option<String> {
+fn comment_from(original: &str, start: usize) -> Option<&str> {
     let rest = original.get(start..)?.trim();
     let rest = rest
         .strip_prefix(['-', ',', ':', ';', '–', '—'])
         .unwrap_or(rest)
         .trim();
-    (!rest.is_empty()).then(|| rest.to_string())
+    (!rest.is_empty()).then_some(rest)
 }
 
-/// All answer pairs on one line, or `None` when the line does not start with one.
-fn pairs_on_line(v: &Vocabulary, line: &str) -> Option<Vec<Pair>> {
-    let l = ascii_lowercase(line);
-    let (mut first, mut end) = pair_at(v, &l, 0)?;
-    let mut pairs = Vec::new();
+/// Appends all answer pairs on `line` (`l` is the line ASCII-lowercased) to `out`; false, with
+/// nothing appended, when the line does not start with one.
+fn pairs_on_line<'a>(v: &Vocabulary, line: &'a str, l: &str, out: &mut Vec<Pair<'a>>) -> bool {
+    let Some((mut first, mut end)) = pair_at(v, l, 0) else {
+        return false;
+    };
+    let mut found = 0;
     loop {
-        let after = skip_spaces(&l, end);
-        if pairs.len() + 1 < MAX_PAIRS_PER_LINE && l[after..].starts_with([',', ';']) {
-            if let Some((next, next_end)) = pair_at(v, &l, after + 1) {
-                pairs.push(first);
+        let after = skip_spaces(l, end);
+        if found + 1 < MAX_PAIRS_PER_LINE && l[after..].starts_with([',', ';']) {
+            if let Some((next, next_end)) = pair_at(v, l, after + 1) {
+                out.push(first);
+                found += 1;
                 first = next;
                 end = next_end;
                 continue;
             }
         }
         first.comment = comment_from(line, end);
-        pairs.push(first);
-        return Some(pairs);
+        out.push(first);
+        return true;
     }
 }
 
-/// An inline answer (value first) for question `q`.
-fn inline_answer(line: &str, q: usize, scale: Scale) -> Option<Pair> {
-    let l = ascii_lowercase(line);
-    let p = skip_spaces(&l, 0);
-    let (val, end) = value_at(&l, p)?;
+/// An inline answer (value first) for question `q`; `l` is `line` ASCII-lowercased.
+fn inline_answer<'a>(line: &'a str, l: &str, q: usize, scale: Scale) -> Option<Pair<'a>> {
+    let p = skip_spaces(l, 0);
+    let (val, end) = value_at(l, p)?;
     // "No notes here" under a 1–5 question is prose, not an answer.
     if matches!(val, Val::Word(..)) && scale != Scale::YesMaybeNo {
         return None;
@@ -546,12 +569,8 @@ fn is_english_word(word: &str) -> bool {
     )
 }
 
-/// `default` is asked only on a tie.
-fn detect_language(
-    pairs: &[Pair],
-    note_lines: &[&str],
-    default: impl FnOnce() -> Lang,
-) -> Option<Lang> {
+/// `default` is asked only on a tie; empty `notes` lines are not counted.
+fn detect_language(pairs: &[Pair], notes: &[&str], default: impl FnOnce() -> Lang) -> Option<Lang> {
     let (mut nl, mut en) = (0i32, 0i32);
     for p in pairs {
         for lang in [
@@ -570,10 +589,11 @@ fn detect_language(
             }
         }
     }
-    let texts = note_lines
+    let texts = notes
         .iter()
         .copied()
-        .chain(pairs.iter().filter_map(|p| p.comment.as_deref()));
+        .filter(|n| !n.is_empty())
+        .chain(pairs.iter().filter_map(|p| p.comment));
     for t in texts {
         for w in t
             .split(|c: char| !c.is_alphanumeric())
@@ -600,7 +620,7 @@ fn detect_language(
             }
         }
     }
-    if pairs.is_empty() && note_lines.is_empty() {
+    if pairs.is_empty() && notes.iter().all(|n| n.is_empty()) {
         return None;
     }
     Some(match nl.cmp(&en) {
@@ -672,11 +692,14 @@ fn drop_sign_off(notes: &mut Vec<&str>) {
     let Some(last) = last else { return };
     let start = last.saturating_sub(3);
     for i in start..=last {
-        let l = notes[i]
-            .trim()
-            .trim_end_matches([',', '.', '!'])
-            .to_lowercase();
-        if SIGN_OFFS.contains(&l.as_str()) && notes[i + 1..=last].iter().all(|n| n.len() <= 60) {
+        let l = notes[i].trim().trim_end_matches([',', '.', '!']);
+        // The sign-offs are lowercase ASCII: an ASCII line is compared without a lowercased copy.
+        let sign_off = if l.is_ascii() {
+            SIGN_OFFS.iter().any(|s| s.eq_ignore_ascii_case(l))
+        } else {
+            SIGN_OFFS.contains(&l.to_lowercase().as_str())
+        };
+        if sign_off && notes[i + 1..=last].iter().all(|n| n.len() <= 60) {
             notes.truncate(i);
             return;
         }
@@ -688,15 +711,19 @@ fn is_bare_number(text: &str) -> bool {
     !t.is_empty() && t.len() <= 5 && t.chars().all(|c| c.is_ascii_digit() || c == '/')
 }
 
-fn is_prompt_line(v: &Vocabulary, line: &str, ignore: &[String]) -> bool {
-    let l = lowercase(line.trim());
+/// Whether `line` is olifant's own (it holds an `ignore` string, or is a copied notes prompt);
+/// `lower` is `line` ASCII-lowercased. Copied question lines are told apart in [`extract_in`].
+fn is_own_line(v: &Vocabulary, line: &str, lower: &str, ignore: &[String]) -> bool {
+    // Only a line with non-ASCII letters needs more than ASCII lowercasing.
+    let l = if line.is_ascii() {
+        Cow::Borrowed(lower)
+    } else {
+        lowercase(line)
+    };
     if ignore
         .iter()
         .any(|i| !i.is_empty() && l.contains(i.as_str()))
     {
-        return true;
-    }
-    if v.question_in_quote(line.trim()).is_some() && pairs_on_line(v, line).is_none() {
         return true;
     }
     v.notes_prompts.iter().any(|np| {
@@ -741,40 +768,48 @@ pub(crate) fn extract_in(
     let mut pairs: Vec<Pair> = Vec::new();
     let mut notes: Vec<&str> = Vec::new();
     let mut problems = Vec::new();
+    let mut lower_buf = String::new();
     for fl in lines {
         let text = fl.text.trim();
         if text.is_empty() {
             notes.push("");
             continue;
         }
-        if is_prompt_line(v, text, ignore) {
+        let lower = ascii_lowercase_in(&mut lower_buf, text);
+        if is_own_line(v, text, lower, ignore) {
+            continue;
+        }
+        // A copied question line ("2. Payment — Did they …?") is the prompt's own, unless an
+        // answer was written on it; those answers are kept unless an inline answer wins.
+        let mark = pairs.len();
+        let shows_question = v.question_in_quote(text).is_some();
+        if shows_question && !pairs_on_line(v, text, lower, &mut pairs) {
             continue;
         }
         let inline = fl
             .quoted_above
             .as_deref()
             .and_then(|above| v.question_in_quote(above))
-            .and_then(|qi| inline_answer(text, qi, q.questions[qi].scale));
+            .and_then(|qi| inline_answer(text, lower, qi, q.questions[qi].scale));
         if let Some(p) = inline {
+            pairs.truncate(mark);
             pairs.push(p);
             continue;
         }
-        match pairs_on_line(v, text) {
-            Some(found) => pairs.extend(found),
-            None => {
-                if is_bare_number(text) {
-                    problems.push(format!(
-                        "\"{text}\" does not say which question it answers; write \"1. {text}\" or \"energy {text}\""
-                    ));
-                }
-                notes.push(text);
-            }
+        if shows_question || pairs_on_line(v, text, lower, &mut pairs) {
+            continue;
         }
+        if is_bare_number(text) {
+            problems.push(format!(
+                "\"{text}\" does not say which question it answers; write \"1. {text}\" or \"energy {text}\""
+            ));
+        }
+        notes.push(text);
     }
     let mut answers: BTreeMap<String, Answer> = BTreeMap::new();
     for p in &pairs {
         let question = &q.questions[p.q];
-        let label = &question.wording(default_lang).label;
+        let label = || &question.wording(default_lang).label;
         let rating = match (p.val, question.scale) {
             (Val::Skip(_), _) => continue,
             (Val::Int(n), scale) => {
@@ -783,7 +818,8 @@ pub(crate) fn extract_in(
                     u8::try_from(n).ok()
                 } else {
                     problems.push(format!(
-                        "{label}: {n} is not on the {lo}–{hi} scale, so it was not stored"
+                        "{}: {n} is not on the {lo}–{hi} scale, so it was not stored",
+                        label()
                     ));
                     None
                 }
@@ -791,27 +827,31 @@ pub(crate) fn extract_in(
             (Val::Word(w, _), Scale::YesMaybeNo) => Some(w),
             (Val::Word(_, _), Scale::Rating { min, max }) => {
                 problems.push(format!(
-                    "{label}: yes/maybe/no is not a rating; answer with a number from {min} to {max}"
+                    "{}: yes/maybe/no is not a rating; answer with a number from {min} to {max}",
+                    label()
                 ));
                 None
             }
         };
-        if answers.contains_key(&question.key) {
-            problems.push(format!(
-                "{label} was answered more than once; the last answer counts"
-            ));
+        let answer = Answer {
+            rating,
+            comment: p.comment.map(str::to_string),
+        };
+        match answers.entry(question.key.clone()) {
+            Entry::Vacant(e) => {
+                e.insert(answer);
+            }
+            Entry::Occupied(mut e) => {
+                problems.push(format!(
+                    "{} was answered more than once; the last answer counts",
+                    label()
+                ));
+                e.insert(answer);
+            }
         }
-        answers.insert(
-            question.key.clone(),
-            Answer {
-                rating,
-                comment: p.comment.clone(),
-            },
-        );
     }
     drop_sign_off(&mut notes);
-    let note_lines: Vec<&str> = notes.iter().copied().filter(|n| !n.is_empty()).collect();
-    let language = detect_language(&pairs, &note_lines, || hint().unwrap_or(default_lang));
+    let language = detect_language(&pairs, &notes, || hint().unwrap_or(default_lang));
     let notes = join_paragraphs(notes.iter().copied());
     if answers.is_empty() && notes.is_empty() {
         problems.push("no answers or notes found in the reply".to_string());
@@ -855,6 +895,102 @@ mod tests {
         assert_eq!(first.label_at("vigour 4"), None);
         let back = Vocabulary::cached(&q);
         assert_eq!(back.label_at("vigour 4"), None);
+    }
+
+    /// The label search before labels were sorted: every label, longest match wins, ties
+    /// go to the first in questionnaire order.
+    fn label_at_by_scanning_all(v: &Vocabulary, s: &str) -> Option<(usize, usize, Option<Lang>)> {
+        let mut labels: Vec<&Label> = v.labels.iter().collect();
+        labels.sort_by_key(|l| (l.question, l.lang.is_none()));
+        let mut best: Option<(usize, usize, Option<Lang>)> = None;
+        for label in labels {
+            let len = label.text.len();
+            let matches = s
+                .get(..len)
+                .is_some_and(|rest| rest.eq_ignore_ascii_case(&label.text))
+                && !s[len..].chars().next().is_some_and(char::is_alphanumeric);
+            if matches && best.is_none_or(|(_, best_len, _)| len > best_len) {
+                best = Some((label.question, len, label.lang));
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn sorted_labels_pick_the_longest_then_the_first_in_questionnaire_order() {
+        let mut q = default_questionnaire();
+        // "Pay" is a prefix of "Payment"; "Scope" now labels two questions.
+        if let Some(w) = q.questions[0].wording.get_mut(&Lang::En) {
+            w.label = "Pay".into();
+        }
+        if let Some(w) = q.questions[3].wording.get_mut(&Lang::En) {
+            w.label = "Scope".into();
+        }
+        let v = Vocabulary::new(&q);
+        assert_eq!(v.label_at("PAYMENT 4").map(|(i, _, _)| i), Some(1));
+        assert_eq!(v.label_at("pay 4").map(|(i, _, _)| i), Some(0));
+        assert_eq!(v.label_at("payments 4"), None);
+        assert_eq!(v.label_at("scope: 3").map(|(i, _, _)| i), Some(2));
+        for s in [
+            "",
+            "p",
+            "pay",
+            "Pay-4",
+            "payment",
+            "paymentx",
+            "Scope",
+            "scope—3",
+            "energie 4",
+            "Energy: 2",
+            "betaling",
+            "groei 3",
+            "opnieuw ja",
+            "again",
+            "x",
+            "é 4",
+        ] {
+            assert_eq!(v.label_at(s), label_at_by_scanning_all(&v, s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_lowercase_in_borrows_or_lowercases_ascii_only() {
+        let mut buf = String::new();
+        assert_eq!(ascii_lowercase_in(&mut buf, "energy 4"), "energy 4");
+        assert!(buf.is_empty(), "nothing to lowercase: no copy");
+        assert_eq!(ascii_lowercase_in(&mut buf, "ÉNERGY 4"), "Énergy 4");
+        assert_eq!(ascii_lowercase_in(&mut buf, "A"), "a");
+    }
+
+    #[test]
+    fn sign_offs_match_in_any_case_and_after_unicode_lowercasing() {
+        for closing in [
+            "Thanks,",
+            "THANKS!",
+            "Met vriendelijke groet.",
+            "than\u{212A}s",
+        ] {
+            let mut notes = vec!["fine", closing, "Name"];
+            drop_sign_off(&mut notes);
+            assert_eq!(notes, ["fine"], "{closing:?}");
+        }
+        let mut notes = vec!["fine", "Thanks for the work", "Name"];
+        drop_sign_off(&mut notes);
+        assert_eq!(notes.len(), 3);
+    }
+
+    #[test]
+    fn an_inline_answer_wins_over_answers_on_a_copied_question_line() {
+        let e =
+            run("> 1. Energy — Did it?\n2. Payment — Did they pay on time, without discussion? 4");
+        assert_eq!(rating(&e, "energy"), Some(2));
+        assert_eq!(e.answers.get("payment"), None);
+        // Without the quoted question above, the answer on the copied line counts.
+        let e =
+            run("2. Payment — Did they pay on time, without discussion? 4\n3. Scope — Did they?");
+        assert_eq!(rating(&e, "payment"), Some(4));
+        assert_eq!(e.answers.len(), 1, "{:?}", e.answers);
+        assert_eq!(e.notes, "");
     }
 
     #[test]
