@@ -51,6 +51,8 @@ pub(crate) struct Vocabulary {
     /// Labels and keys, in the order [`Vocabulary::label_at`] tries them: by first byte,
     /// then longest first, then questionnaire order.
     labels: Vec<Label>,
+    /// `labels[by_first[b]..by_first[b + 1]]` are the labels whose first byte is `b`.
+    by_first: Vec<usize>,
     notes_prompts: Vec<NotesPrompt>,
     /// Per question: the start of each wording's text as [`skip_question_text`] looks for it
     /// (ASCII-lowercased, cut at `{client}`, at most 12 characters, trimmed, never empty).
@@ -164,6 +166,9 @@ impl Vocabulary {
         }
         // Stable: equally long labels with the same first byte keep questionnaire order.
         labels.sort_by_key(|l| (l.first, std::cmp::Reverse(l.text.len())));
+        let by_first = (0..=256)
+            .map(|b| labels.partition_point(|l| usize::from(l.first) < b))
+            .collect();
         let question_heads = q
             .questions
             .iter()
@@ -194,6 +199,7 @@ impl Vocabulary {
         Vocabulary {
             q: q.clone(),
             labels,
+            by_first,
             notes_prompts,
             question_heads,
         }
@@ -203,12 +209,13 @@ impl Vocabulary {
     /// boundary. The longest wins, so "payment" beats a shorter label that is its prefix;
     /// among equally long ones, the first in questionnaire order.
     fn label_at(&self, s: &str) -> Option<(usize, usize, Option<Lang>)> {
-        let first = s.as_bytes().first()?.to_ascii_lowercase();
-        // The labels are sorted by first byte, then longest first: the first that matches wins.
-        let start = self.labels.partition_point(|l| l.first < first);
-        self.labels[start..]
+        let first = usize::from(s.as_bytes().first()?.to_ascii_lowercase());
+        // Longest first, so the first that matches wins.
+        let candidates = self
+            .labels
+            .get(self.by_first[first]..self.by_first[first + 1])?;
+        candidates
             .iter()
-            .take_while(|l| l.first == first)
             .find(|label| {
                 let len = label.text.len();
                 // Both sides ASCII-lowercased: the same as comparing with the lowercased label.
@@ -490,83 +497,120 @@ fn inline_answer<'a>(line: &'a str, l: &str, q: usize, scale: Scale) -> Option<P
 }
 
 /// A common Dutch word (lowercase).
-fn is_dutch_word(word: &str) -> bool {
+fn is_dutch_word(word: &[u8]) -> bool {
     matches!(
         word,
-        "altijd"
-            | "betaald"
-            | "betaalden"
-            | "dat"
-            | "de"
-            | "dus"
-            | "een"
-            | "en"
-            | "erg"
-            | "fijn"
-            | "geen"
-            | "goed"
-            | "heel"
-            | "het"
-            | "hun"
-            | "ik"
-            | "je"
-            | "klant"
-            | "laat"
-            | "leuk"
-            | "maar"
-            | "met"
-            | "mijn"
-            | "niet"
-            | "nog"
-            | "nooit"
-            | "ook"
-            | "op"
-            | "prima"
-            | "te"
-            | "voor"
-            | "weer"
-            | "wel"
-            | "werk"
-            | "ze"
-            | "zij"
-            | "zijn"
+        b"altijd"
+            | b"betaald"
+            | b"betaalden"
+            | b"dat"
+            | b"de"
+            | b"dus"
+            | b"een"
+            | b"en"
+            | b"erg"
+            | b"fijn"
+            | b"geen"
+            | b"goed"
+            | b"heel"
+            | b"het"
+            | b"hun"
+            | b"ik"
+            | b"je"
+            | b"klant"
+            | b"laat"
+            | b"leuk"
+            | b"maar"
+            | b"met"
+            | b"mijn"
+            | b"niet"
+            | b"nog"
+            | b"nooit"
+            | b"ook"
+            | b"op"
+            | b"prima"
+            | b"te"
+            | b"voor"
+            | b"weer"
+            | b"wel"
+            | b"werk"
+            | b"ze"
+            | b"zij"
+            | b"zijn"
     )
 }
 /// A common English word (lowercase).
-fn is_english_word(word: &str) -> bool {
+fn is_english_word(word: &[u8]) -> bool {
     matches!(
         word,
-        "again"
-            | "always"
-            | "and"
-            | "but"
-            | "client"
-            | "fine"
-            | "for"
-            | "good"
-            | "great"
-            | "is"
-            | "it"
-            | "late"
-            | "my"
-            | "never"
-            | "nice"
-            | "not"
-            | "of"
-            | "on"
-            | "paid"
-            | "so"
-            | "that"
-            | "the"
-            | "their"
-            | "they"
-            | "this"
-            | "time"
-            | "very"
-            | "with"
-            | "work"
-            | "you"
+        b"again"
+            | b"always"
+            | b"and"
+            | b"but"
+            | b"client"
+            | b"fine"
+            | b"for"
+            | b"good"
+            | b"great"
+            | b"is"
+            | b"it"
+            | b"late"
+            | b"my"
+            | b"never"
+            | b"nice"
+            | b"not"
+            | b"of"
+            | b"on"
+            | b"paid"
+            | b"so"
+            | b"that"
+            | b"the"
+            | b"their"
+            | b"they"
+            | b"this"
+            | b"time"
+            | b"very"
+            | b"with"
+            | b"work"
+            | b"you"
     )
+}
+
+/// How many of the first 2000 words of `t` are common Dutch and common English words.
+fn language_words(t: &str) -> (i32, i32) {
+    let (mut nl, mut en) = (0, 0);
+    let mut count = |word: &[u8]| {
+        // Short ASCII words are lowercased on the stack; longer ones are in no list.
+        let mut buf = [0u8; 16];
+        let owned;
+        let lower: &[u8] = if word.is_ascii() {
+            let Some(b) = buf.get_mut(..word.len()) else {
+                return;
+            };
+            b.copy_from_slice(word);
+            b.make_ascii_lowercase();
+            b
+        } else {
+            owned = String::from_utf8_lossy(word).to_lowercase();
+            owned.as_bytes()
+        };
+        nl += i32::from(is_dutch_word(lower));
+        en += i32::from(is_english_word(lower));
+    };
+    if t.is_ascii() {
+        // In ASCII text a byte is a letter or digit exactly when its character is alphanumeric.
+        t.as_bytes()
+            .split(|b| !b.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(2000)
+            .for_each(count);
+    } else {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(2000)
+            .for_each(|w| count(w.as_bytes()));
+    }
+    (nl, en)
 }
 
 /// `default` is asked only on a tie; empty `notes` lines are not counted.
@@ -595,30 +639,9 @@ fn detect_language(pairs: &[Pair], notes: &[&str], default: impl FnOnce() -> Lan
         .filter(|n| !n.is_empty())
         .chain(pairs.iter().filter_map(|p| p.comment));
     for t in texts {
-        for w in t
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .take(2000)
-        {
-            // Short ASCII words are lowercased on the stack; longer ones are in no list.
-            let mut buf = [0u8; 16];
-            let lower: Cow<'_, str> = if !w.is_ascii() {
-                Cow::Owned(w.to_lowercase())
-            } else if w.len() <= buf.len() {
-                let b = &mut buf[..w.len()];
-                b.copy_from_slice(w.as_bytes());
-                b.make_ascii_lowercase();
-                Cow::Borrowed(std::str::from_utf8(b).unwrap_or(""))
-            } else {
-                continue;
-            };
-            if is_dutch_word(&lower) {
-                nl += 1;
-            }
-            if is_english_word(&lower) {
-                en += 1;
-            }
-        }
+        let (d, e) = language_words(t);
+        nl += d;
+        en += e;
     }
     if pairs.is_empty() && notes.iter().all(|n| n.is_empty()) {
         return None;
@@ -991,6 +1014,18 @@ mod tests {
         assert_eq!(rating(&e, "payment"), Some(4));
         assert_eq!(e.answers.len(), 1, "{:?}", e.answers);
         assert_eq!(e.notes, "");
+    }
+
+    #[test]
+    fn language_words_count_the_same_in_ascii_and_other_text() {
+        let ascii = "Ze betaalden ALTIJD te laat, but the work was good";
+        assert_eq!(language_words(ascii), (5, 4));
+        // One non-ASCII character sends the text down the char-by-char path.
+        assert_eq!(language_words(&format!("{ascii} é")), (5, 4));
+        assert_eq!(language_words("café klant—prima"), (2, 0));
+        // The Kelvin sign lowercases to an ASCII 'k'.
+        assert_eq!(language_words("\u{212A}lant"), (1, 0));
+        assert_eq!(language_words("averyveryverylongword the"), (0, 1));
     }
 
     #[test]
