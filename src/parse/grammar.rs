@@ -710,12 +710,13 @@ const SIGN_OFFS: &[&str] = &[
 ];
 
 /// Drops a closing like "Regards,\nName" at the end of the notes (at most 3 short lines after it).
+/// The notes are trimmed lines, empty for a blank line.
 fn drop_sign_off(notes: &mut Vec<&str>) {
-    let last = notes.iter().rposition(|n| !n.trim().is_empty());
+    let last = notes.iter().rposition(|n| !n.is_empty());
     let Some(last) = last else { return };
     let start = last.saturating_sub(3);
     for i in start..=last {
-        let l = notes[i].trim().trim_end_matches([',', '.', '!']);
+        let l = notes[i].trim_end_matches([',', '.', '!']);
         // The sign-offs are lowercase ASCII: an ASCII line is compared without a lowercased copy.
         let sign_off = if l.is_ascii() {
             SIGN_OFFS.iter().any(|s| s.eq_ignore_ascii_case(l))
@@ -729,8 +730,8 @@ fn drop_sign_off(notes: &mut Vec<&str>) {
     }
 }
 
-fn is_bare_number(text: &str) -> bool {
-    let t = text.trim();
+/// Whether the trimmed line `t` is only a number (`4`, `4/5`).
+fn is_bare_number(t: &str) -> bool {
     !t.is_empty() && t.len() <= 5 && t.chars().all(|c| c.is_ascii_digit() || c == '/')
 }
 
@@ -788,8 +789,8 @@ pub(crate) fn extract_in(
     hint: impl FnOnce() -> Option<Lang>,
 ) -> Extracted {
     let q = &v.q;
-    let mut pairs: Vec<Pair> = Vec::new();
-    let mut notes: Vec<&str> = Vec::new();
+    let mut pairs: Vec<Pair> = Vec::with_capacity(lines.len());
+    let mut notes: Vec<&str> = Vec::with_capacity(lines.len());
     let mut problems = Vec::new();
     let mut lower_buf = String::new();
     for fl in lines {
