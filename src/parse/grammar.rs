@@ -587,8 +587,9 @@ fn language_words(t: &str) -> (i32, i32) {
             let Some(b) = buf.get_mut(..word.len()) else {
                 return;
             };
-            b.copy_from_slice(word);
-            b.make_ascii_lowercase();
+            for (to, from) in b.iter_mut().zip(word) {
+                *to = from.to_ascii_lowercase();
+            }
             b
         } else {
             owned = String::from_utf8_lossy(word).to_lowercase();
