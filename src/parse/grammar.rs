@@ -5,7 +5,6 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -862,17 +861,11 @@ pub(crate) fn extract_in(
             rating,
             comment: p.comment.map(str::to_string),
         };
-        match answers.entry(question.key.clone()) {
-            Entry::Vacant(e) => {
-                e.insert(answer);
-            }
-            Entry::Occupied(mut e) => {
-                problems.push(format!(
-                    "{} was answered more than once; the last answer counts",
-                    label()
-                ));
-                e.insert(answer);
-            }
+        if answers.insert(question.key.clone(), answer).is_some() {
+            problems.push(format!(
+                "{} was answered more than once; the last answer counts",
+                label()
+            ));
         }
     }
     drop_sign_off(&mut notes);
