@@ -33,10 +33,11 @@ enum Val {
     Skip(Option<Lang>),
 }
 
-struct Pair {
+/// One answer read from a line; the comment borrows from the line.
+struct Pair<'a> {
     q: usize,
     val: Val,
-    comment: Option<String>,
+    comment: Option<&'a str>,
     label_lang: Option<Lang>,
 }
 
@@ -46,9 +47,15 @@ struct Pair {
 pub struct Vocabulary {
     /// The questionnaire these words were prepared from.
     q: Questionnaire,
-    /// Labels and keys in questionnaire order.
+    /// Labels and keys, in the order [`Vocabulary::label_at`] tries them: by first byte,
+    /// then longest first, then questionnaire order.
     labels: Vec<Label>,
+    /// `labels[by_first[b]..by_first[b + 1]]` are the labels whose first byte is `b`.
+    by_first: Vec<usize>,
     notes_prompts: Vec<NotesPrompt>,
+    /// Per question: the start of each wording's text as [`skip_question_text`] looks for it
+    /// (ASCII-lowercased, cut at `{client}`, at most 12 characters, trimmed, never empty).
+    question_heads: Vec<Vec<String>>,
 }
 
 /// A word the owner may use for a question.
@@ -149,6 +156,33 @@ impl Vocabulary {
             );
             labels.extend(Label::new(&question.key, i, None));
         }
+        // Stable: equally long labels with the same first byte keep questionnaire order.
+        labels.sort_by_key(|l| (l.first, std::cmp::Reverse(l.text.len())));
+        let by_first = (0..=256)
+            .map(|b| labels.partition_point(|l| usize::from(l.first) < b))
+            .collect();
+        let question_heads = q
+            .questions
+            .iter()
+            .map(|question| {
+                question
+                    .wording
+                    .values()
+                    .filter_map(|w| {
+                        let text = w.text.to_ascii_lowercase();
+                        let head: String = text
+                            .split("{client}")
+                            .next()
+                            .unwrap_or("")
+                            .chars()
+                            .take(12)
+                            .collect();
+                        let head = head.trim();
+                        (!head.is_empty()).then(|| head.to_string())
+                    })
+                    .collect()
+            })
+            .collect();
         let notes_prompts = q
             .notes_prompt
             .values()
@@ -157,7 +191,9 @@ impl Vocabulary {
         Vocabulary {
             q: q.clone(),
             labels,
+            by_first,
             notes_prompts,
+            question_heads,
         }
     }
 
@@ -170,26 +206,21 @@ impl Vocabulary {
     /// boundary. The longest wins, so "payment" beats a shorter label that is its prefix;
     /// among equally long ones, the first in questionnaire order.
     fn label_at(&self, s: &str) -> Option<(usize, usize, Option<Lang>)> {
-        let first = s.as_bytes().first()?.to_ascii_lowercase();
-        let mut best: Option<(usize, usize, Option<Lang>)> = None;
-        for label in &self.labels {
-            let len = label.text.len();
-            // Only a longer label can replace a match.
-            if label.first != first || best.is_some_and(|(_, best_len, _)| best_len >= len) {
-                continue;
-            }
-            // Both sides ASCII-lowercased: the same as comparing with the lowercased label.
-            if !s
-                .get(..len)
-                .is_some_and(|rest| rest.eq_ignore_ascii_case(&label.text))
-            {
-                continue;
-            }
-            if !s[len..].chars().next().is_some_and(char::is_alphanumeric) {
-                best = Some((label.question, len, label.lang));
-            }
-        }
-        best
+        let first = usize::from(s.as_bytes().first()?.to_ascii_lowercase());
+        // Longest first, so the first that matches wins.
+        let candidates = self
+            .labels
+            .get(self.by_first[first]..self.by_first[first + 1])?;
+        candidates
+            .iter()
+            .find(|label| {
+                let len = label.text.len();
+                // Both sides ASCII-lowercased: the same as comparing with the lowercased label.
+                s.get(..len)
+                    .is_some_and(|rest| rest.eq_ignore_ascii_case(&label.text))
+                    && !s[len..].chars().next().is_some_and(char::is_alphanumeric)
+            })
+            .map(|label| (label.question, label.text.len(), label.lang))
     }
 
     /// The question a quoted line shows (`1. Energy — …`) and the language of its label.
@@ -215,13 +246,16 @@ impl Vocabulary {
     }
 }
 
-/// `s` with ASCII letters lowercased, borrowing when there are none to change.
-fn ascii_lowercase(s: &str) -> Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(s.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(s)
+/// `s` with ASCII letters lowercased: `s` itself when there are none to change, else a
+/// copy in `buf` (reused from line to line, so it seldom allocates).
+fn ascii_lowercase_in<'a>(buf: &'a mut String, s: &'a str) -> &'a str {
+    if !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return s;
     }
+    buf.clear();
+    buf.push_str(s);
+    buf.make_ascii_lowercase();
+    buf
 }
 
 fn skip_spaces(s: &str, mut p: usize) -> usize {
@@ -253,36 +287,39 @@ fn boundary(s: &str, p: usize) -> bool {
 /// A value at `p` in `l` (ASCII-lowercased line): returns the value and its end.
 fn value_at(l: &str, p: usize) -> Option<(Val, usize)> {
     let rest = &l[p..];
-    for (w, lang) in [
-        ("n.v.t.", Some(Lang::Nl)),
-        ("n.v.t", Some(Lang::Nl)),
-        ("nvt", Some(Lang::Nl)),
-        ("n/a", Some(Lang::En)),
-        ("skip", Some(Lang::En)),
-        ("overslaan", Some(Lang::Nl)),
-    ] {
-        if rest.starts_with(w) && boundary(l, p + w.len()) {
-            return Some((Val::Skip(lang), p + w.len()));
+    // No skip word, dash or yes/no word starts with a digit.
+    if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+        for (w, lang) in [
+            ("n.v.t.", Some(Lang::Nl)),
+            ("n.v.t", Some(Lang::Nl)),
+            ("nvt", Some(Lang::Nl)),
+            ("n/a", Some(Lang::En)),
+            ("skip", Some(Lang::En)),
+            ("overslaan", Some(Lang::Nl)),
+        ] {
+            if rest.starts_with(w) && boundary(l, p + w.len()) {
+                return Some((Val::Skip(lang), p + w.len()));
+            }
         }
-    }
-    let dash = dash_at(l, p);
-    if dash > 0 {
-        let after = p + dash;
-        if l[after..].trim().is_empty() || l[after..].starts_with([' ', ',', ';']) {
-            return Some((Val::Skip(None), after));
+        let dash = dash_at(l, p);
+        if dash > 0 {
+            let after = p + dash;
+            if l[after..].trim().is_empty() || l[after..].starts_with([' ', ',', ';']) {
+                return Some((Val::Skip(None), after));
+            }
+            return None;
         }
-        return None;
-    }
-    for (w, v, lang) in [
-        ("misschien", 3, Some(Lang::Nl)),
-        ("maybe", 3, Some(Lang::En)),
-        ("yes", 5, Some(Lang::En)),
-        ("nee", 1, Some(Lang::Nl)),
-        ("ja", 5, Some(Lang::Nl)),
-        ("no", 1, Some(Lang::En)),
-    ] {
-        if rest.starts_with(w) && boundary(l, p + w.len()) {
-            return Some((Val::Word(v, lang), p + w.len()));
+        for (w, v, lang) in [
+            ("misschien", 3, Some(Lang::Nl)),
+            ("maybe", 3, Some(Lang::En)),
+            ("yes", 5, Some(Lang::En)),
+            ("nee", 1, Some(Lang::Nl)),
+            ("ja", 5, Some(Lang::Nl)),
+            ("no", 1, Some(Lang::En)),
+        ] {
+            if rest.starts_with(w) && boundary(l, p + w.len()) {
+                return Some((Val::Word(v, lang), p + w.len()));
+            }
         }
     }
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
@@ -307,21 +344,11 @@ fn value_at(l: &str, p: usize) -> Option<(Val, usize)> {
     Some((Val::Int(n), end))
 }
 
-/// Skips a copied question text (`Did they pay on time …? (yes / maybe / no)`) at `p`.
-fn skip_question_text(l: &str, p: usize, q: &crate::model::Question) -> usize {
+/// Skips a copied question text (`Did they pay on time …? (yes / maybe / no)`) at `p`;
+/// `heads` are the question's [`Vocabulary::question_heads`].
+fn skip_question_text(l: &str, p: usize, heads: &[String]) -> usize {
     let rest = &l[p..];
-    let starts = q.wording.values().any(|w| {
-        let t = w.text.to_ascii_lowercase();
-        let head: String = t
-            .split("{client}")
-            .next()
-            .unwrap_or("")
-            .chars()
-            .take(12)
-            .collect();
-        !head.trim().is_empty() && rest.starts_with(head.trim())
-    });
-    if !starts {
+    if !heads.iter().any(|head| rest.starts_with(head.as_str())) {
         return p;
     }
     let Some(qm) = rest.find('?') else { return p };
@@ -335,7 +362,7 @@ fn skip_question_text(l: &str, p: usize, q: &crate::model::Question) -> usize {
     end
 }
 
-fn pair_at(v: &Vocabulary, l: &str, p: usize) -> Option<(Pair, usize)> {
+fn pair_at<'a>(v: &Vocabulary, l: &str, p: usize) -> Option<(Pair<'a>, usize)> {
     let p = skip_spaces(l, p);
     let rest = &l[p..];
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
@@ -376,7 +403,7 @@ fn pair_at(v: &Vocabulary, l: &str, p: usize) -> Option<(Pair, usize)> {
                 if d > 0 || l[c..].starts_with(':') {
                     c = skip_spaces(l, c + d.max(1));
                 }
-                c = skip_spaces(l, skip_question_text(l, c, &v.q.questions[q]));
+                c = skip_spaces(l, skip_question_text(l, c, &v.question_heads[q]));
                 if l[c..].starts_with([':', '=']) {
                     c = skip_spaces(l, c + 1);
                 }
@@ -411,7 +438,7 @@ fn pair_at(v: &Vocabulary, l: &str, p: usize) -> Option<(Pair, usize)> {
     Some((finish_pair(q, val, label_lang), end))
 }
 
-fn finish_pair(q: usize, val: Val, label_lang: Option<Lang>) -> Pair {
+fn finish_pair<'a>(q: usize, val: Val, label_lang: Option<Lang>) -> Pair<'a> {
     Pair {
         q,
         val,
@@ -420,41 +447,43 @@ fn finish_pair(q: usize, val: Val, label_lang: Option<Lang>) -> Pair {
     }
 }
 
-fn comment_from(original: &str, start: usize) -> Option<String> {
+fn comment_from(original: &str, start: usize) -> Option<&str> {
     let rest = original.get(start..)?.trim();
     let rest = rest
         .strip_prefix(['-', ',', ':', ';', '–', '—'])
         .unwrap_or(rest)
         .trim();
-    (!rest.is_empty()).then(|| rest.to_string())
+    (!rest.is_empty()).then_some(rest)
 }
 
-/// All answer pairs on one line, or `None` when the line does not start with one.
-fn pairs_on_line(v: &Vocabulary, line: &str) -> Option<Vec<Pair>> {
-    let l = ascii_lowercase(line);
-    let (mut first, mut end) = pair_at(v, &l, 0)?;
-    let mut pairs = Vec::new();
+/// Appends all answer pairs on `line` (`l` is the line ASCII-lowercased) to `out`; false, with
+/// nothing appended, when the line does not start with one.
+fn pairs_on_line<'a>(v: &Vocabulary, line: &'a str, l: &str, out: &mut Vec<Pair<'a>>) -> bool {
+    let Some((mut first, mut end)) = pair_at(v, l, 0) else {
+        return false;
+    };
+    let mut found = 0;
     loop {
-        let after = skip_spaces(&l, end);
-        if pairs.len() + 1 < MAX_PAIRS_PER_LINE && l[after..].starts_with([',', ';']) {
-            if let Some((next, next_end)) = pair_at(v, &l, after + 1) {
-                pairs.push(first);
+        let after = skip_spaces(l, end);
+        if found + 1 < MAX_PAIRS_PER_LINE && l[after..].starts_with([',', ';']) {
+            if let Some((next, next_end)) = pair_at(v, l, after + 1) {
+                out.push(first);
+                found += 1;
                 first = next;
                 end = next_end;
                 continue;
             }
         }
         first.comment = comment_from(line, end);
-        pairs.push(first);
-        return Some(pairs);
+        out.push(first);
+        return true;
     }
 }
 
-/// An inline answer (value first) for question `q`.
-fn inline_answer(line: &str, q: usize, scale: Scale) -> Option<Pair> {
-    let l = ascii_lowercase(line);
-    let p = skip_spaces(&l, 0);
-    let (val, end) = value_at(&l, p)?;
+/// An inline answer (value first) for question `q`; `l` is `line` ASCII-lowercased.
+fn inline_answer<'a>(line: &'a str, l: &str, q: usize, scale: Scale) -> Option<Pair<'a>> {
+    let p = skip_spaces(l, 0);
+    let (val, end) = value_at(l, p)?;
     // "No notes here" under a 1–5 question is prose, not an answer.
     if matches!(val, Val::Word(..)) && scale != Scale::YesMaybeNo {
         return None;
@@ -465,91 +494,125 @@ fn inline_answer(line: &str, q: usize, scale: Scale) -> Option<Pair> {
 }
 
 /// A common Dutch word (lowercase).
-fn is_dutch_word(word: &str) -> bool {
+fn is_dutch_word(word: &[u8]) -> bool {
     matches!(
         word,
-        "altijd"
-            | "betaald"
-            | "betaalden"
-            | "dat"
-            | "de"
-            | "dus"
-            | "een"
-            | "en"
-            | "erg"
-            | "fijn"
-            | "geen"
-            | "goed"
-            | "heel"
-            | "het"
-            | "hun"
-            | "ik"
-            | "je"
-            | "klant"
-            | "laat"
-            | "leuk"
-            | "maar"
-            | "met"
-            | "mijn"
-            | "niet"
-            | "nog"
-            | "nooit"
-            | "ook"
-            | "op"
-            | "prima"
-            | "te"
-            | "voor"
-            | "weer"
-            | "wel"
-            | "werk"
-            | "ze"
-            | "zij"
-            | "zijn"
+        b"altijd"
+            | b"betaald"
+            | b"betaalden"
+            | b"dat"
+            | b"de"
+            | b"dus"
+            | b"een"
+            | b"en"
+            | b"erg"
+            | b"fijn"
+            | b"geen"
+            | b"goed"
+            | b"heel"
+            | b"het"
+            | b"hun"
+            | b"ik"
+            | b"je"
+            | b"klant"
+            | b"laat"
+            | b"leuk"
+            | b"maar"
+            | b"met"
+            | b"mijn"
+            | b"niet"
+            | b"nog"
+            | b"nooit"
+            | b"ook"
+            | b"op"
+            | b"prima"
+            | b"te"
+            | b"voor"
+            | b"weer"
+            | b"wel"
+            | b"werk"
+            | b"ze"
+            | b"zij"
+            | b"zijn"
     )
 }
 /// A common English word (lowercase).
-fn is_english_word(word: &str) -> bool {
+fn is_english_word(word: &[u8]) -> bool {
     matches!(
         word,
-        "again"
-            | "always"
-            | "and"
-            | "but"
-            | "client"
-            | "fine"
-            | "for"
-            | "good"
-            | "great"
-            | "is"
-            | "it"
-            | "late"
-            | "my"
-            | "never"
-            | "nice"
-            | "not"
-            | "of"
-            | "on"
-            | "paid"
-            | "so"
-            | "that"
-            | "the"
-            | "their"
-            | "they"
-            | "this"
-            | "time"
-            | "very"
-            | "with"
-            | "work"
-            | "you"
+        b"again"
+            | b"always"
+            | b"and"
+            | b"but"
+            | b"client"
+            | b"fine"
+            | b"for"
+            | b"good"
+            | b"great"
+            | b"is"
+            | b"it"
+            | b"late"
+            | b"my"
+            | b"never"
+            | b"nice"
+            | b"not"
+            | b"of"
+            | b"on"
+            | b"paid"
+            | b"so"
+            | b"that"
+            | b"the"
+            | b"their"
+            | b"they"
+            | b"this"
+            | b"time"
+            | b"very"
+            | b"with"
+            | b"work"
+            | b"you"
     )
 }
 
-/// `default` is asked only on a tie.
-fn detect_language(
-    pairs: &[Pair],
-    note_lines: &[&str],
-    default: impl FnOnce() -> Lang,
-) -> Option<Lang> {
+/// How many of the first 2000 words of `t` are common Dutch and common English words.
+fn language_words(t: &str) -> (i32, i32) {
+    let (mut nl, mut en) = (0, 0);
+    let mut count = |word: &[u8]| {
+        // Short ASCII words are lowercased on the stack; longer ones are in no list.
+        let mut buf = [0u8; 16];
+        let owned;
+        let lower: &[u8] = if word.is_ascii() {
+            let Some(b) = buf.get_mut(..word.len()) else {
+                return;
+            };
+            for (to, from) in b.iter_mut().zip(word) {
+                *to = from.to_ascii_lowercase();
+            }
+            b
+        } else {
+            owned = String::from_utf8_lossy(word).to_lowercase();
+            owned.as_bytes()
+        };
+        nl += i32::from(is_dutch_word(lower));
+        en += i32::from(is_english_word(lower));
+    };
+    if t.is_ascii() {
+        // In ASCII text a byte is a letter or digit exactly when its character is alphanumeric.
+        t.as_bytes()
+            .split(|b| !b.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(2000)
+            .for_each(count);
+    } else {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(2000)
+            .for_each(|w| count(w.as_bytes()));
+    }
+    (nl, en)
+}
+
+/// `default` is asked only on a tie; empty `notes` lines are not counted.
+fn detect_language(pairs: &[Pair], notes: &[&str], default: impl FnOnce() -> Lang) -> Option<Lang> {
     let (mut nl, mut en) = (0i32, 0i32);
     for p in pairs {
         for lang in [
@@ -568,37 +631,17 @@ fn detect_language(
             }
         }
     }
-    let texts = note_lines
+    let texts = notes
         .iter()
         .copied()
-        .chain(pairs.iter().filter_map(|p| p.comment.as_deref()));
+        .filter(|n| !n.is_empty())
+        .chain(pairs.iter().filter_map(|p| p.comment));
     for t in texts {
-        for w in t
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .take(2000)
-        {
-            // Short ASCII words are lowercased on the stack; longer ones are in no list.
-            let mut buf = [0u8; 16];
-            let lower: Cow<'_, str> = if !w.is_ascii() {
-                Cow::Owned(w.to_lowercase())
-            } else if w.len() <= buf.len() {
-                let b = &mut buf[..w.len()];
-                b.copy_from_slice(w.as_bytes());
-                b.make_ascii_lowercase();
-                Cow::Borrowed(std::str::from_utf8(b).unwrap_or(""))
-            } else {
-                continue;
-            };
-            if is_dutch_word(&lower) {
-                nl += 1;
-            }
-            if is_english_word(&lower) {
-                en += 1;
-            }
-        }
+        let (d, e) = language_words(t);
+        nl += d;
+        en += e;
     }
-    if pairs.is_empty() && note_lines.is_empty() {
+    if pairs.is_empty() && notes.iter().all(|n| n.is_empty()) {
         return None;
     }
     Some(match nl.cmp(&en) {
@@ -665,36 +708,44 @@ const SIGN_OFFS: &[&str] = &[
 ];
 
 /// Drops a closing like "Regards,\nName" at the end of the notes (at most 3 short lines after it).
+/// The notes are trimmed lines, empty for a blank line.
 fn drop_sign_off(notes: &mut Vec<&str>) {
-    let last = notes.iter().rposition(|n| !n.trim().is_empty());
+    let last = notes.iter().rposition(|n| !n.is_empty());
     let Some(last) = last else { return };
     let start = last.saturating_sub(3);
     for i in start..=last {
-        let l = notes[i]
-            .trim()
-            .trim_end_matches([',', '.', '!'])
-            .to_lowercase();
-        if SIGN_OFFS.contains(&l.as_str()) && notes[i + 1..=last].iter().all(|n| n.len() <= 60) {
+        let l = notes[i].trim_end_matches([',', '.', '!']);
+        // The sign-offs are lowercase ASCII: an ASCII line is compared without a lowercased copy.
+        let sign_off = if l.is_ascii() {
+            SIGN_OFFS.iter().any(|s| s.eq_ignore_ascii_case(l))
+        } else {
+            SIGN_OFFS.contains(&l.to_lowercase().as_str())
+        };
+        if sign_off && notes[i + 1..=last].iter().all(|n| n.len() <= 60) {
             notes.truncate(i);
             return;
         }
     }
 }
 
-fn is_bare_number(text: &str) -> bool {
-    let t = text.trim();
+/// Whether the trimmed line `t` is only a number (`4`, `4/5`).
+fn is_bare_number(t: &str) -> bool {
     !t.is_empty() && t.len() <= 5 && t.chars().all(|c| c.is_ascii_digit() || c == '/')
 }
 
-fn is_prompt_line(v: &Vocabulary, line: &str, ignore: &[String]) -> bool {
-    let l = lowercase(line.trim());
+/// Whether `line` is olifant's own (it holds an `ignore` string, or is a copied notes prompt);
+/// `lower` is `line` ASCII-lowercased. Copied question lines are told apart in [`extract_in`].
+fn is_own_line(v: &Vocabulary, line: &str, lower: &str, ignore: &[String]) -> bool {
+    // Only a line with non-ASCII letters needs more than ASCII lowercasing.
+    let l = if line.is_ascii() {
+        Cow::Borrowed(lower)
+    } else {
+        lowercase(line)
+    };
     if ignore
         .iter()
         .any(|i| !i.is_empty() && l.contains(i.as_str()))
     {
-        return true;
-    }
-    if v.question_in_quote(line.trim()).is_some() && pairs_on_line(v, line).is_none() {
         return true;
     }
     v.notes_prompts.iter().any(|np| {
@@ -736,43 +787,51 @@ pub(crate) fn extract_in(
     hint: impl FnOnce() -> Option<Lang>,
 ) -> Extracted {
     let q = &v.q;
-    let mut pairs: Vec<Pair> = Vec::new();
-    let mut notes: Vec<&str> = Vec::new();
+    let mut pairs: Vec<Pair> = Vec::with_capacity(lines.len());
+    let mut notes: Vec<&str> = Vec::with_capacity(lines.len());
     let mut problems = Vec::new();
+    let mut lower_buf = String::new();
     for fl in lines {
         let text = fl.text.trim();
         if text.is_empty() {
             notes.push("");
             continue;
         }
-        if is_prompt_line(v, text, ignore) {
+        let lower = ascii_lowercase_in(&mut lower_buf, text);
+        if is_own_line(v, text, lower, ignore) {
+            continue;
+        }
+        // A copied question line ("2. Payment — Did they …?") is the prompt's own, unless an
+        // answer was written on it; those answers are kept unless an inline answer wins.
+        let mark = pairs.len();
+        let shows_question = v.question_in_quote(text).is_some();
+        if shows_question && !pairs_on_line(v, text, lower, &mut pairs) {
             continue;
         }
         let inline = fl
             .quoted_above
             .as_deref()
             .and_then(|above| v.question_in_quote(above))
-            .and_then(|qi| inline_answer(text, qi, q.questions[qi].scale));
+            .and_then(|qi| inline_answer(text, lower, qi, q.questions[qi].scale));
         if let Some(p) = inline {
+            pairs.truncate(mark);
             pairs.push(p);
             continue;
         }
-        match pairs_on_line(v, text) {
-            Some(found) => pairs.extend(found),
-            None => {
-                if is_bare_number(text) {
-                    problems.push(format!(
-                        "\"{text}\" does not say which question it answers; write \"1. {text}\" or \"energy {text}\""
-                    ));
-                }
-                notes.push(text);
-            }
+        if shows_question || pairs_on_line(v, text, lower, &mut pairs) {
+            continue;
         }
+        if is_bare_number(text) {
+            problems.push(format!(
+                "\"{text}\" does not say which question it answers; write \"1. {text}\" or \"energy {text}\""
+            ));
+        }
+        notes.push(text);
     }
     let mut answers: BTreeMap<String, Answer> = BTreeMap::new();
     for p in &pairs {
         let question = &q.questions[p.q];
-        let label = &question.wording(default_lang).label;
+        let label = || &question.wording(default_lang).label;
         let rating = match (p.val, question.scale) {
             (Val::Skip(_), _) => continue,
             (Val::Int(n), scale) => {
@@ -781,7 +840,8 @@ pub(crate) fn extract_in(
                     u8::try_from(n).ok()
                 } else {
                     problems.push(format!(
-                        "{label}: {n} is not on the {lo}–{hi} scale, so it was not stored"
+                        "{}: {n} is not on the {lo}–{hi} scale, so it was not stored",
+                        label()
                     ));
                     None
                 }
@@ -789,27 +849,25 @@ pub(crate) fn extract_in(
             (Val::Word(w, _), Scale::YesMaybeNo) => Some(w),
             (Val::Word(_, _), Scale::Rating { min, max }) => {
                 problems.push(format!(
-                    "{label}: yes/maybe/no is not a rating; answer with a number from {min} to {max}"
+                    "{}: yes/maybe/no is not a rating; answer with a number from {min} to {max}",
+                    label()
                 ));
                 None
             }
         };
-        if answers.contains_key(&question.key) {
+        let answer = Answer {
+            rating,
+            comment: p.comment.map(str::to_string),
+        };
+        if answers.insert(question.key.clone(), answer).is_some() {
             problems.push(format!(
-                "{label} was answered more than once; the last answer counts"
+                "{} was answered more than once; the last answer counts",
+                label()
             ));
         }
-        answers.insert(
-            question.key.clone(),
-            Answer {
-                rating,
-                comment: p.comment.clone(),
-            },
-        );
     }
     drop_sign_off(&mut notes);
-    let note_lines: Vec<&str> = notes.iter().copied().filter(|n| !n.is_empty()).collect();
-    let language = detect_language(&pairs, &note_lines, || hint().unwrap_or(default_lang));
+    let language = detect_language(&pairs, &notes, || hint().unwrap_or(default_lang));
     let notes = join_paragraphs(notes.iter().copied());
     if answers.is_empty() && notes.is_empty() {
         problems.push("no answers or notes found in the reply".to_string());
@@ -848,6 +906,114 @@ mod tests {
         assert_eq!(plain.label_at("vigour 4"), None);
         assert_eq!(plain.label_at("energy 4").map(|(i, _, _)| i), Some(0));
         assert!(other.questionnaire() == &renamed && plain.questionnaire() == &q);
+    }
+
+    /// The label search before labels were sorted: every label, longest match wins, ties
+    /// go to the first in questionnaire order.
+    fn label_at_by_scanning_all(v: &Vocabulary, s: &str) -> Option<(usize, usize, Option<Lang>)> {
+        let mut labels: Vec<&Label> = v.labels.iter().collect();
+        labels.sort_by_key(|l| (l.question, l.lang.is_none()));
+        let mut best: Option<(usize, usize, Option<Lang>)> = None;
+        for label in labels {
+            let len = label.text.len();
+            let matches = s
+                .get(..len)
+                .is_some_and(|rest| rest.eq_ignore_ascii_case(&label.text))
+                && !s[len..].chars().next().is_some_and(char::is_alphanumeric);
+            if matches && best.is_none_or(|(_, best_len, _)| len > best_len) {
+                best = Some((label.question, len, label.lang));
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn sorted_labels_pick_the_longest_then_the_first_in_questionnaire_order() {
+        let mut q = default_questionnaire();
+        // "Pay" is a prefix of "Payment"; "Scope" now labels two questions.
+        if let Some(w) = q.questions[0].wording.get_mut(&Lang::En) {
+            w.label = "Pay".into();
+        }
+        if let Some(w) = q.questions[3].wording.get_mut(&Lang::En) {
+            w.label = "Scope".into();
+        }
+        let v = Vocabulary::new(&q);
+        assert_eq!(v.label_at("PAYMENT 4").map(|(i, _, _)| i), Some(1));
+        assert_eq!(v.label_at("pay 4").map(|(i, _, _)| i), Some(0));
+        assert_eq!(v.label_at("payments 4"), None);
+        assert_eq!(v.label_at("scope: 3").map(|(i, _, _)| i), Some(2));
+        for s in [
+            "",
+            "p",
+            "pay",
+            "Pay-4",
+            "payment",
+            "paymentx",
+            "Scope",
+            "scope—3",
+            "energie 4",
+            "Energy: 2",
+            "betaling",
+            "groei 3",
+            "opnieuw ja",
+            "again",
+            "x",
+            "é 4",
+        ] {
+            assert_eq!(v.label_at(s), label_at_by_scanning_all(&v, s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_lowercase_in_borrows_or_lowercases_ascii_only() {
+        let mut buf = String::new();
+        assert_eq!(ascii_lowercase_in(&mut buf, "energy 4"), "energy 4");
+        assert!(buf.is_empty(), "nothing to lowercase: no copy");
+        assert_eq!(ascii_lowercase_in(&mut buf, "ÉNERGY 4"), "Énergy 4");
+        assert_eq!(ascii_lowercase_in(&mut buf, "A"), "a");
+    }
+
+    #[test]
+    fn sign_offs_match_in_any_case_and_after_unicode_lowercasing() {
+        for closing in [
+            "Thanks,",
+            "THANKS!",
+            "Met vriendelijke groet.",
+            "than\u{212A}s",
+        ] {
+            let mut notes = vec!["fine", closing, "Name"];
+            drop_sign_off(&mut notes);
+            assert_eq!(notes, ["fine"], "{closing:?}");
+        }
+        let mut notes = vec!["fine", "Thanks for the work", "Name"];
+        drop_sign_off(&mut notes);
+        assert_eq!(notes.len(), 3);
+    }
+
+    #[test]
+    fn an_inline_answer_wins_over_answers_on_a_copied_question_line() {
+        let e =
+            run("> 1. Energy — Did it?\n2. Payment — Did they pay on time, without discussion? 4");
+        assert_eq!(rating(&e, "energy"), Some(2));
+        assert_eq!(e.answers.get("payment"), None);
+        // Without the quoted question above, the answer on the copied line counts.
+        let e =
+            run("2. Payment — Did they pay on time, without discussion? 4\n3. Scope — Did they?");
+        assert_eq!(rating(&e, "payment"), Some(4));
+        assert_eq!(e.answers.len(), 1, "{:?}", e.answers);
+        assert_eq!(e.notes, "");
+    }
+
+    #[test]
+    fn language_words_count_the_same_in_ascii_and_other_text() {
+        let ascii = "Ze betaalden ALTIJD te laat, but the work was good";
+        assert_eq!(language_words(ascii), (5, 4));
+        // One non-ASCII character sends the text down the char-by-char path.
+        assert_eq!(language_words(&format!("{ascii} é")), (5, 4));
+        assert_eq!(language_words("café klant—prima"), (2, 0));
+        // The Kelvin sign lowercases to an ASCII 'k'.
+        assert_eq!(language_words("\u{212A}lant"), (1, 0));
+        assert_eq!(language_words("averyveryverylongword the"), (0, 1));
     }
 
     #[test]
