@@ -788,8 +788,10 @@ fn fresh_lines_of<'a>(lines: &[&'a str]) -> Vec<FreshLine<'a>> {
 }
 
 /// Joins lines, trims them, collapses runs of blank lines and trims the whole.
-pub fn join_paragraphs<'a>(lines: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::new();
+pub fn join_paragraphs<'a>(lines: impl Iterator<Item = &'a str> + Clone) -> String {
+    // Room for every line and its break up front: the text is built without regrowing.
+    let room = lines.clone().map(|l| l.len() + 2).sum();
+    let mut out = String::with_capacity(room);
     let mut pending_blank = false;
     for l in lines {
         let l = l.trim();
