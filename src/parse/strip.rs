@@ -434,14 +434,33 @@ fn header_key(p: &str) -> Option<&str> {
     Some(k)
 }
 
+/// The keys other than [`FROM_KEYS`] a header block can start with.
+const BLOCK_KEYS: &[&str] = &["date", "datum", "sent", "verzonden", "gesendet"];
+
 /// `From: …` followed within a few lines by `Sent:`/`To:`/`Subject:` (any language);
 /// `first` is the [`probe`] of `lines[i]`.
 fn is_header_block(lines: &[&str], i: usize, first: &str) -> bool {
+    // The key starts at the first byte that is neither `*` nor white space: when that byte
+    // is ASCII, it must start one of the keys a block starts with (few lines do).
+    let key_start = first.bytes().find(|&b| b != b'*' && !ascii_space(b));
+    if key_start.is_some_and(|b| {
+        b.is_ascii()
+            && !FROM_KEYS
+                .iter()
+                .chain(BLOCK_KEYS)
+                .any(|key| key.as_bytes().first() == Some(&b))
+    }) {
+        return false;
+    }
+    is_header_block_unfiltered(lines, i, first)
+}
+
+/// [`is_header_block`] without the check of the first byte of the key.
+fn is_header_block_unfiltered(lines: &[&str], i: usize, first: &str) -> bool {
     let Some(k) = header_key(first) else {
         return false;
     };
-    let starts_block =
-        FROM_KEYS.contains(&k) || matches!(k, "date" | "datum" | "sent" | "verzonden" | "gesendet");
+    let starts_block = FROM_KEYS.contains(&k) || BLOCK_KEYS.contains(&k);
     if !starts_block {
         return false;
     }
@@ -1098,6 +1117,10 @@ mod tests {
         "From:",
         "Van:",
         "Sent:",
+        "Date:",
+        "Aan:",
+        "От:",
+        "\u{2003}",
         "—",
         "é",
         "Σ",
@@ -1160,6 +1183,10 @@ mod tests {
             }
             proptest::prop_assert_eq!(is_separator(&first), is_separator_unfiltered(&first));
             proptest::prop_assert_eq!(is_footer(&first), is_footer_unfiltered(&first));
+            proptest::prop_assert_eq!(
+                is_header_block(&lines, 0, &first),
+                is_header_block_unfiltered(&lines, 0, &first)
+            );
         }
     }
 
@@ -1182,6 +1209,13 @@ mod tests {
         }
         for e in HEADER_ENDS {
             assert!(may_start_reply_header(&format!("x {e}")), "{e}");
+        }
+        for k in FROM_KEYS.iter().chain(BLOCK_KEYS) {
+            let other = if *k == "to" { "subject" } else { "to" };
+            for line in [format!("{k}: x"), format!("** \t{k} *: x")] {
+                let lines = [line.as_str(), &format!("{other}: y")];
+                assert!(is_header_block(&lines, 0, &probe(&line)), "{line}");
+            }
         }
     }
 
