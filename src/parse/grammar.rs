@@ -246,16 +246,52 @@ impl Vocabulary {
     }
 }
 
-/// `s` with ASCII letters lowercased: `s` itself when there are none to change, else a
-/// copy in `buf` (reused from line to line, so it seldom allocates).
-fn ascii_lowercase_in<'a>(buf: &'a mut String, s: &'a str) -> &'a str {
-    if !s.bytes().any(|b| b.is_ascii_uppercase()) {
-        return s;
+/// `s.trim()`, without decoding characters when `s` starts and ends with a printable ASCII
+/// byte (as nearly every line does): then there is nothing to trim.
+fn trim_line(s: &str) -> &str {
+    let solid = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_graphic());
+    let b = s.as_bytes();
+    if solid(b.first()) && solid(b.last()) {
+        s
+    } else {
+        s.trim()
     }
-    buf.clear();
-    buf.push_str(s);
-    buf.make_ascii_lowercase();
-    buf
+}
+
+/// Room for ASCII-lowercased copies of lines: a line of up to 128 bytes on the stack, a
+/// longer one in a string reused from line to line, so lowercasing seldom allocates.
+struct LowerBuf {
+    short: [u8; 128],
+    long: String,
+}
+
+impl LowerBuf {
+    fn new() -> Self {
+        LowerBuf {
+            short: [0; 128],
+            long: String::new(),
+        }
+    }
+
+    /// `s` with ASCII letters lowercased: `s` itself when there are none to change, else a
+    /// copy held here.
+    fn of<'a>(&'a mut self, s: &'a str) -> &'a str {
+        if !s.bytes().any(|b| b.is_ascii_uppercase()) {
+            return s;
+        }
+        if let Some(short) = self.short.get_mut(..s.len()) {
+            short.copy_from_slice(s.as_bytes());
+            short.make_ascii_lowercase();
+            // Lowercasing ASCII bytes keeps UTF-8 valid, so this always succeeds.
+            if let Ok(lower) = std::str::from_utf8(short) {
+                return lower;
+            }
+        }
+        self.long.clear();
+        self.long.push_str(s);
+        self.long.make_ascii_lowercase();
+        &self.long
+    }
 }
 
 fn skip_spaces(s: &str, mut p: usize) -> usize {
@@ -790,14 +826,14 @@ pub(crate) fn extract_in(
     let mut pairs: Vec<Pair> = Vec::with_capacity(lines.len());
     let mut notes: Vec<&str> = Vec::with_capacity(lines.len());
     let mut problems = Vec::new();
-    let mut lower_buf = String::new();
+    let mut lower_buf = LowerBuf::new();
     for fl in lines {
-        let text = fl.text.trim();
+        let text = trim_line(&fl.text);
         if text.is_empty() {
             notes.push("");
             continue;
         }
-        let lower = ascii_lowercase_in(&mut lower_buf, text);
+        let lower = lower_buf.of(text);
         if is_own_line(v, text, lower, ignore) {
             continue;
         }
@@ -965,12 +1001,45 @@ mod tests {
     }
 
     #[test]
-    fn ascii_lowercase_in_borrows_or_lowercases_ascii_only() {
-        let mut buf = String::new();
-        assert_eq!(ascii_lowercase_in(&mut buf, "energy 4"), "energy 4");
-        assert!(buf.is_empty(), "nothing to lowercase: no copy");
-        assert_eq!(ascii_lowercase_in(&mut buf, "ÉNERGY 4"), "Énergy 4");
-        assert_eq!(ascii_lowercase_in(&mut buf, "A"), "a");
+    fn lower_buf_borrows_or_lowercases_ascii_only_on_the_stack_or_in_the_string() {
+        let mut buf = LowerBuf::new();
+        assert_eq!(buf.of("energy 4"), "energy 4");
+        assert!(buf.long.is_empty(), "nothing to lowercase: no copy");
+        assert_eq!(buf.of("ÉNERGY 4"), "Énergy 4");
+        assert_eq!(buf.of("A"), "a");
+        assert!(buf.long.is_empty(), "short lines stay on the stack");
+        // Lines of 127, 128 and 129 bytes, a two-byte character across the 128-byte edge.
+        for line in [
+            "X".repeat(127),
+            "X".repeat(128),
+            "X".repeat(129),
+            format!("{}É", "A".repeat(127)),
+            format!("{}ÉNERGY", "A".repeat(200)),
+        ] {
+            let expected = line.to_ascii_lowercase();
+            assert_eq!(buf.of(&line), expected);
+        }
+        assert!(!buf.long.is_empty(), "long lines use the string");
+    }
+
+    #[test]
+    fn trim_line_equals_str_trim() {
+        for s in [
+            "",
+            "a",
+            " a",
+            "a ",
+            "\u{b}x\u{b}",
+            "\u{a0}energy 4\u{a0}",
+            "\u{2003}x",
+            "x\u{3000}",
+            "é",
+            "1. 4",
+            "\t4\t",
+            "~x~",
+        ] {
+            assert_eq!(trim_line(s), s.trim(), "{s:?}");
+        }
     }
 
     #[test]
