@@ -82,46 +82,26 @@ impl Label {
     }
 }
 
-/// A notes prompt ("Anything else about {client}?"), lowercased, with the trimmed text
-/// before the first `{client}` (head) and after the last one (tail).
+/// A notes prompt ("Anything else about {client}?"), lowercased: its trimmed text before the
+/// first `{client}` (head) and after the last one (tail); without `{client}`, both are the
+/// whole trimmed text.
 struct NotesPrompt {
-    text: String,
-    head: std::ops::Range<usize>,
-    tail: std::ops::Range<usize>,
+    head: String,
+    tail: String,
 }
 
 impl NotesPrompt {
-    fn new(prompt: &str) -> Self {
+    /// `None` when the head is shorter than 8 bytes: such a prompt is too vague to recognise.
+    fn new(prompt: &str) -> Option<Self> {
         const CLIENT: &str = "{client}";
-        let text = lowercase(prompt).into_owned();
-        // "{client}" cannot overlap itself, so its matches are where `split` would cut; found
-        // from the '{' (a cheap byte search) rather than a substring searcher per message.
-        let mut at = text
-            .match_indices('{')
-            .map(|(i, _)| i)
-            .filter(|&i| text[i..].starts_with(CLIENT));
-        let first = at.next();
-        let last = at.next_back().or(first);
-        let head = trimmed(&text, 0..first.unwrap_or(text.len()));
-        let tail = trimmed(&text, last.map_or(0, |i| i + CLIENT.len())..text.len());
-        NotesPrompt { text, head, tail }
+        let text = lowercase(prompt);
+        let head = text[..text.find(CLIENT).unwrap_or(text.len())].trim();
+        let tail = text[text.rfind(CLIENT).map_or(0, |i| i + CLIENT.len())..].trim();
+        (head.len() >= 8).then(|| NotesPrompt {
+            head: head.to_string(),
+            tail: tail.to_string(),
+        })
     }
-
-    fn head(&self) -> &str {
-        self.text.get(self.head.clone()).unwrap_or("")
-    }
-
-    fn tail(&self) -> &str {
-        self.text.get(self.tail.clone()).unwrap_or("")
-    }
-}
-
-/// The byte range of `s[range]` with white space trimmed from both ends.
-fn trimmed(s: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
-    let part = &s[range.clone()];
-    let start = range.start + (part.len() - part.trim_start().len());
-    let end = range.end - (part.len() - part.trim_end().len());
-    start..end.max(start)
 }
 
 /// A label as [`Vocabulary::label_at`] compares it: ASCII as written, anything else lowercased.
@@ -186,7 +166,7 @@ impl Vocabulary {
         let notes_prompts = q
             .notes_prompt
             .values()
-            .map(|np| NotesPrompt::new(np))
+            .filter_map(|np| NotesPrompt::new(np))
             .collect();
         Vocabulary {
             q: q.clone(),
@@ -246,16 +226,52 @@ impl Vocabulary {
     }
 }
 
-/// `s` with ASCII letters lowercased: `s` itself when there are none to change, else a
-/// copy in `buf` (reused from line to line, so it seldom allocates).
-fn ascii_lowercase_in<'a>(buf: &'a mut String, s: &'a str) -> &'a str {
-    if !s.bytes().any(|b| b.is_ascii_uppercase()) {
-        return s;
+/// `s.trim()`, without decoding characters when `s` starts and ends with a printable ASCII
+/// byte (as nearly every line does): then there is nothing to trim.
+fn trim_line(s: &str) -> &str {
+    let solid = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_graphic());
+    let b = s.as_bytes();
+    if solid(b.first()) && solid(b.last()) {
+        s
+    } else {
+        s.trim()
     }
-    buf.clear();
-    buf.push_str(s);
-    buf.make_ascii_lowercase();
-    buf
+}
+
+/// Room for ASCII-lowercased copies of lines: a line of up to 128 bytes on the stack, a
+/// longer one in a string reused from line to line, so lowercasing seldom allocates.
+struct LowerBuf {
+    short: [u8; 128],
+    long: String,
+}
+
+impl LowerBuf {
+    fn new() -> Self {
+        LowerBuf {
+            short: [0; 128],
+            long: String::new(),
+        }
+    }
+
+    /// `s` with ASCII letters lowercased: `s` itself when there are none to change, else a
+    /// copy held here.
+    fn of<'a>(&'a mut self, s: &'a str) -> &'a str {
+        if !s.bytes().any(|b| b.is_ascii_uppercase()) {
+            return s;
+        }
+        if let Some(short) = self.short.get_mut(..s.len()) {
+            short.copy_from_slice(s.as_bytes());
+            short.make_ascii_lowercase();
+            // Lowercasing ASCII bytes keeps UTF-8 valid, so this always succeeds.
+            if let Ok(lower) = std::str::from_utf8(short) {
+                return lower;
+            }
+        }
+        self.long.clear();
+        self.long.push_str(s);
+        self.long.make_ascii_lowercase();
+        &self.long
+    }
 }
 
 fn skip_spaces(s: &str, mut p: usize) -> usize {
@@ -733,6 +749,21 @@ fn is_bare_number(t: &str) -> bool {
     !t.is_empty() && t.len() <= 5 && t.chars().all(|c| c.is_ascii_digit() || c == '/')
 }
 
+/// `line.contains(needle)`. On a line shorter than the needle plus 16 bytes the standard
+/// library compares the needle at every position (a `memcmp` call each); here only the
+/// positions holding the needle's first byte are compared.
+fn line_contains(line: &str, needle: &str) -> bool {
+    let (hay, n) = (line.as_bytes(), needle.as_bytes());
+    match n.first() {
+        None => true,
+        // A byte match of valid UTF-8 in valid UTF-8 starts and ends on character boundaries.
+        Some(&first) if hay.len() < n.len() + 16 => {
+            hay.windows(n.len()).any(|w| w[0] == first && w == n)
+        }
+        Some(_) => line.contains(needle),
+    }
+}
+
 /// Whether `line` is olifant's own (it holds an `ignore` string, or is a copied notes prompt);
 /// `lower` is `line` ASCII-lowercased. Copied question lines are told apart in [`extract_in`].
 fn is_own_line(v: &Vocabulary, line: &str, lower: &str, ignore: &[String]) -> bool {
@@ -742,16 +773,12 @@ fn is_own_line(v: &Vocabulary, line: &str, lower: &str, ignore: &[String]) -> bo
     } else {
         lowercase(line)
     };
-    if ignore
-        .iter()
-        .any(|i| !i.is_empty() && l.contains(i.as_str()))
-    {
+    if ignore.iter().any(|i| !i.is_empty() && line_contains(&l, i)) {
         return true;
     }
-    v.notes_prompts.iter().any(|np| {
-        let (head, tail) = (np.head(), np.tail());
-        head.len() >= 8 && l.starts_with(head) && l.ends_with(tail)
-    })
+    v.notes_prompts
+        .iter()
+        .any(|np| l.starts_with(&np.head) && l.ends_with(&np.tail))
 }
 
 /// Reads answers and notes from the owner's fresh lines.
@@ -790,14 +817,14 @@ pub(crate) fn extract_in(
     let mut pairs: Vec<Pair> = Vec::with_capacity(lines.len());
     let mut notes: Vec<&str> = Vec::with_capacity(lines.len());
     let mut problems = Vec::new();
-    let mut lower_buf = String::new();
+    let mut lower_buf = LowerBuf::new();
     for fl in lines {
-        let text = fl.text.trim();
+        let text = trim_line(&fl.text);
         if text.is_empty() {
             notes.push("");
             continue;
         }
-        let lower = ascii_lowercase_in(&mut lower_buf, text);
+        let lower = lower_buf.of(text);
         if is_own_line(v, text, lower, ignore) {
             continue;
         }
@@ -965,12 +992,99 @@ mod tests {
     }
 
     #[test]
-    fn ascii_lowercase_in_borrows_or_lowercases_ascii_only() {
-        let mut buf = String::new();
-        assert_eq!(ascii_lowercase_in(&mut buf, "energy 4"), "energy 4");
-        assert!(buf.is_empty(), "nothing to lowercase: no copy");
-        assert_eq!(ascii_lowercase_in(&mut buf, "ÉNERGY 4"), "Énergy 4");
-        assert_eq!(ascii_lowercase_in(&mut buf, "A"), "a");
+    fn lower_buf_borrows_or_lowercases_ascii_only_on_the_stack_or_in_the_string() {
+        let mut buf = LowerBuf::new();
+        assert_eq!(buf.of("energy 4"), "energy 4");
+        assert!(buf.long.is_empty(), "nothing to lowercase: no copy");
+        assert_eq!(buf.of("ÉNERGY 4"), "Énergy 4");
+        assert_eq!(buf.of("A"), "a");
+        assert!(buf.long.is_empty(), "short lines stay on the stack");
+        // Lines of 127, 128 and 129 bytes, a two-byte character across the 128-byte edge.
+        for line in [
+            "X".repeat(127),
+            "X".repeat(128),
+            "X".repeat(129),
+            format!("{}É", "A".repeat(127)),
+            format!("{}ÉNERGY", "A".repeat(200)),
+        ] {
+            let expected = line.to_ascii_lowercase();
+            assert_eq!(buf.of(&line), expected);
+        }
+        assert!(!buf.long.is_empty(), "long lines use the string");
+    }
+
+    #[test]
+    fn trim_line_equals_str_trim() {
+        for s in [
+            "",
+            "a",
+            " a",
+            "a ",
+            "\u{b}x\u{b}",
+            "\u{a0}energy 4\u{a0}",
+            "\u{2003}x",
+            "x\u{3000}",
+            "é",
+            "1. 4",
+            "\t4\t",
+            "~x~",
+        ] {
+            assert_eq!(trim_line(s), s.trim(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn line_contains_equals_str_contains() {
+        let needles = [
+            "",
+            "o",
+            "olifant@example.test",
+            "evufssvwd42tku3lwpu3mgy4",
+            "é@",
+            "aab",
+        ];
+        let lines = [
+            String::new(),
+            "olifant@example.test".into(),
+            "write to olifant@example.test".into(),
+            "olifant@example.tes".into(),
+            "ooolifant@example.test!".into(),
+            "ref evufssvwd42tku3lwpu3mgy4 é".into(),
+            "é@é@".into(),
+            "aaab".into(),
+            format!("{}aab", "a".repeat(40)),
+            format!("{}olifant@example.test", "x".repeat(50)),
+        ];
+        for line in &lines {
+            for needle in needles {
+                assert_eq!(
+                    line_contains(line, needle),
+                    line.contains(needle),
+                    "{line:?} {needle:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn notes_prompt_head_and_tail_around_the_client() {
+        let np = |s: &str| NotesPrompt::new(s).map(|np| (np.head, np.tail));
+        let own = |h: &str, t: &str| Some((h.to_string(), t.to_string()));
+        assert_eq!(
+            np("Anything else on your mind about {client}?"),
+            own("anything else on your mind about", "?")
+        );
+        // A head under 8 bytes is too vague.
+        assert_eq!(np(" Over {client} en {client}:  NOG IETS "), None);
+        assert_eq!(
+            np("Tell me about {client} and {client}: more "),
+            own("tell me about", ": more")
+        );
+        assert_eq!(
+            np("  Any other notes  "),
+            own("any other notes", "any other notes")
+        );
+        assert_eq!(np("{client}: anything else?"), None);
     }
 
     #[test]
