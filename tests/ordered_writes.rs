@@ -166,3 +166,87 @@ async fn the_replies_of_one_batch_are_one_event_that_counts_them_all() {
     let digest = app.build_digest(now(), None, None).unwrap();
     assert_eq!(digest.activity.replies_stored, names.len());
 }
+
+/// A batch large enough to be read on a second thread while the store writes: every message
+/// is still recorded once, in the order it arrived (a later reply to the same prompt wins),
+/// a message too large to read is refused, and a copy is a duplicate.
+#[tokio::test]
+async fn a_batch_read_ahead_records_every_message_once_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let inbox = dir.path().join("inbox");
+    for d in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(inbox.join(d)).unwrap();
+    }
+    let mut messages = Vec::new();
+    let prompts: Vec<PromptRecord> = (0..20)
+        .map(|i| prompt(&app, &format!("Client {i:02}")))
+        .collect();
+    for (i, p) in prompts.iter().enumerate() {
+        messages.push(reply(&app, p, &format!("r{i}@example.test"), "1 2, 2 3"));
+    }
+    // The same prompt answered again later: newest wins, so order matters.
+    let later = reply(&app, &prompts[0], "later@example.test", "1 5");
+    messages.push(later.clone());
+    // Addressed like a reply, but larger than the parser reads: refused and left in place.
+    let mut huge = format!("To: {}\r\nSubject: huge\r\n\r\n", app.config.bot.address).into_bytes();
+    huge.resize(olifant::parse::MAX_RAW + 1, b'x');
+    messages.push(huge);
+    messages.push(messages[3].clone()); // a copy of an earlier reply
+    for (i, raw) in messages.iter().enumerate() {
+        std::fs::write(
+            inbox.join("new").join(format!("{:04}.x.test", 1000 + i)),
+            raw,
+        )
+        .unwrap();
+    }
+    let source = MaildirSource::new(inbox.clone(), std::time::Duration::from_millis(50));
+    let mut session = source.connect().await.unwrap();
+    let folders = olifant::ingest::pipeline::Folders {
+        mailbox: "INBOX".into(),
+        processed: "olifant/processed".into(),
+        ignored: None,
+        max_message_size: 64 << 20,
+        batch: olifant::ingest::pipeline::BATCH,
+    };
+    let report = app
+        .ingest_pass(&mut *session, &folders, &|| now())
+        .await
+        .unwrap();
+    assert_eq!(report.fetched, messages.len(), "{report:?}");
+    assert_eq!(report.stored, prompts.len(), "{report:?}");
+    assert_eq!(report.merged, 1, "{report:?}");
+    assert_eq!(report.ignored, 1, "{report:?}");
+    assert_eq!(report.duplicates, 1, "{report:?}");
+    assert_eq!(
+        report.moved,
+        messages.len() - 1,
+        "the refused message stays: {report:?}"
+    );
+    for p in &prompts {
+        assert!(
+            app.store.reflection_for_prompt(p.id).unwrap().is_some(),
+            "{} has no reflection",
+            p.client_name
+        );
+    }
+    let first = app
+        .store
+        .reflection_for_prompt(prompts[0].id)
+        .unwrap()
+        .unwrap();
+    let newer = olifant::parse::read_message(&later, &app.parse_context()).unwrap();
+    assert!(!newer.parsed.answers.is_empty());
+    for (key, answer) in &newer.parsed.answers {
+        assert_eq!(
+            first.answers.get(key),
+            Some(answer),
+            "the later reply's answer to {key} must win"
+        );
+    }
+    assert_eq!(first.sources.len(), 2, "{:?}", first.sources);
+    assert_eq!(
+        first.sources[1], newer.dedup_id,
+        "recorded in arrival order"
+    );
+}

@@ -6,8 +6,9 @@
 //! 1. list new messages (UID after the checkpoint, narrowed server-side to mail for olifant)
 //!    with their sizes; oversized ones are recorded and left on the server;
 //! 2. fetch a batch with `BODY.PEEK[]` (nothing is marked \Seen);
-//! 3. handle each message (parser wrapped in `catch_unwind`; a failure quarantines that
-//!    message only); writes go to the store;
+//! 3. handle each message in order (parser wrapped in `catch_unwind`; a failure quarantines
+//!    that message only); writes go to the store. In a larger batch the messages are read on a
+//!    second thread a little ahead of the one that records them;
 //! 4. flush the store;
 //! 5. move the batch: replies, auto-replies, bounces and commands to the processed folder,
 //!    other mail to the ignored folder when one is configured (else it stays put);
@@ -35,6 +36,40 @@ use crate::store::{Checkpoint, Event, EventKind, RawMeta, RawOutcome};
 pub const BATCH: usize = 1000;
 /// At most this many bytes (by the server's sizes) are fetched per batch.
 pub const BATCH_BYTES: u64 = 32 * 1024 * 1024;
+/// A batch of at least this many messages is read on a second thread while the store writes
+/// (below it, starting the thread costs more than it saves).
+const READ_AHEAD_MIN: usize = 8;
+/// How many messages the reader thread may be ahead of the writer.
+const READ_AHEAD: usize = 32;
+
+/// What reading one message gave, before anything is recorded.
+enum Read {
+    /// Read.
+    Done(Box<Reading>),
+    /// Larger than the parser reads ([`crate::parse::MAX_RAW`]).
+    Oversized,
+    /// The parser failed or panicked: why (the message goes to quarantine).
+    Failed(String),
+}
+
+/// Reads one message; a parser error or panic becomes [`Read::Failed`], never an unwind.
+fn read_guarded(raw: &[u8], ctx: &ParseContext<'_>) -> Read {
+    if raw.len() > crate::parse::MAX_RAW {
+        return Read::Oversized;
+    }
+    match catch_unwind(AssertUnwindSafe(|| read_message(raw, ctx))) {
+        Ok(Ok(r)) => Read::Done(Box::new(r)),
+        Ok(Err(e)) => Read::Failed(e.to_string()),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Read::Failed(format!("the parser panicked: {what}"))
+        }
+    }
+}
 
 /// Where a handled message goes on the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -307,7 +342,11 @@ impl App {
         Ok(report)
     }
 
-    /// Handles every message of a fetched batch (store writes unflushed).
+    /// Handles every message of a fetched batch, in order (store writes unflushed).
+    ///
+    /// Reading is pure and the store's writes are serial, so a batch of some size is read on
+    /// a second thread while this one records the messages already read: the two overlap
+    /// instead of taking turns on one core.
     fn handle_batch(
         &self,
         fetched: &[Fetched],
@@ -316,11 +355,52 @@ impl App {
         clock: &crate::clock::Clock,
     ) -> Result<HandledBatch, AppError> {
         let ctx = self.parse_context();
+        if fetched.len() < READ_AHEAD_MIN {
+            return self.record_batch(fetched, folders, uid_validity, clock, |f| {
+                read_guarded(&f.raw, &ctx)
+            });
+        }
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Read>(READ_AHEAD);
+            let ctx = &ctx;
+            let reader = std::thread::Builder::new()
+                .name("olifant-read".into())
+                .spawn_scoped(scope, move || {
+                    for f in fetched {
+                        // The receiver is gone only when recording stopped on an error.
+                        if tx.send(read_guarded(&f.raw, ctx)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            if let Err(e) = &reader {
+                tracing::debug!(error = %e, "no reader thread: reading the batch on this one");
+            }
+            let rx = reader.is_ok().then_some(rx);
+            // A message the reader did not send (it cannot stop early, but if it did) is read
+            // here: every message of the batch is recorded, in order.
+            self.record_batch(fetched, folders, uid_validity, clock, |f| {
+                rx.as_ref()
+                    .and_then(|rx| rx.recv().ok())
+                    .unwrap_or_else(|| read_guarded(&f.raw, ctx))
+            })
+        })
+    }
+
+    /// Records each message of a batch, in order, with what `read` gives for it.
+    fn record_batch(
+        &self,
+        fetched: &[Fetched],
+        folders: &Folders,
+        uid_validity: u32,
+        clock: &crate::clock::Clock,
+        mut read: impl FnMut(&Fetched) -> Read,
+    ) -> Result<HandledBatch, AppError> {
         let mut batch = HandledBatch::default();
         for f in fetched {
             let origin = format!("{}:{}:{}", folders.mailbox, uid_validity, f.id);
             let (disposition, handled, followup) =
-                self.handle_unrecorded(&f.raw, &origin, clock(), &ctx)?;
+                self.handle_read(&f.raw, read(f), &origin, clock())?;
             crate::failpoint!("ingest.after_handle");
             count(&mut batch.report, &handled);
             if let Handled::Stored { client, .. } = handled {
@@ -441,20 +521,22 @@ impl App {
         now: DateTime<Utc>,
         ctx: &ParseContext<'_>,
     ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
-        if raw.len() > crate::parse::MAX_RAW {
-            return self.refuse_oversized(raw, origin, now);
-        }
-        let reading = match catch_unwind(AssertUnwindSafe(|| read_message(raw, ctx))) {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => return self.quarantine(raw, origin, &e.to_string(), now),
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into());
-                return self.quarantine(raw, origin, &format!("the parser panicked: {what}"), now);
-            }
+        self.handle_read(raw, read_guarded(raw, ctx), origin, now)
+    }
+
+    /// Records what reading one message gave ([`read_guarded`]). Writes go to the store
+    /// unflushed.
+    fn handle_read(
+        &self,
+        raw: &[u8],
+        read: Read,
+        origin: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
+        let reading = match read {
+            Read::Done(r) => *r,
+            Read::Oversized => return self.refuse_oversized(raw, origin, now),
+            Read::Failed(reason) => return self.quarantine(raw, origin, &reason, now),
         };
         let mut seen = self.store.raw_meta(&reading.dedup_id)?;
         if let Some(RawOutcome::Reflection { prompt: Some(id) }) = seen.as_ref().map(|m| &m.outcome)
