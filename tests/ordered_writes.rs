@@ -13,7 +13,7 @@ use chrono::Duration;
 use offline_support::{now, prompt};
 use olifant::app::App;
 use olifant::ingest::maildir::MaildirSource;
-use olifant::ingest::pipeline::Handled;
+use olifant::ingest::pipeline::{Handled, IngestReport};
 use olifant::ingest::source::MailSource;
 use olifant::model::{Answer, PromptRecord, Reflection};
 use olifant::send::stub::StubSender;
@@ -34,6 +34,34 @@ fn reply(app: &App, p: &PromptRecord, message_id: &str, answers: &str) -> Vec<u8
         message_id,
         &format!("{answers}\r\n\r\nNotes of {message_id}."),
     )
+}
+
+/// Writes `messages` into a fresh Maildir inbox under `dir`, in this order, and runs one
+/// ingest pass over it.
+async fn pass_over(app: &App, dir: &std::path::Path, messages: &[Vec<u8>]) -> IngestReport {
+    let inbox = dir.join("inbox");
+    for d in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(inbox.join(d)).unwrap();
+    }
+    for (i, raw) in messages.iter().enumerate() {
+        std::fs::write(
+            inbox.join("new").join(format!("{:04}.x.test", 1000 + i)),
+            raw,
+        )
+        .unwrap();
+    }
+    let source = MaildirSource::new(inbox, std::time::Duration::from_millis(50));
+    let mut session = source.connect().await.unwrap();
+    let folders = olifant::ingest::pipeline::Folders {
+        mailbox: "INBOX".into(),
+        processed: "olifant/processed".into(),
+        ignored: None,
+        max_message_size: 64 << 20,
+        batch: olifant::ingest::pipeline::BATCH,
+    };
+    app.ingest_pass(&mut *session, &folders, &|| now())
+        .await
+        .unwrap()
 }
 
 #[test]
@@ -126,29 +154,16 @@ fn a_reply_already_in_its_reflection_is_not_merged_again_over_a_newer_one() {
 async fn the_replies_of_one_batch_are_one_event_that_counts_them_all() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path());
-    let inbox = dir.path().join("inbox");
     let names = ["Acme", "Bakkerij Jansen", "Café de Olifant"];
-    for (i, name) in names.iter().enumerate() {
-        let p = prompt(&app, name);
-        let raw = reply(&app, &p, &format!("r{i}@example.test"), "1 4, 2 3");
-        std::fs::create_dir_all(inbox.join("new")).unwrap();
-        std::fs::create_dir_all(inbox.join("cur")).unwrap();
-        std::fs::create_dir_all(inbox.join("tmp")).unwrap();
-        std::fs::write(inbox.join("new").join(format!("100{i}.x.test")), raw).unwrap();
-    }
-    let source = MaildirSource::new(inbox.clone(), std::time::Duration::from_millis(50));
-    let mut session = source.connect().await.unwrap();
-    let folders = olifant::ingest::pipeline::Folders {
-        mailbox: "INBOX".into(),
-        processed: "olifant/processed".into(),
-        ignored: None,
-        max_message_size: 10 << 20,
-        batch: olifant::ingest::pipeline::BATCH,
-    };
-    let report = app
-        .ingest_pass(&mut *session, &folders, &|| now())
-        .await
-        .unwrap();
+    let messages: Vec<Vec<u8>> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let p = prompt(&app, name);
+            reply(&app, &p, &format!("r{i}@example.test"), "1 4, 2 3")
+        })
+        .collect();
+    let report = pass_over(&app, dir.path(), &messages).await;
     assert_eq!(report.stored, names.len(), "{report:?}");
     let stored: Vec<_> = app
         .store
@@ -174,10 +189,6 @@ async fn the_replies_of_one_batch_are_one_event_that_counts_them_all() {
 async fn a_batch_read_ahead_records_every_message_once_and_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path());
-    let inbox = dir.path().join("inbox");
-    for d in ["new", "cur", "tmp"] {
-        std::fs::create_dir_all(inbox.join(d)).unwrap();
-    }
     let mut messages = Vec::new();
     let prompts: Vec<PromptRecord> = (0..20)
         .map(|i| prompt(&app, &format!("Client {i:02}")))
@@ -193,26 +204,7 @@ async fn a_batch_read_ahead_records_every_message_once_and_in_order() {
     huge.resize(olifant::parse::MAX_RAW + 1, b'x');
     messages.push(huge);
     messages.push(messages[3].clone()); // a copy of an earlier reply
-    for (i, raw) in messages.iter().enumerate() {
-        std::fs::write(
-            inbox.join("new").join(format!("{:04}.x.test", 1000 + i)),
-            raw,
-        )
-        .unwrap();
-    }
-    let source = MaildirSource::new(inbox.clone(), std::time::Duration::from_millis(50));
-    let mut session = source.connect().await.unwrap();
-    let folders = olifant::ingest::pipeline::Folders {
-        mailbox: "INBOX".into(),
-        processed: "olifant/processed".into(),
-        ignored: None,
-        max_message_size: 64 << 20,
-        batch: olifant::ingest::pipeline::BATCH,
-    };
-    let report = app
-        .ingest_pass(&mut *session, &folders, &|| now())
-        .await
-        .unwrap();
+    let report = pass_over(&app, dir.path(), &messages).await;
     assert_eq!(report.fetched, messages.len(), "{report:?}");
     assert_eq!(report.stored, prompts.len(), "{report:?}");
     assert_eq!(report.merged, 1, "{report:?}");
