@@ -766,7 +766,7 @@ fn line_contains(line: &str, needle: &str) -> bool {
 
 /// Whether `line` is olifant's own (it holds an `ignore` string, or is a copied notes prompt);
 /// `lower` is `line` ASCII-lowercased. Copied question lines are told apart in [`extract_in`].
-fn is_own_line(v: &Vocabulary, line: &str, lower: &str, ignore: &[String]) -> bool {
+fn is_own_line(v: &Vocabulary, line: &str, lower: &str, ignore: &[&str]) -> bool {
     // Only a line with non-ASCII letters needs more than ASCII lowercasing.
     let l = if line.is_ascii() {
         Cow::Borrowed(lower)
@@ -801,7 +801,8 @@ pub fn extract_with_hint(
     default_lang: Lang,
     hint: Option<Lang>,
 ) -> Extracted {
-    extract_in(lines, &Vocabulary::new(q), ignore, default_lang, || hint)
+    let ignore: Vec<&str> = ignore.iter().map(String::as_str).collect();
+    extract_in(lines, &Vocabulary::new(q), &ignore, default_lang, || hint)
 }
 
 /// [`extract_with_hint`] with the vocabulary already built and the hint computed only when
@@ -809,7 +810,7 @@ pub fn extract_with_hint(
 pub(crate) fn extract_in(
     lines: &[FreshLine],
     v: &Vocabulary,
-    ignore: &[String],
+    ignore: &[&str],
     default_lang: Lang,
     hint: impl FnOnce() -> Option<Lang>,
 ) -> Extracted {

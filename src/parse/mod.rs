@@ -156,19 +156,25 @@ fn ids_in(v: &str) -> Vec<&str> {
     if !v.is_ascii() {
         return v.split(cut).filter(|s| s.contains('@')).take(200).collect();
     }
-    // ASCII: the same cut, byte by byte (every ASCII byte is a character).
+    // ASCII: the same cut, byte by byte (every ASCII byte is a character), noting `@`s on
+    // the way.
     let mut ids = Vec::new();
     let mut start = 0;
-    for (at, b) in v.bytes().chain([b' ']).enumerate() {
-        if cut(char::from(b)) {
-            let piece = v.get(start..at).unwrap_or("");
-            if piece.contains('@') {
-                if ids.len() == 200 {
-                    break;
+    let mut at_sign = false;
+    for (at, &b) in v.as_bytes().iter().chain(b" ").enumerate() {
+        match b {
+            b'<' | b'>' | b',' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => {
+                if at_sign {
+                    if ids.len() == 200 {
+                        break;
+                    }
+                    ids.push(v.get(start..at).unwrap_or(""));
                 }
-                ids.push(piece);
+                start = at + 1;
+                at_sign = false;
             }
-            start = at + 1;
+            b'@' => at_sign = true,
+            _ => {}
         }
     }
     ids
@@ -305,7 +311,7 @@ fn header_flags_auto_reply(headers: &[(&str, &str)], subject: &str) -> Option<St
             _ => {}
         }
     }
-    let s = subject.trim().to_lowercase();
+    let s = subject.trim();
     const PREFIXES: &[&str] = &[
         "automatic reply",
         "auto:",
@@ -328,10 +334,19 @@ fn header_flags_auto_reply(headers: &[(&str, &str)], subject: &str) -> Option<St
         "respuesta automática",
         "fuera de la oficina",
     ];
-    PREFIXES
-        .iter()
-        .find(|p| s.starts_with(*p))
-        .map(|p| format!("subject starts with \"{p}\""))
+    let found = if s.is_ascii() {
+        // The prefixes are lowercase: comparing ASCII-case-insensitively is comparing with
+        // the lowercased subject.
+        PREFIXES.iter().find(|p| {
+            s.as_bytes()
+                .get(..p.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(p.as_bytes()))
+        })
+    } else {
+        let s = s.to_lowercase();
+        PREFIXES.iter().find(|p| s.starts_with(*p))
+    };
+    found.map(|p| format!("subject starts with \"{p}\""))
 }
 
 /// Finds `olifant.TOKEN@` message-ids and `local+TOKEN@domain` addresses anywhere in `text`
@@ -635,7 +650,15 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
         problems,
     };
     let mut reading = Reading {
-        parsed: base(MessageKind::Other, Vec::new()),
+        // Set below: every way out gives its own.
+        parsed: ParsedMessage {
+            kind: MessageKind::Other,
+            prompt_token: None,
+            language: None,
+            answers: BTreeMap::new(),
+            notes: String::new(),
+            problems: Vec::new(),
+        },
         message_id,
         dedup_id,
         prompt_id: if genuine.is_ok() { prompt_id } else { None },
@@ -679,12 +702,12 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
         reading.parsed = base(MessageKind::Other, vec![format!("not genuine: {why}")]);
         return Ok(reading);
     }
-    let mut ignore = vec![ctx.bot_address.trim().to_lowercase()];
-    if let Some(t) = &prompt_token {
-        ignore.push(t.clone());
-    }
+    // The bot address (lowercased: ASCII as it is when it has no capitals) and the token.
+    let bot = strip::lowercase(ctx.bot_address.trim());
+    let ignore = [bot.as_ref(), prompt_token.as_deref().unwrap_or("")];
+    let ignore = &ignore[..if prompt_token.is_some() { 2 } else { 1 }];
     let vocabulary = ctx.vocabulary;
-    let e = grammar::extract_in(&lines, vocabulary, &ignore, ctx.default_lang, || {
+    let e = grammar::extract_in(&lines, vocabulary, ignore, ctx.default_lang, || {
         grammar::quoted_prompt_language_in(&body, vocabulary)
     });
     reading.parsed = ParsedMessage {
@@ -811,6 +834,40 @@ mod tests {
             let full = message_parser_with_subject().parse(raw).unwrap();
             if let Some(got) = subject_of(raw, start, end) {
                 assert_eq!(Some(got.as_ref()), full.subject().or(Some("")));
+            }
+        }
+    }
+
+    #[test]
+    fn auto_reply_subject_prefixes_match_the_lowercased_subject() {
+        let reference = |subject: &str| {
+            let s = subject.trim().to_lowercase();
+            [
+                "automatic reply",
+                "auto:",
+                "out of office",
+                "afwezig",
+                "réponse automatique",
+            ]
+            .into_iter()
+            .find(|p| s.starts_with(p))
+        };
+        for subject in [
+            "Automatic Reply: away",
+            "  AUTO: x",
+            "Out Of Office",
+            "Re: out of office",
+            "AFWEZIG",
+            "Réponse automatique",
+            "RÉPONSE AUTOMATIQUE",
+            "\u{a0}Afwezig",
+            "auto",
+            "",
+        ] {
+            let ours = header_flags_auto_reply(&[], subject);
+            match reference(subject) {
+                Some(p) => assert_eq!(ours, Some(format!("subject starts with \"{p}\""))),
+                None => assert_eq!(ours, None, "{subject:?}"),
             }
         }
     }
