@@ -209,7 +209,7 @@ impl Vocabulary {
         if digits == 0 || digits > 2 {
             return None;
         }
-        let n: usize = line[..digits].parse().ok()?;
+        let n = digits_value(&line[..digits]);
         if n == 0 || n > self.q.questions.len() {
             return None;
         }
@@ -272,6 +272,14 @@ impl LowerBuf {
         self.long.make_ascii_lowercase();
         &self.long
     }
+}
+
+/// The value of a run of at most three ASCII digits (what `str::parse` gives for them,
+/// without its sign and overflow checks).
+fn digits_value(digits: &str) -> usize {
+    digits
+        .bytes()
+        .fold(0, |n, d| n * 10 + usize::from(d.wrapping_sub(b'0')))
 }
 
 fn skip_spaces(s: &str, mut p: usize) -> usize {
@@ -342,7 +350,7 @@ fn value_at(l: &str, p: usize) -> Option<(Val, usize)> {
     if digits == 0 || digits > 3 {
         return None;
     }
-    let n: u32 = rest[..digits].parse().ok()?;
+    let n = u32::try_from(digits_value(&rest[..digits])).ok()?;
     let mut end = p + digits;
     if l[end..].starts_with('/') {
         let d = l[end + 1..].bytes().take_while(u8::is_ascii_digit).count();
@@ -383,7 +391,7 @@ fn pair_at<'a>(v: &Vocabulary, l: &str, p: usize) -> Option<(Pair<'a>, usize)> {
     let rest = &l[p..];
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     if (1..=2).contains(&digits) {
-        let n: usize = rest[..digits].parse().ok()?;
+        let n = digits_value(&rest[..digits]);
         if n == 0 || n > v.q.questions.len() {
             return None;
         }
@@ -766,7 +774,7 @@ fn line_contains(line: &str, needle: &str) -> bool {
 
 /// Whether `line` is olifant's own (it holds an `ignore` string, or is a copied notes prompt);
 /// `lower` is `line` ASCII-lowercased. Copied question lines are told apart in [`extract_in`].
-fn is_own_line(v: &Vocabulary, line: &str, lower: &str, ignore: &[String]) -> bool {
+fn is_own_line(v: &Vocabulary, line: &str, lower: &str, ignore: &[&str]) -> bool {
     // Only a line with non-ASCII letters needs more than ASCII lowercasing.
     let l = if line.is_ascii() {
         Cow::Borrowed(lower)
@@ -801,7 +809,8 @@ pub fn extract_with_hint(
     default_lang: Lang,
     hint: Option<Lang>,
 ) -> Extracted {
-    extract_in(lines, &Vocabulary::new(q), ignore, default_lang, || hint)
+    let ignore: Vec<&str> = ignore.iter().map(String::as_str).collect();
+    extract_in(lines, &Vocabulary::new(q), &ignore, default_lang, || hint)
 }
 
 /// [`extract_with_hint`] with the vocabulary already built and the hint computed only when
@@ -809,7 +818,7 @@ pub fn extract_with_hint(
 pub(crate) fn extract_in(
     lines: &[FreshLine],
     v: &Vocabulary,
-    ignore: &[String],
+    ignore: &[&str],
     default_lang: Lang,
     hint: impl FnOnce() -> Option<Lang>,
 ) -> Extracted {
@@ -919,6 +928,15 @@ mod tests {
 
     fn rating(e: &Extracted, key: &str) -> Option<u8> {
         e.answers.get(key).and_then(|a| a.rating)
+    }
+
+    #[test]
+    fn digits_value_is_what_parse_gives() {
+        for n in 0..1000usize {
+            for text in [n.to_string(), format!("{n:02}"), format!("{n:03}")] {
+                assert_eq!(digits_value(&text), n, "{text}");
+            }
+        }
     }
 
     #[test]

@@ -16,7 +16,11 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
-use mail_parser::{HeaderName, MessageParser, MimeHeaders, PartType};
+use mail_parser::parsers::MessageStream;
+use mail_parser::{
+    Address, DateTime as MailDateTime, HeaderName, HeaderValue, Message, MessageParser,
+    MimeHeaders, PartType,
+};
 
 use crate::model::{Lang, MessageKind, ParsedMessage, PromptId};
 use crate::prompt::token::{self, TokenKey, TOKEN_LEN};
@@ -152,19 +156,25 @@ fn ids_in(v: &str) -> Vec<&str> {
     if !v.is_ascii() {
         return v.split(cut).filter(|s| s.contains('@')).take(200).collect();
     }
-    // ASCII: the same cut, byte by byte (every ASCII byte is a character).
+    // ASCII: the same cut, byte by byte (every ASCII byte is a character), noting `@`s on
+    // the way.
     let mut ids = Vec::new();
     let mut start = 0;
-    for (at, b) in v.bytes().chain([b' ']).enumerate() {
-        if cut(char::from(b)) {
-            let piece = v.get(start..at).unwrap_or("");
-            if piece.contains('@') {
-                if ids.len() == 200 {
-                    break;
+    let mut at_sign = false;
+    for (at, &b) in v.as_bytes().iter().chain(b" ").enumerate() {
+        match b {
+            b'<' | b'>' | b',' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => {
+                if at_sign {
+                    if ids.len() == 200 {
+                        break;
+                    }
+                    ids.push(v.get(start..at).unwrap_or(""));
                 }
-                ids.push(piece);
+                start = at + 1;
+                at_sign = false;
             }
-            start = at + 1;
+            b'@' => at_sign = true,
+            _ => {}
         }
     }
     ids
@@ -185,9 +195,26 @@ const READ_HEADERS: &[&str] = &[
 ];
 
 /// The MIME parser, built once: it parses into typed values only the headers read through
-/// mail-parser (MIME headers, From/To/Cc, Date, Message-ID, Subject). Every other header is
-/// skipped (kept by name and offsets: [`read_message`] reads the ones it needs raw).
+/// mail-parser (MIME headers, From/To/Cc, Date, Message-ID). Every other header is skipped
+/// (kept by name and offsets: [`read_message`] reads the ones it needs raw, the Subject
+/// included: see [`subject_of`]).
 fn message_parser() -> &'static MessageParser {
+    static PARSER: OnceLock<MessageParser> = OnceLock::new();
+    PARSER.get_or_init(|| {
+        MessageParser::new()
+            .with_mime_headers()
+            .header_address(HeaderName::From)
+            .header_address(HeaderName::To)
+            .header_address(HeaderName::Cc)
+            .header_date(HeaderName::Date)
+            .header_id(HeaderName::MessageId)
+            .default_header_ignore()
+    })
+}
+
+/// [`message_parser`] that also decodes the Subject (RFC 2047), for the rare message whose
+/// Subject [`subject_of`] cannot read from its raw bytes alone.
+fn message_parser_with_subject() -> &'static MessageParser {
     static PARSER: OnceLock<MessageParser> = OnceLock::new();
     PARSER.get_or_init(|| {
         MessageParser::new()
@@ -200,6 +227,47 @@ fn message_parser() -> &'static MessageParser {
             .header_text(HeaderName::Subject)
             .default_header_ignore()
     })
+}
+
+/// The Subject as mail-parser's text parser reads it (`header_text`), from the raw bytes of a
+/// Subject header that [`message_parser`] skipped: `None` when that is not certain to give the
+/// same result (an encoded word that runs past the end of the skipped header: parse the
+/// message again with [`message_parser_with_subject`]).
+///
+/// Without `=?` (no encoded word) the text parser keeps each line of the value trimmed of
+/// spaces, tabs and CRs, drops empty ones and joins the rest with single spaces; a value cut
+/// off by the end of the message (no final line break) reads as no Subject at all.
+fn subject_of<'x>(raw: &'x [u8], start: usize, end: usize) -> Option<Cow<'x, str>> {
+    let value = raw.get(start..end)?;
+    if value.windows(2).any(|w| w == b"=?") {
+        // Encoded words: mail-parser's own parser, on the rest of the message as it saw it.
+        let mut stream = MessageStream::new(raw.get(start..)?);
+        let text = stream.parse_unstructured();
+        let text = match text {
+            HeaderValue::Text(t) => t,
+            _ => Cow::Borrowed(""),
+        };
+        return (stream.offset() == end - start).then_some(text);
+    }
+    if value.last() != Some(&b'\n') {
+        return Some(Cow::Borrowed(""));
+    }
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
+    let mut tokens = value.split(|&b| b == b'\n').filter_map(|line| {
+        let first = line.iter().position(|b| !space(b))?;
+        let last = line.iter().rposition(|b| !space(b)).unwrap_or(first);
+        line.get(first..=last)
+    });
+    let Some(first) = tokens.next() else {
+        return Some(Cow::Borrowed(""));
+    };
+    let mut text = String::from_utf8_lossy(first);
+    for token in tokens {
+        let text = text.to_mut();
+        text.push(' ');
+        text.push_str(&String::from_utf8_lossy(token));
+    }
+    Some(text)
 }
 
 /// `authserv-id` of an Authentication-Results value and whether it says `dmarc=fail`.
@@ -243,7 +311,7 @@ fn header_flags_auto_reply(headers: &[(&str, &str)], subject: &str) -> Option<St
             _ => {}
         }
     }
-    let s = subject.trim().to_lowercase();
+    let s = subject.trim();
     const PREFIXES: &[&str] = &[
         "automatic reply",
         "auto:",
@@ -266,10 +334,19 @@ fn header_flags_auto_reply(headers: &[(&str, &str)], subject: &str) -> Option<St
         "respuesta automática",
         "fuera de la oficina",
     ];
-    PREFIXES
-        .iter()
-        .find(|p| s.starts_with(*p))
-        .map(|p| format!("subject starts with \"{p}\""))
+    let found = if s.is_ascii() {
+        // The prefixes are lowercase: comparing ASCII-case-insensitively is comparing with
+        // the lowercased subject.
+        PREFIXES.iter().find(|p| {
+            s.as_bytes()
+                .get(..p.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(p.as_bytes()))
+        })
+    } else {
+        let s = s.to_lowercase();
+        PREFIXES.iter().find(|p| s.starts_with(*p))
+    };
+    found.map(|p| format!("subject starts with \"{p}\""))
 }
 
 /// Finds `olifant.TOKEN@` message-ids and `local+TOKEN@domain` addresses anywhere in `text`
@@ -330,6 +407,40 @@ fn bounce_reason(text: &str) -> Option<String> {
     status
 }
 
+/// The root headers read through mail-parser, found in one pass: of each name the last one,
+/// as mail-parser's own accessors (`from()`, `to()`, …) pick them.
+#[derive(Default)]
+struct TypedHeaders<'m, 'x> {
+    from: Option<&'m Address<'x>>,
+    to: Option<&'m Address<'x>>,
+    cc: Option<&'m Address<'x>>,
+    date: Option<&'m MailDateTime>,
+    message_id: Option<&'m str>,
+    /// Where the raw value of the last Subject header starts and ends.
+    subject: Option<(usize, usize)>,
+}
+
+impl<'m, 'x> TypedHeaders<'m, 'x> {
+    fn of(message: &'m Message<'x>) -> Self {
+        let mut t = TypedHeaders::default();
+        for h in message.root_part().headers() {
+            let value = &h.value;
+            match h.name {
+                HeaderName::From => t.from = value.as_address(),
+                HeaderName::To => t.to = value.as_address(),
+                HeaderName::Cc => t.cc = value.as_address(),
+                HeaderName::Date => t.date = value.as_datetime(),
+                HeaderName::MessageId => t.message_id = value.as_text(),
+                HeaderName::Subject => {
+                    t.subject = Some((h.offset_start as usize, h.offset_end as usize));
+                }
+                _ => {}
+            }
+        }
+        t
+    }
+}
+
 /// Reads one raw message: kind, genuineness, answers, notes, problems.
 ///
 /// Never panics; work is bounded on huge or deeply nested input.
@@ -339,12 +450,33 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ParseError::Unreadable("empty message".into()));
     }
-    let message = message_parser()
+    let mut message = message_parser()
         .parse(raw)
         .ok_or_else(|| ParseError::Unreadable("no headers found".into()))?;
+    let mut typed = TypedHeaders::of(&message);
+    let subject = match typed.subject {
+        None => Cow::Borrowed(""),
+        Some((start, end)) => match subject_of(raw, start, end) {
+            Some(subject) => subject,
+            None => {
+                // Rare: parse again, the Subject decoded by mail-parser itself.
+                message = message_parser_with_subject()
+                    .parse(raw)
+                    .ok_or_else(|| ParseError::Unreadable("no headers found".into()))?;
+                typed = TypedHeaders::of(&message);
+                Cow::Borrowed(message.subject().unwrap_or(""))
+            }
+        },
+    };
     // Only the headers read below, in order: the same as the first 2,000 of
     // `headers_raw()` filtered by name, without checking every other header's UTF-8.
-    let wanted = |name: &str| READ_HEADERS.iter().any(|n| name.eq_ignore_ascii_case(n));
+    let wanted = |name: &str| {
+        // Most headers start with a letter none of the read ones starts with.
+        name.as_bytes()
+            .first()
+            .is_some_and(|b| b"adiprx".contains(&b.to_ascii_lowercase()))
+            && READ_HEADERS.iter().any(|n| name.eq_ignore_ascii_case(n))
+    };
     let root_headers = message.root_part().headers();
     let headers: Vec<(&str, &str)> = if root_headers.len() <= 2000 {
         root_headers
@@ -370,21 +502,20 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| unfold(v))
     };
-    let message_id = message
-        .message_id()
+    let message_id = typed
+        .message_id
         .map(|m| m.trim().trim_matches(['<', '>']).to_string())
         .filter(|m| !m.is_empty());
     // The digest of the whole input (before the MAX_RAW cut), only when there is no Message-ID.
     let dedup_id = message_id.clone().unwrap_or_else(|| sha256_hex(full_raw));
-    let from = message
-        .from()
+    let from = typed
+        .from
         .and_then(|a| a.first())
         .and_then(|a| a.address())
         .map(|a| a.trim().to_lowercase());
-    let date = message
-        .date()
+    let date = typed
+        .date
         .and_then(|d| DateTime::<Utc>::from_timestamp(d.to_timestamp(), 0));
-    let subject = message.subject().unwrap_or("");
     let raw_header = |name: &str| -> Option<&str> {
         headers
             .iter()
@@ -397,7 +528,7 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
 
     // Candidate tokens: plus-addresses first, then message ids.
     let mut recipients: Vec<Cow<'_, str>> = Vec::new();
-    for a in [message.to(), message.cc()].into_iter().flatten() {
+    for a in [typed.to, typed.cc].into_iter().flatten() {
         recipients.extend(
             a.iter()
                 .take(500)
@@ -519,7 +650,15 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
         problems,
     };
     let mut reading = Reading {
-        parsed: base(MessageKind::Other, Vec::new()),
+        // Set below: every way out gives its own.
+        parsed: ParsedMessage {
+            kind: MessageKind::Other,
+            prompt_token: None,
+            language: None,
+            answers: BTreeMap::new(),
+            notes: String::new(),
+            problems: Vec::new(),
+        },
         message_id,
         dedup_id,
         prompt_id: if genuine.is_ok() { prompt_id } else { None },
@@ -551,7 +690,7 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
         reading.prompt_id = None;
         return Ok(reading);
     }
-    if let Some(why) = header_flags_auto_reply(&headers, subject) {
+    if let Some(why) = header_flags_auto_reply(&headers, &subject) {
         reading.parsed = base(
             MessageKind::AutoReply,
             vec![format!("automatic reply ({why})")],
@@ -563,12 +702,12 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
         reading.parsed = base(MessageKind::Other, vec![format!("not genuine: {why}")]);
         return Ok(reading);
     }
-    let mut ignore = vec![ctx.bot_address.trim().to_lowercase()];
-    if let Some(t) = &prompt_token {
-        ignore.push(t.clone());
-    }
+    // The bot address (lowercased: ASCII as it is when it has no capitals) and the token.
+    let bot = strip::lowercase(ctx.bot_address.trim());
+    let ignore = [bot.as_ref(), prompt_token.as_deref().unwrap_or("")];
+    let ignore = &ignore[..if prompt_token.is_some() { 2 } else { 1 }];
     let vocabulary = ctx.vocabulary;
-    let e = grammar::extract_in(&lines, vocabulary, &ignore, ctx.default_lang, || {
+    let e = grammar::extract_in(&lines, vocabulary, ignore, ctx.default_lang, || {
         grammar::quoted_prompt_language_in(&body, vocabulary)
     });
     reading.parsed = ParsedMessage {
@@ -633,6 +772,103 @@ mod tests {
             many.as_str(),
         ] {
             assert_eq!(ids_in(v), reference(v), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn subject_of_reads_the_subject_as_mail_parsers_text_parser_does() {
+        let subjects: &[&[u8]] = &[
+            b"Subject: Re: How was Acme lately?\r\n",
+            b"Subject:   Automatic reply:  away \t \r\n",
+            b"Subject: Out of\r\n  the office\r\n\tuntil Monday\r\n",
+            b"Subject:\r\n   \r\n",
+            b"Subject: \r\n",
+            b"Subject: =?utf-8?q?Automatische_Antwort?= on\r\n  holiday\r\n",
+            b"Subject: =?iso-8859-1?q?R=E9ponse_automatique?=\r\n",
+            b"Subject: a =?x?q?b\r\nFrom: c?= <d@e>\r\n",
+            b"Subject: =?utf-8?b?QXV0b21hdGlj?=\r\n =?utf-8?b?IHJlcGx5?=\r\n",
+            b"Subject: caf\xe9 \xff\r\n",
+            b"Subject: = ? x =?\r\n",
+            b"Subject: \xc2\xa0Afwezig\xc2\xa0\r\n",
+            b"Subject: cut off at the end",
+            b"Subject: =?utf-8?q?cut_off?= at the end",
+        ];
+        for subject in subjects {
+            for tail in [&b"From: a@b\r\n\r\nbody"[..], b""] {
+                for first in [true, false] {
+                    let mut raw = Vec::new();
+                    if first {
+                        raw.extend_from_slice(subject);
+                        raw.extend_from_slice(tail);
+                    } else {
+                        raw.extend_from_slice(b"X-A: 1\r\n");
+                        raw.extend_from_slice(tail);
+                        raw.extend_from_slice(b"Subject: moved\r\n");
+                        raw.extend_from_slice(subject);
+                    }
+                    let expected = message_parser_with_subject()
+                        .parse(&raw)
+                        .map(|m| m.subject().unwrap_or("").to_string());
+                    let Some(m) = message_parser().parse(&raw) else {
+                        assert_eq!(expected, None);
+                        continue;
+                    };
+                    let Some((start, end)) = TypedHeaders::of(&m).subject else {
+                        assert_eq!(expected.as_deref(), Some(""), "{raw:?}");
+                        continue;
+                    };
+                    if let Some(got) = subject_of(&raw, start, end) {
+                        assert_eq!(Some(got.as_ref()), expected.as_deref(), "{raw:?}");
+                    }
+                }
+            }
+        }
+        // An encoded word running into the next header (if mail-parser's decoder lets one):
+        // never answered from the skipped header alone.
+        for raw in [
+            &b"Subject: a =?x?q?b\r\nFrom: c?= <d@e>\r\n\r\nbody"[..],
+            b"Subject: =?utf-8?b?QUJD\r\nFrom?=\r\n\r\nbody",
+        ] {
+            let m = message_parser().parse(raw).unwrap();
+            let (start, end) = TypedHeaders::of(&m).subject.unwrap();
+            let full = message_parser_with_subject().parse(raw).unwrap();
+            if let Some(got) = subject_of(raw, start, end) {
+                assert_eq!(Some(got.as_ref()), full.subject().or(Some("")));
+            }
+        }
+    }
+
+    #[test]
+    fn auto_reply_subject_prefixes_match_the_lowercased_subject() {
+        let reference = |subject: &str| {
+            let s = subject.trim().to_lowercase();
+            [
+                "automatic reply",
+                "auto:",
+                "out of office",
+                "afwezig",
+                "réponse automatique",
+            ]
+            .into_iter()
+            .find(|p| s.starts_with(p))
+        };
+        for subject in [
+            "Automatic Reply: away",
+            "  AUTO: x",
+            "Out Of Office",
+            "Re: out of office",
+            "AFWEZIG",
+            "Réponse automatique",
+            "RÉPONSE AUTOMATIQUE",
+            "\u{a0}Afwezig",
+            "auto",
+            "",
+        ] {
+            let ours = header_flags_auto_reply(&[], subject);
+            match reference(subject) {
+                Some(p) => assert_eq!(ours, Some(format!("subject starts with \"{p}\""))),
+                None => assert_eq!(ours, None, "{subject:?}"),
+            }
         }
     }
 
