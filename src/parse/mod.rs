@@ -923,6 +923,58 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// `subject_of` answers only when it gives exactly what mail-parser's own decoding
+        /// of the Subject gives, on arbitrary header blocks made of the bytes that matter.
+        #[test]
+        fn subject_of_agrees_with_mail_parser(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(&b"=?"[..]),
+                    proptest::strategy::Just(&b"?="[..]),
+                    proptest::strategy::Just(&b"=?utf-8?q?"[..]),
+                    proptest::strategy::Just(&b"=?iso-8859-1?b?"[..]),
+                    proptest::strategy::Just(&b"QUJD"[..]),
+                    proptest::strategy::Just(&b"_=E9"[..]),
+                    proptest::strategy::Just(&b"\r\n"[..]),
+                    proptest::strategy::Just(&b"\r\n "[..]),
+                    proptest::strategy::Just(&b"\n\t"[..]),
+                    proptest::strategy::Just(&b"\r\nFrom: a@b\r\n"[..]),
+                    proptest::strategy::Just(&b" "[..]),
+                    proptest::strategy::Just(&b"\t"[..]),
+                    proptest::strategy::Just(&b"\r"[..]),
+                    proptest::strategy::Just(&b"\xc3\xa9"[..]),
+                    proptest::strategy::Just(&b"\xff"[..]),
+                    proptest::strategy::Just(&b"Re: Out of office"[..]),
+                    proptest::strategy::Just(&b"?"[..]),
+                    proptest::strategy::Just(&b"="[..]),
+                ],
+                0..12,
+            ),
+            tail in proptest::prop_oneof![
+                proptest::strategy::Just(&b"\r\n\r\nbody"[..]),
+                proptest::strategy::Just(&b"\r\nTo: c@d\r\n\r\nbody"[..]),
+                proptest::strategy::Just(&b""[..]),
+            ],
+        ) {
+            let mut raw = b"Subject:".to_vec();
+            for p in &pieces {
+                raw.extend_from_slice(p);
+            }
+            raw.extend_from_slice(tail);
+            let expected = message_parser_with_subject()
+                .parse(&raw)
+                .map(|m| m.subject().unwrap_or("").to_string());
+            if let Some(m) = message_parser().parse(&raw) {
+                if let Some((start, end)) = TypedHeaders::of(&m).subject {
+                    if let Some(got) = subject_of(&raw, start, end) {
+                        proptest::prop_assert_eq!(Some(got.into_owned()), expected);
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
         #[test]
         fn read_message_never_panics_on_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..1500)) {
             let (q, owners, k) = ctx_parts();
