@@ -8,6 +8,7 @@
 pub mod command;
 pub mod grammar;
 pub mod html;
+mod mime;
 pub mod strip;
 
 use std::borrow::Cow;
@@ -450,8 +451,9 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ParseError::Unreadable("empty message".into()));
     }
-    let mut message = message_parser()
-        .parse(raw)
+    // `message`: the headers (and parts, for `mime::Body::InMessage`); `body`: the body.
+    let mut scratch = Vec::new();
+    let (mut message, mut mime_body) = mime::parse(message_parser(), raw, &mut scratch)
         .ok_or_else(|| ParseError::Unreadable("no headers found".into()))?;
     let mut typed = TypedHeaders::of(&message);
     let subject = match typed.subject {
@@ -463,6 +465,7 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
                 message = message_parser_with_subject()
                     .parse(raw)
                     .ok_or_else(|| ParseError::Unreadable("no headers found".into()))?;
+                mime_body = mime::Body::InMessage;
                 typed = TypedHeaders::of(&message);
                 Cow::Borrowed(message.subject().unwrap_or(""))
             }
@@ -594,14 +597,22 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
 
     // Body text: the first text/plain body, else HTML converted here.
     let mut body: Cow<'_, str> = Cow::Borrowed("");
-    for part in message.text_bodies().take(20) {
+    let structure = match &mime_body {
+        mime::Body::Plain(text) => {
+            body = Cow::Borrowed(text.as_ref());
+            None
+        }
+        mime::Body::Parts(parts) => Some(parts),
+        mime::Body::InMessage => Some(&message),
+    };
+    for part in structure.iter().flat_map(|m| m.text_bodies().take(20)) {
         if let PartType::Text(t) = &part.body {
             body = Cow::Borrowed(t.as_ref());
             break;
         }
     }
     if body.trim().is_empty() {
-        if let Some(part) = message.html_bodies().next() {
+        if let Some(part) = structure.and_then(|m| m.html_bodies().next()) {
             if let PartType::Html(h) = &part.body {
                 body = Cow::Owned(html::html_to_text(h));
             }
@@ -618,10 +629,10 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
         .next()
         .unwrap_or("");
     let return_path_empty = header("Return-Path").is_some_and(|v| v.trim() == "<>");
-    let root_is_report = message
-        .root_part()
-        .headers()
+    // The root's MIME headers are read with the body (a plain body is no report).
+    let root_is_report = structure
         .iter()
+        .flat_map(|m| m.root_part().headers())
         .find(|h| h.name().eq_ignore_ascii_case("Content-Type"))
         .and_then(|h| h.value().as_content_type())
         .is_some_and(|c| {
@@ -629,11 +640,13 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
                 && c.subtype().unwrap_or("").eq_ignore_ascii_case("report")
         });
     let is_report = root_is_report
-        && message.parts.iter().take(1000).any(|p| {
-            p.content_type().is_some_and(|c| {
-                c.ctype().eq_ignore_ascii_case("message")
-                    && c.subtype()
-                        .is_some_and(|s| s.eq_ignore_ascii_case("delivery-status"))
+        && structure.is_some_and(|m| {
+            m.parts.iter().take(1000).any(|p| {
+                p.content_type().is_some_and(|c| {
+                    c.ctype().eq_ignore_ascii_case("message")
+                        && c.subtype()
+                            .is_some_and(|s| s.eq_ignore_ascii_case("delivery-status"))
+                })
             })
         });
     let is_bounce = is_report

@@ -1,0 +1,434 @@
+//! The MIME parse of a message, with a cheaper route for the common plain reply.
+//!
+//! mail-parser converts a text body with `String::from_utf8_lossy`, which checks every byte
+//! one at a time; `std::str::from_utf8` checks valid UTF-8 (ASCII above all) a word at a
+//! time and gives the same text. So mail-parser first reads only the headers, leaving the
+//! MIME ones unparsed (`parse_headers` with [`header_parser`]). A message that is one
+//! text/plain part without transfer encoding then has its body converted here, exactly as
+//! mail-parser converts it ([`Body::Plain`]). Any other message has its body parsed by
+//! mail-parser behind the root's MIME headers ([`Body::Parts`]): no header is parsed
+//! twice but those and a few others.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use mail_parser::decoders::charsets::map::charset_decoder;
+use mail_parser::parsers::MessageStream;
+use mail_parser::{Header, HeaderName, HeaderValue, Message, MessageParser};
+
+/// The body of a message, as mail-parser reads it.
+pub(super) enum Body<'s> {
+    /// The message is one text/plain part: its text.
+    Plain(Cow<'s, str>),
+    /// mail-parser's reading of the MIME structure (parts, text and HTML bodies); its root
+    /// part holds only the root's MIME headers.
+    Parts(Message<'s>),
+    /// The message returned with it is mail-parser's full reading, parts included.
+    InMessage,
+}
+
+/// The parser of the first pass: the headers [`read_message`](super::read_message) reads
+/// through mail-parser, typed; every other one, the MIME headers included, skipped (kept by
+/// name and offsets).
+fn header_parser() -> &'static MessageParser {
+    static PARSER: OnceLock<MessageParser> = OnceLock::new();
+    PARSER.get_or_init(|| {
+        let [from, to, cc, date, message_id] = TYPED;
+        MessageParser::new()
+            .header_address(from)
+            .header_address(to)
+            .header_address(cc)
+            .header_date(date)
+            .header_id(message_id)
+            .default_header_ignore()
+    })
+}
+
+/// The headers of `raw` and its body, as `parser` (which must parse the MIME headers and
+/// type the headers [`header_parser`] types) reads them. `scratch` holds the copy that
+/// [`Body::Parts`] is read from. `None` when mail-parser finds no headers.
+pub(super) fn parse<'x: 's, 's>(
+    parser: &MessageParser,
+    raw: &'x [u8],
+    scratch: &'s mut Vec<u8>,
+) -> Option<(Message<'x>, Body<'s>)> {
+    let whole = || Some((parser.parse(raw)?, Body::InMessage));
+    let Some(message) = header_parser().parse_headers(raw) else {
+        return whole();
+    };
+    let Some(root) = message.parts.first().map(|p| p.headers.as_slice()) else {
+        return whole();
+    };
+    let Some(mime) = RootMime::of(root, raw) else {
+        return whole();
+    };
+    let Some(body_start) = body_start(root, raw) else {
+        return whole();
+    };
+    if let Some(text) = mime.plain_text(raw, &raw[body_start..]) {
+        return Some((message, Body::Plain(text)));
+    }
+    match parts(parser, raw, root, body_start, scratch) {
+        Some(parts) => Some((message, Body::Parts(parts))),
+        None => whole(),
+    }
+}
+
+/// mail-parser's reading of the body of `raw` (whose root headers are `root`), behind the
+/// root headers that decide how to read it (all of them, in order: it reads the last of
+/// each name). When few other headers sit among and after them, and none that is typed:
+/// behind the headers from the first of them on, as they stand; otherwise behind a copy of
+/// them alone, in `scratch`.
+fn parts<'x: 's, 's>(
+    parser: &MessageParser,
+    raw: &'x [u8],
+    root: &[Header<'_>],
+    body_start: usize,
+    scratch: &'s mut Vec<u8>,
+) -> Option<Message<'s>> {
+    let first = root.iter().position(|h| decides_body(&h.name))?;
+    // Others that mail-parser only skips: few bytes to read again.
+    let mut others = 0;
+    for h in root[first..].iter().filter(|h| !decides_body(&h.name)) {
+        others += if RootMime::is_typed_mime(&h.name) || TYPED.contains(&h.name) {
+            MAX_REREAD + 1
+        } else {
+            h.offset_end.saturating_sub(h.offset_field) as usize
+        };
+    }
+    if others <= MAX_REREAD {
+        return parser.parse(raw.get(root[first].offset_field as usize..)?);
+    }
+    for h in root[first..].iter().filter(|h| decides_body(&h.name)) {
+        scratch.extend_from_slice(raw.get(h.offset_field as usize..h.offset_end as usize)?);
+    }
+    scratch.push(b'\n');
+    scratch.extend_from_slice(raw.get(body_start..)?);
+    let scratch: &'s Vec<u8> = scratch;
+    parser.parse(scratch.as_slice())
+}
+
+/// Bytes of other headers [`parts`] lets mail-parser skip again rather than copy the body.
+const MAX_REREAD: usize = 256;
+
+/// The headers other than MIME headers that [`header_parser`] (and the parser given to
+/// [`parse`]) types.
+const TYPED: [HeaderName<'static>; 5] = [
+    HeaderName::From,
+    HeaderName::To,
+    HeaderName::Cc,
+    HeaderName::Date,
+    HeaderName::MessageId,
+];
+
+/// Where the body of a message read with `parse_headers` starts: after the line break that
+/// ends the header block (mail-parser skips white space up to it). `None` when anything
+/// else follows the last header (a line mail-parser could not read as a header) or the
+/// message ends first.
+fn body_start(root: &[Header<'_>], raw: &[u8]) -> Option<usize> {
+    let end = root.last()?.offset_end as usize;
+    let newline = raw
+        .get(end..)?
+        .iter()
+        .position(|&b| b == b'\n' || !b.is_ascii_whitespace())?;
+    (raw[end + newline] == b'\n').then_some(end + newline + 1)
+}
+
+/// The root headers mail-parser reads to decide how to read the body.
+fn decides_body(name: &HeaderName<'_>) -> bool {
+    matches!(
+        name,
+        HeaderName::ContentType
+            | HeaderName::ContentTransferEncoding
+            | HeaderName::ContentDisposition
+    )
+}
+
+/// Where the raw values of the root headers that decide how to read the body start and end:
+/// of each name the last one.
+#[derive(Default)]
+struct RootMime {
+    content_type: Option<(usize, usize)>,
+    transfer_encoding: Option<(usize, usize)>,
+    disposition: Option<(usize, usize)>,
+}
+
+impl RootMime {
+    /// The headers mail-parser types as MIME headers (`with_mime_headers`).
+    fn is_typed_mime(name: &HeaderName<'_>) -> bool {
+        decides_body(name)
+            || matches!(
+                name,
+                HeaderName::ContentId
+                    | HeaderName::ContentDescription
+                    | HeaderName::ContentLocation
+            )
+    }
+
+    /// The MIME headers of `root`; `None` when one of the MIME headers mail-parser types
+    /// holds `=?`: only then can its typed parser (which decodes encoded words) end
+    /// elsewhere than the skipping parser did, so that the headers after it would be cut
+    /// differently.
+    fn of(root: &[Header<'_>], raw: &[u8]) -> Option<Self> {
+        let mut mime = RootMime::default();
+        let mut unread = None;
+        for h in root {
+            let at = (h.offset_start as usize, h.offset_end as usize);
+            let slot = match h.name {
+                HeaderName::ContentType => &mut mime.content_type,
+                HeaderName::ContentTransferEncoding => &mut mime.transfer_encoding,
+                HeaderName::ContentDisposition => &mut mime.disposition,
+                _ if Self::is_typed_mime(&h.name) => &mut unread,
+                _ => continue,
+            };
+            let value = raw.get(at.0..at.1)?;
+            // (`contains` finds a byte quickly; few values hold a `?`.)
+            if value.contains(&b'?') && value.windows(2).any(|w| w == b"=?") {
+                return None;
+            }
+            *slot = Some(at);
+        }
+        Some(mime)
+    }
+
+    /// The text of `body` when mail-parser reads the message as one text/plain part decoded
+    /// from the bytes as they stand (else `None`): as mail-parser decides it, the content
+    /// type is absent or `text/plain`, the transfer encoding is not base64 or
+    /// quoted-printable, and the disposition is not an attachment. The text is converted as
+    /// mail-parser converts it: with the decoder of the charset when mail-parser has one,
+    /// else as UTF-8 with invalid sequences replaced.
+    fn plain_text<'b>(&self, raw: &[u8], body: &'b [u8]) -> Option<Cow<'b, str>> {
+        let content_type = match self.content_type {
+            Some((start, end)) => {
+                // Most other types are plain to see (a folded value is left to mail-parser).
+                let value = raw.get(start..end)?;
+                let value = &value[value
+                    .iter()
+                    .take_while(|&&b| b == b' ' || b == b'\t')
+                    .count()..];
+                if !value
+                    .get(..10)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(b"text/plain"))
+                {
+                    return None;
+                }
+                typed(raw, start, end, MessageStream::parse_content_type)?
+            }
+            None => HeaderValue::Empty,
+        };
+        let content_type = content_type.as_content_type();
+        if content_type.is_some_and(|c| c.ctype() != "text" || c.subtype() != Some("plain")) {
+            return None;
+        }
+        if let Some((start, end)) = self.transfer_encoding {
+            if let HeaderValue::Text(encoding) =
+                typed(raw, start, end, MessageStream::parse_unstructured)?
+            {
+                if encoding.eq_ignore_ascii_case("base64")
+                    || encoding.eq_ignore_ascii_case("quoted-printable")
+                {
+                    return None;
+                }
+            }
+        }
+        if let Some((start, end)) = self.disposition {
+            let disposition = typed(raw, start, end, MessageStream::parse_content_type)?;
+            if disposition
+                .as_content_type()
+                .is_some_and(|d| d.is_attachment())
+            {
+                return None;
+            }
+        }
+        let decoder = content_type
+            .and_then(|c| c.attribute("charset"))
+            .and_then(|c| charset_decoder(c.as_bytes()));
+        Some(match decoder {
+            Some(decode) => Cow::Owned(decode(body)),
+            None => match std::str::from_utf8(body) {
+                Ok(text) => Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(body),
+            },
+        })
+    }
+}
+
+/// The value of the header whose raw value is `raw[start..end]`, read by `parse` as
+/// mail-parser reads it in the message; `None` if it ends elsewhere (never, as
+/// [`RootMime::of`] checks).
+fn typed<'x>(
+    raw: &'x [u8],
+    start: usize,
+    end: usize,
+    parse: fn(&mut MessageStream<'x>) -> HeaderValue<'x>,
+) -> Option<HeaderValue<'x>> {
+    let mut stream = MessageStream::new(raw.get(start..)?);
+    let value = parse(&mut stream);
+    (stream.offset() == end - start).then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail_parser::{MimeHeaders, PartType};
+
+    /// What olifant reads of a message's body structure: per part its content type and its
+    /// body (text, or the kind and length), then the text, HTML and attachment part lists.
+    fn structure(m: &Message<'_>) -> String {
+        let mut out = String::new();
+        for p in &m.parts {
+            let ct = p
+                .content_type()
+                .map(|c| format!("{}/{:?}", c.ctype(), c.subtype()));
+            let body = match &p.body {
+                PartType::Text(t) => format!("text {t:?}"),
+                PartType::Html(t) => format!("html {t:?}"),
+                PartType::Binary(b) => format!("binary {}", b.len()),
+                PartType::InlineBinary(b) => format!("inline {}", b.len()),
+                PartType::Message(n) => format!("message [{}]", structure(n)),
+                PartType::Multipart(ids) => format!("multipart {ids:?}"),
+            };
+            out.push_str(&format!("{ct:?} {body}; "));
+        }
+        out.push_str(&format!(
+            "text {:?} html {:?} attachments {:?}",
+            m.text_body, m.html_body, m.attachments
+        ));
+        out
+    }
+
+    /// The route `parse` takes gives what mail-parser's full parse gives: the same root
+    /// headers (by name and place; values too but for the MIME headers it leaves to the
+    /// body), and the same body structure and text.
+    fn check(raw: &[u8]) {
+        let p = super::super::message_parser();
+        let full = p.parse(raw);
+        let mut scratch = Vec::new();
+        let Some((m, body)) = parse(p, raw, &mut scratch) else {
+            assert!(
+                full.is_none(),
+                "no reading where mail-parser has one: {raw:?}"
+            );
+            return;
+        };
+        let full = full.expect("mail-parser reads what the fast route reads");
+        let (ours, theirs) = (&m.parts[0].headers, &full.parts[0].headers);
+        assert_eq!(ours.len(), theirs.len(), "{raw:?}");
+        for (a, b) in ours.iter().zip(theirs) {
+            assert_eq!(
+                (&a.name, a.offset_field, a.offset_start, a.offset_end),
+                (&b.name, b.offset_field, b.offset_start, b.offset_end)
+            );
+            if !matches!(body, Body::InMessage) && !RootMime::is_typed_mime(&a.name) {
+                assert_eq!(a.value, b.value);
+            }
+        }
+        match &body {
+            Body::Plain(text) => {
+                assert_eq!(full.parts.len(), 1, "plain route on parts: {raw:?}");
+                assert_eq!(full.text_body, vec![0], "{raw:?}");
+                assert_eq!(full.parts[0].body, PartType::Text(text.clone()), "{raw:?}");
+            }
+            Body::Parts(parts) => {
+                assert_eq!(structure(parts), structure(&full), "{raw:?}");
+                let first_type = |m: &Message<'_>| {
+                    m.parts[0]
+                        .headers
+                        .iter()
+                        .find(|h| h.name == HeaderName::ContentType)
+                        .map(|h| format!("{:?}", h.value))
+                };
+                assert_eq!(first_type(parts), first_type(&full));
+            }
+            Body::InMessage => assert_eq!(structure(&m), structure(&full)),
+        }
+    }
+
+    #[test]
+    fn plain_body_fast_route_matches_the_full_parse_on_tricky_messages() {
+        let cases: &[&[u8]] = &[
+            b"From: a@b\r\nSubject: x\r\n\r\nHello \xe2\x80\x94 there\r\n",
+            b"From: a@b\nContent-Type: text/plain; charset=utf-8\n\nhi\n",
+            b"From: a@b\nContent-Type: text/plain; charset=iso-8859-1\n\ncaf\xe9\n",
+            b"From: a@b\nContent-Type: text/plain; charset=us-ascii\n\ncaf\xe9\n",
+            b"From: a@b\nContent-Type: TEXT/PLAIN\n\nupper\n",
+            b"From: a@b\nContent-Type: text/html\n\n<p>hi</p>\n",
+            b"From: a@b\nContent-Type: text/calendar\n\nBEGIN\n",
+            b"From: a@b\nContent-Transfer-Encoding: base64\n\naGVsbG8=\n",
+            b"From: a@b\nContent-Transfer-Encoding: Quoted-Printable\n\nh=C3=A9\n",
+            b"From: a@b\nContent-Transfer-Encoding: 8bit\n\nbad \xff utf8\n",
+            b"From: a@b\nContent-Transfer-Encoding:\n base64\n\naGVsbG8=\n",
+            b"From: a@b\nContent-Disposition: attachment; filename=a.txt\n\nfile\n",
+            b"From: a@b\nContent-Disposition: inline\n\ninline text\n",
+            b"From: a@b\nContent-Type: multipart/mixed; boundary=zz\n\n--zz\n\npart\n--zz--\n",
+            b"From: a@b\nContent-Type:\n multipart/mixed; boundary=zz\n\n--zz\n\npart\n--zz--\n",
+            b"From: a@b\nContent-Type: message/rfc822\n\nFrom: c@d\n\ninner\n",
+            b"From: a@b\nTo: c@d\n \n\t\nbody after folded blank lines\n",
+            b"From: a@b\n   \t\nbody after a white line\n",
+            b"From: a@b\r\n \r\n\r\nbody\r\n",
+            b"From: a@b\nnot a header line\n\nbody\n",
+            b"From: a@b\nSubject: no body",
+            b"From: a@b\nSubject: no body\n",
+            b"From: a@b\n\n",
+            b"From: a@b\n\n\n\nbody after blank lines\n",
+            b"Content-Type: text/plain\nContent-Type: text/html\n\n<b>last wins</b>\n",
+            b"Content-Type: text/html\nContent-Type: text/plain\n\nlast wins\n",
+            b"Content-Type: text/plain; charset=\"utf-16le\"\n\nh\0i\0\n",
+            b"\n\nFrom: a@b\n\nbody\n",
+            b"  From: a@b\n\nbody\n",
+            b"From: a@b\nContent-Type: text/plain; name==?utf-8?q?a?=\n\nx\n",
+            b"Content-ID: <a@b>\nFrom: a@b\n\nbody\n",
+            b"Content-Description: =?utf-8?q?caf=C3=A9?=\nFrom: a@b\n\nbody\n",
+            b"Content-Type: multipart/mixed; boundary=\"=?x\"\n\n--=?x\n\npart\n--=?x--\n",
+            b"Content-Type: text/plain;\r\n charset=iso-8859-1\r\n\r\ncaf\xe9\r\n",
+            b"Content-Type: text/plainish\n\nnot plain\n",
+            b"Content-Type: text/plain\nContent-Disposition: attachment; filename=a\n\nx\n",
+            b"Content-Type: multipart/mixed; boundary=b\nX-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nContent-Transfer-Encoding: 7bit\nX-Other: b\n\n--b\nContent-Type: text/html\n\n<p>x</p>\n--b--\n",
+            b"Content-Type: text/html\nTo: c@d\nDate: Mon, 2 Mar 2026 09:00:00 +0000\n\n<p>x</p>\n",
+            b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\nContent-Type: text/plain\n\nfailed\n--b\nContent-Type: message/delivery-status\n\nStatus: 5.0.0\n--b--\n",
+        ];
+        for raw in cases {
+            check(raw);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        #[test]
+        fn plain_body_fast_route_agrees_with_the_full_parse(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(&b"From: a@b\r\n"[..]),
+                    proptest::strategy::Just(&b"Subject: x\n"[..]),
+                    proptest::strategy::Just(&b"Content-Type: text/plain; charset=utf-8\r\n"[..]),
+                    proptest::strategy::Just(&b"Content-Type: text/plain; charset=windows-1252\n"[..]),
+                    proptest::strategy::Just(&b"Content-Type: text/html\r\n"[..]),
+                    proptest::strategy::Just(&b"Content-Type: multipart/alternative; boundary=b\r\n"[..]),
+                    proptest::strategy::Just(&b"Content-Transfer-Encoding: base64\r\n"[..]),
+                    proptest::strategy::Just(&b"Content-Transfer-Encoding: 7bit\r\n"[..]),
+                    proptest::strategy::Just(&b"Content-Disposition: attachment\r\n"[..]),
+                    proptest::strategy::Just(&b"\r\n"[..]),
+                    proptest::strategy::Just(&b"\n"[..]),
+                    proptest::strategy::Just(&b" "[..]),
+                    proptest::strategy::Just(&b"\t"[..]),
+                    proptest::strategy::Just(&b"--b\r\n"[..]),
+                    proptest::strategy::Just(&b"--b--\r\n"[..]),
+                    proptest::strategy::Just(&b"text \xe2\x80\x94 "[..]),
+                    proptest::strategy::Just(&b"\xff\xe9"[..]),
+                    proptest::strategy::Just(&b"aGVsbG8="[..]),
+                    proptest::strategy::Just(&b"garbage"[..]),
+                    proptest::strategy::Just(&b"X-Long: 0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n"[..]),
+                    proptest::strategy::Just(&b"Content-ID: <x@y>\r\n"[..]),
+                    proptest::strategy::Just(&b"Content-Description: =?utf-8?q?a?=\r\n"[..]),
+                    proptest::strategy::Just(&b"content-type: TEXT/PLAIN\r\n"[..]),
+                    proptest::strategy::Just(&b"Content-Type: text/plain;\r\n charset=iso-8859-1\r\n"[..]),
+                    proptest::strategy::Just(&b"Content-Type:\r\n text/html\r\n"[..]),
+                    proptest::strategy::Just(&b"Content-Type: message/rfc822\r\n"[..]),
+                ],
+                0..24,
+            ),
+        ) {
+            check(&pieces.concat());
+        }
+    }
+}
