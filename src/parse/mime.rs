@@ -27,17 +27,14 @@ pub(super) enum Body<'s> {
     InMessage,
 }
 
-/// The parser of the first pass: the headers [`read_message`](super::read_message) reads
-/// through mail-parser, typed; every other one, the MIME headers included, skipped (kept by
-/// name and offsets).
+/// The parser of the first pass: Date and Message-ID typed; every other header, the MIME
+/// and address headers included, skipped (kept by name and offsets: the address headers are
+/// read with [`addresses`]).
 fn header_parser() -> &'static MessageParser {
     static PARSER: OnceLock<MessageParser> = OnceLock::new();
     PARSER.get_or_init(|| {
-        let [from, to, cc, date, message_id] = TYPED;
+        let [date, message_id] = TYPED;
         MessageParser::new()
-            .header_address(from)
-            .header_address(to)
-            .header_address(cc)
             .header_date(date)
             .header_id(message_id)
             .default_header_ignore()
@@ -90,7 +87,7 @@ fn parts<'x: 's, 's>(
     // Others that mail-parser only skips: few bytes to read again.
     let mut others = 0;
     for h in root[first..].iter().filter(|h| !decides_body(&h.name)) {
-        others += if RootMime::is_typed_mime(&h.name) || TYPED.contains(&h.name) {
+        others += if typed_later(&h.name) || TYPED.contains(&h.name) {
             MAX_REREAD + 1
         } else {
             h.offset_end.saturating_sub(h.offset_field) as usize
@@ -111,15 +108,140 @@ fn parts<'x: 's, 's>(
 /// Bytes of other headers [`parts`] lets mail-parser skip again rather than copy the body.
 const MAX_REREAD: usize = 256;
 
-/// The headers other than MIME headers that [`header_parser`] (and the parser given to
-/// [`parse`]) types.
-const TYPED: [HeaderName<'static>; 5] = [
-    HeaderName::From,
-    HeaderName::To,
-    HeaderName::Cc,
-    HeaderName::Date,
-    HeaderName::MessageId,
-];
+/// The headers [`header_parser`] types (as the parser given to [`parse`] does).
+const TYPED: [HeaderName<'static>; 2] = [HeaderName::Date, HeaderName::MessageId];
+
+/// Whether the parser given to [`parse`] types a header that [`header_parser`] skips.
+fn typed_later(name: &HeaderName<'_>) -> bool {
+    RootMime::is_typed_mime(name) || is_address(name)
+}
+
+/// The address headers [`read_message`](super::read_message) reads.
+pub(super) fn is_address(name: &HeaderName<'_>) -> bool {
+    matches!(name, HeaderName::From | HeaderName::To | HeaderName::Cc)
+}
+
+/// The addresses of an address header, as mail-parser reads them.
+pub(super) enum Addresses<'m, 'x> {
+    /// A simple value, read here: its one address, if it has one.
+    Simple(Option<&'x str>),
+    /// mail-parser's reading, in the message.
+    Typed(&'m HeaderValue<'x>),
+    /// mail-parser's reading, made here.
+    Parsed(HeaderValue<'x>),
+}
+
+impl<'x> Addresses<'_, 'x> {
+    /// The address of the first mailbox (`Address::first`), if it has one.
+    pub(super) fn first(&self) -> Option<&str> {
+        match self {
+            Addresses::Simple(address) => *address,
+            Addresses::Typed(value) => value.as_address()?.first()?.address(),
+            Addresses::Parsed(value) => value.as_address()?.first()?.address(),
+        }
+    }
+
+    /// The addresses of the first `n` mailboxes.
+    pub(super) fn take(&self, n: usize) -> impl Iterator<Item = &str> {
+        let (simple, parsed) = match self {
+            Addresses::Simple(address) => (*address, None),
+            Addresses::Typed(value) => (None, value.as_address()),
+            Addresses::Parsed(value) => (None, value.as_address()),
+        };
+        simple.into_iter().take(n).chain(
+            parsed
+                .into_iter()
+                .flat_map(move |a| a.iter().take(n).filter_map(|x| x.address())),
+        )
+    }
+}
+
+/// The addresses of the address header whose raw value is `raw[start..end]` in a message
+/// read with [`header_parser`] (which skipped it): read here when the value is simple
+/// ([`simple_address`]), else by mail-parser's address parser.
+pub(super) fn addresses<'m, 'x>(raw: &'x [u8], start: usize, end: usize) -> Addresses<'m, 'x> {
+    match raw.get(start..end).and_then(simple_address) {
+        Some(address) => Addresses::Simple(address),
+        None => Addresses::Parsed(
+            typed(raw, start, end, MessageStream::parse_address).unwrap_or(HeaderValue::Empty),
+        ),
+    }
+}
+
+/// The one address mail-parser's address parser reads in a simple raw value (`None` when the
+/// value is not simple; `Some(None)` when it holds no address): one line of printable ASCII,
+/// spaces and tabs without any of `\\ , " ( ) : ;` or an encoded word (`=?`), holding either
+/// no angle brackets, or one `<` and then one `>` with only white space after it.
+///
+/// The parser reads such a value as one mailbox: without brackets the whole value (white
+/// space trimmed) is the address when it holds an `@`, else a name; with them the text
+/// between them, trimmed, is the address (none when empty).
+fn simple_address(value: &[u8]) -> Option<Option<&str>> {
+    let line = value.strip_suffix(b"\n")?;
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    // One pass: where the brackets are, and whether anything is not simple.
+    let (mut open, mut close) = (None, None);
+    let mut prev = 0;
+    for (at, &b) in line.iter().enumerate() {
+        match ADDRESS_BYTES[usize::from(b)] {
+            Byte::Plain if close.is_none() => {}
+            Byte::Space => {}
+            Byte::Open if open.is_none() => open = Some(at),
+            Byte::Close if open.is_some() && close.is_none() => close = Some(at),
+            Byte::Question if prev != b'=' && close.is_none() => {}
+            _ => return None,
+        }
+        prev = b;
+    }
+    fn trim(s: &[u8]) -> Option<&str> {
+        Some(std::str::from_utf8(s).ok()?.trim_matches([' ', '\t']))
+    }
+    match (open, close) {
+        (None, _) => {
+            let text = trim(line)?;
+            Some(text.contains('@').then_some(text))
+        }
+        (Some(lt), Some(gt)) => {
+            let inner = trim(line.get(lt + 1..gt)?)?;
+            Some((!inner.is_empty()).then_some(inner))
+        }
+        (Some(_), None) => None,
+    }
+}
+
+/// What a byte is to [`simple_address`].
+#[derive(Clone, Copy, PartialEq)]
+enum Byte {
+    /// Printable ASCII with no meaning of its own there.
+    Plain,
+    Space,
+    Open,
+    Close,
+    /// `?`: an encoded word when it follows `=`.
+    Question,
+    /// Anything that makes the value not simple.
+    Other,
+}
+
+/// [`Byte`] of every byte value.
+const ADDRESS_BYTES: [Byte; 256] = {
+    let mut table = [Byte::Other; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = match c {
+            b' ' | b'\t' => Byte::Space,
+            b'<' => Byte::Open,
+            b'>' => Byte::Close,
+            b'?' => Byte::Question,
+            b'\\' | b',' | b'"' | b'(' | b')' | b':' | b';' => Byte::Other,
+            _ if c.is_ascii_graphic() => Byte::Plain,
+            _ => Byte::Other,
+        };
+        b += 1;
+    }
+    table
+};
 
 /// Where the body of a message read with `parse_headers` starts: after the line break that
 /// ends the header block (mail-parser skips white space up to it). `None` when anything
@@ -165,10 +287,10 @@ impl RootMime {
             )
     }
 
-    /// The MIME headers of `root`; `None` when one of the MIME headers mail-parser types
-    /// holds `=?`: only then can its typed parser (which decodes encoded words) end
-    /// elsewhere than the skipping parser did, so that the headers after it would be cut
-    /// differently.
+    /// The MIME headers of `root`; `None` when one of the headers that [`header_parser`]
+    /// skipped and mail-parser types (MIME and address headers) holds `=?`: only then can
+    /// its typed parser (which decodes encoded words) end elsewhere than the skipping parser
+    /// did, so that the headers after it would be cut differently.
     fn of(root: &[Header<'_>], raw: &[u8]) -> Option<Self> {
         let mut mime = RootMime::default();
         let mut unread = None;
@@ -178,7 +300,7 @@ impl RootMime {
                 HeaderName::ContentType => &mut mime.content_type,
                 HeaderName::ContentTransferEncoding => &mut mime.transfer_encoding,
                 HeaderName::ContentDisposition => &mut mime.disposition,
-                _ if Self::is_typed_mime(&h.name) => &mut unread,
+                _ if typed_later(&h.name) => &mut unread,
                 _ => continue,
             };
             let value = raw.get(at.0..at.1)?;
@@ -319,8 +441,19 @@ mod tests {
                 (&a.name, a.offset_field, a.offset_start, a.offset_end),
                 (&b.name, b.offset_field, b.offset_start, b.offset_end)
             );
-            if !matches!(body, Body::InMessage) && !RootMime::is_typed_mime(&a.name) {
+            if !matches!(body, Body::InMessage) && !typed_later(&a.name) {
                 assert_eq!(a.value, b.value);
+            }
+        }
+        if !matches!(body, Body::InMessage) {
+            for (a, b) in ours.iter().zip(theirs).filter(|(a, _)| is_address(&a.name)) {
+                let ours = addresses(raw, a.offset_start as usize, a.offset_end as usize);
+                let theirs = Addresses::Typed(&b.value);
+                assert_eq!(ours.first(), theirs.first(), "{raw:?}");
+                assert_eq!(
+                    ours.take(500).collect::<Vec<_>>(),
+                    theirs.take(500).collect::<Vec<_>>()
+                );
             }
         }
         match &body {
@@ -392,6 +525,89 @@ mod tests {
         }
     }
 
+    /// When [`simple_address`] reads a value, mail-parser's address parser reads it as at
+    /// most one address, that one.
+    fn check_address(value: &[u8]) {
+        let Some(simple) = simple_address(value) else {
+            return;
+        };
+        let parsed = MessageStream::new(value).parse_address();
+        let all: Vec<&str> = parsed
+            .as_address()
+            .map(|a| a.iter().filter_map(|x| x.address()).collect())
+            .unwrap_or_default();
+        let first = parsed
+            .as_address()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address());
+        assert_eq!(simple, first, "{:?}", String::from_utf8_lossy(value));
+        assert_eq!(simple.into_iter().collect::<Vec<_>>(), all);
+    }
+
+    #[test]
+    fn simple_addresses_are_read_as_mail_parser_reads_them() {
+        let cases: &[&[u8]] = &[
+            b" Demo Owner <owner@example.test>\r\n",
+            b" olifant+abc@example.test\n",
+            b" owner@example.test \t\r\n",
+            b" Owner\n",
+            b" <>\n",
+            b" Name < a b@c >\n",
+            b" a@b <c@d>\n",
+            b"\n",
+            b" x\t@ y\n",
+        ];
+        for v in cases {
+            check_address(v);
+            assert!(simple_address(v).is_some(), "{v:?}");
+        }
+        for v in [
+            &b" \"Owner, Demo\" <o@e>\n"[..],
+            b" a@b, c@d\n",
+            b" =?utf-8?q?x?= <o@e>\n",
+            b" o@e (comment)\n",
+            b" <a@b> <c@d>\n",
+            b" a@b> <c\n",
+            b" Name\r\n <o@e>\r\n",
+            b" no line end",
+            b" caf\xc3\xa9 <o@e>\n",
+        ] {
+            assert_eq!(simple_address(v), None, "{v:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+        #[test]
+        fn simple_address_agrees_with_the_address_parser(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(&b"Name"[..]),
+                    proptest::strategy::Just(&b" "[..]),
+                    proptest::strategy::Just(&b"\t"[..]),
+                    proptest::strategy::Just(&b"<"[..]),
+                    proptest::strategy::Just(&b">"[..]),
+                    proptest::strategy::Just(&b"a@b.test"[..]),
+                    proptest::strategy::Just(&b"@"[..]),
+                    proptest::strategy::Just(&b"+"[..]),
+                    proptest::strategy::Just(&b"x"[..]),
+                    proptest::strategy::Just(&b"="[..]),
+                    proptest::strategy::Just(&b"?"[..]),
+                    proptest::strategy::Just(&b"'"[..]),
+                    proptest::strategy::Just(&b"["[..]),
+                    proptest::strategy::Just(&b"\r"[..]),
+                ],
+                0..12,
+            ),
+            end in proptest::prop_oneof![
+                proptest::strategy::Just(&b"\n"[..]),
+                proptest::strategy::Just(&b"\r\n"[..]),
+            ],
+        ) {
+            check_address(&[pieces.concat(), end.to_vec()].concat());
+        }
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
         #[test]
@@ -399,6 +615,9 @@ mod tests {
             pieces in proptest::collection::vec(
                 proptest::prop_oneof![
                     proptest::strategy::Just(&b"From: a@b\r\n"[..]),
+                    proptest::strategy::Just(&b"To: Name <x+t@y>\r\n"[..]),
+                    proptest::strategy::Just(&b"Cc: \"a, b\" <c@d>, e@f\n"[..]),
+                    proptest::strategy::Just(&b"From: =?utf-8?q?N?= <n@m>\r\n"[..]),
                     proptest::strategy::Just(&b"Subject: x\n"[..]),
                     proptest::strategy::Just(&b"Content-Type: text/plain; charset=utf-8\r\n"[..]),
                     proptest::strategy::Just(&b"Content-Type: text/plain; charset=windows-1252\n"[..]),

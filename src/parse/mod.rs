@@ -19,8 +19,8 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Utc};
 use mail_parser::parsers::MessageStream;
 use mail_parser::{
-    Address, DateTime as MailDateTime, HeaderName, HeaderValue, Message, MessageParser,
-    MimeHeaders, PartType,
+    DateTime as MailDateTime, HeaderName, HeaderValue, Message, MessageParser, MimeHeaders,
+    PartType,
 };
 
 use crate::model::{Lang, MessageKind, ParsedMessage, PromptId};
@@ -412,9 +412,9 @@ fn bounce_reason(text: &str) -> Option<String> {
 /// as mail-parser's own accessors (`from()`, `to()`, …) pick them.
 #[derive(Default)]
 struct TypedHeaders<'m, 'x> {
-    from: Option<&'m Address<'x>>,
-    to: Option<&'m Address<'x>>,
-    cc: Option<&'m Address<'x>>,
+    from: Option<mime::Addresses<'m, 'x>>,
+    to: Option<mime::Addresses<'m, 'x>>,
+    cc: Option<mime::Addresses<'m, 'x>>,
     date: Option<&'m MailDateTime>,
     message_id: Option<&'m str>,
     /// Where the raw value of the last Subject header starts and ends.
@@ -422,14 +422,27 @@ struct TypedHeaders<'m, 'x> {
 }
 
 impl<'m, 'x> TypedHeaders<'m, 'x> {
-    fn of(message: &'m Message<'x>) -> Self {
+    /// The headers of `message`. `raw`: the message, when the parser skipped the address
+    /// headers (they are read from it); `None` when it typed them.
+    fn of(message: &'m Message<'x>, raw: Option<&'x [u8]>) -> Self {
         let mut t = TypedHeaders::default();
         for h in message.root_part().headers() {
             let value = &h.value;
+            let addresses = || match raw {
+                Some(raw) => Some(mime::addresses(
+                    raw,
+                    h.offset_start as usize,
+                    h.offset_end as usize,
+                )),
+                None => value
+                    .as_address()
+                    .is_some()
+                    .then_some(mime::Addresses::Typed(value)),
+            };
             match h.name {
-                HeaderName::From => t.from = value.as_address(),
-                HeaderName::To => t.to = value.as_address(),
-                HeaderName::Cc => t.cc = value.as_address(),
+                HeaderName::From => t.from = addresses(),
+                HeaderName::To => t.to = addresses(),
+                HeaderName::Cc => t.cc = addresses(),
                 HeaderName::Date => t.date = value.as_datetime(),
                 HeaderName::MessageId => t.message_id = value.as_text(),
                 HeaderName::Subject => {
@@ -455,7 +468,8 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     let mut scratch = Vec::new();
     let (mut message, mut mime_body) = mime::parse(message_parser(), raw, &mut scratch)
         .ok_or_else(|| ParseError::Unreadable("no headers found".into()))?;
-    let mut typed = TypedHeaders::of(&message);
+    let raw_addresses = (!matches!(mime_body, mime::Body::InMessage)).then_some(raw);
+    let mut typed = TypedHeaders::of(&message, raw_addresses);
     let subject = match typed.subject {
         None => Cow::Borrowed(""),
         Some((start, end)) => match subject_of(raw, start, end) {
@@ -466,7 +480,7 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
                     .parse(raw)
                     .ok_or_else(|| ParseError::Unreadable("no headers found".into()))?;
                 mime_body = mime::Body::InMessage;
-                typed = TypedHeaders::of(&message);
+                typed = TypedHeaders::of(&message, None);
                 Cow::Borrowed(message.subject().unwrap_or(""))
             }
         },
@@ -513,8 +527,8 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     let dedup_id = message_id.clone().unwrap_or_else(|| sha256_hex(full_raw));
     let from = typed
         .from
+        .as_ref()
         .and_then(|a| a.first())
-        .and_then(|a| a.address())
         .map(|a| a.trim().to_lowercase());
     let date = typed
         .date
@@ -531,13 +545,8 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
 
     // Candidate tokens: plus-addresses first, then message ids.
     let mut recipients: Vec<Cow<'_, str>> = Vec::new();
-    for a in [typed.to, typed.cc].into_iter().flatten() {
-        recipients.extend(
-            a.iter()
-                .take(500)
-                .filter_map(|x| x.address())
-                .map(Cow::Borrowed),
-        );
+    for a in [&typed.to, &typed.cc].into_iter().flatten() {
+        recipients.extend(a.take(500).map(Cow::Borrowed));
     }
     for (n, v) in &headers {
         if n.eq_ignore_ascii_case("Delivered-To") || n.eq_ignore_ascii_case("X-Original-To") {
@@ -826,7 +835,7 @@ mod tests {
                         assert_eq!(expected, None);
                         continue;
                     };
-                    let Some((start, end)) = TypedHeaders::of(&m).subject else {
+                    let Some((start, end)) = TypedHeaders::of(&m, None).subject else {
                         assert_eq!(expected.as_deref(), Some(""), "{raw:?}");
                         continue;
                     };
@@ -843,7 +852,7 @@ mod tests {
             b"Subject: =?utf-8?b?QUJD\r\nFrom?=\r\n\r\nbody",
         ] {
             let m = message_parser().parse(raw).unwrap();
-            let (start, end) = TypedHeaders::of(&m).subject.unwrap();
+            let (start, end) = TypedHeaders::of(&m, None).subject.unwrap();
             let full = message_parser_with_subject().parse(raw).unwrap();
             if let Some(got) = subject_of(raw, start, end) {
                 assert_eq!(Some(got.as_ref()), full.subject().or(Some("")));
@@ -978,7 +987,7 @@ mod tests {
                 .parse(&raw)
                 .map(|m| m.subject().unwrap_or("").to_string());
             if let Some(m) = message_parser().parse(&raw) {
-                if let Some((start, end)) = TypedHeaders::of(&m).subject {
+                if let Some((start, end)) = TypedHeaders::of(&m, None).subject {
                     if let Some(got) = subject_of(&raw, start, end) {
                         proptest::prop_assert_eq!(Some(got.into_owned()), expected);
                     }
