@@ -27,16 +27,15 @@ pub(super) enum Body<'s> {
     InMessage,
 }
 
-/// The parser of the first pass: Date and Message-ID typed; every other header, the MIME
-/// and address headers included, skipped (kept by name and offsets: the address headers are
-/// read with [`addresses`]).
+/// The parser of the first pass: Date typed; every other header, the MIME, address and
+/// Message-ID headers included, skipped (kept by name and offsets: the address headers are
+/// read with [`addresses`], Message-ID with [`message_id`]).
 fn header_parser() -> &'static MessageParser {
     static PARSER: OnceLock<MessageParser> = OnceLock::new();
     PARSER.get_or_init(|| {
-        let [date, message_id] = TYPED;
+        let [date] = TYPED;
         MessageParser::new()
             .header_date(date)
-            .header_id(message_id)
             .default_header_ignore()
     })
 }
@@ -109,11 +108,11 @@ fn parts<'x: 's, 's>(
 const MAX_REREAD: usize = 256;
 
 /// The headers [`header_parser`] types (as the parser given to [`parse`] does).
-const TYPED: [HeaderName<'static>; 2] = [HeaderName::Date, HeaderName::MessageId];
+const TYPED: [HeaderName<'static>; 1] = [HeaderName::Date];
 
 /// Whether the parser given to [`parse`] types a header that [`header_parser`] skips.
 fn typed_later(name: &HeaderName<'_>) -> bool {
-    RootMime::is_typed_mime(name) || is_address(name)
+    RootMime::is_typed_mime(name) || is_address(name) || *name == HeaderName::MessageId
 }
 
 /// The address headers [`read_message`](super::read_message) reads.
@@ -207,6 +206,38 @@ fn simple_address(value: &[u8]) -> Option<Option<&str>> {
         }
         (Some(_), None) => None,
     }
+}
+
+/// The Message-ID as mail-parser's id parser reads it (`as_text` of its value), from the raw
+/// value `raw[start..end]` of a header [`header_parser`] skipped (the id parser ends where
+/// skipping ends: at a line break not followed by white space). A simple value, one line
+/// holding `<id>` and white space, with no `<`, `>` or white space in `id`, reads as `id`;
+/// any other is read by the id parser itself.
+pub(super) fn message_id<'x>(raw: &'x [u8], start: usize, end: usize) -> Option<Cow<'x, str>> {
+    let value = raw.get(start..end)?;
+    let line = value.strip_suffix(b"\n").unwrap_or(b"");
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r');
+    let first = line.iter().position(|b| !space(b)).unwrap_or(line.len());
+    let last = line
+        .iter()
+        .rposition(|b| !space(b))
+        .map_or(first, |l| l + 1);
+    let id = line
+        .get(first..last)
+        .and_then(|t| t.strip_prefix(b"<"))
+        .and_then(|t| t.strip_suffix(b">"))
+        .filter(|id| {
+            !id.is_empty()
+                && !id
+                    .iter()
+                    .any(|b| matches!(b, b'<' | b'>' | b'\n') || space(b))
+        });
+    if let Some(id) = id {
+        // mail-parser takes the bytes with `from_utf8_lossy`.
+        return Some(super::lossy(id));
+    }
+    let parsed = typed(raw, start, end, MessageStream::parse_id)?;
+    parsed.as_text().map(|id| Cow::Owned(id.to_string()))
 }
 
 /// What a byte is to [`simple_address`].
@@ -367,10 +398,7 @@ impl RootMime {
             .and_then(|c| charset_decoder(c.as_bytes()));
         Some(match decoder {
             Some(decode) => Cow::Owned(decode(body)),
-            None => match std::str::from_utf8(body) {
-                Ok(text) => Cow::Borrowed(text),
-                Err(_) => String::from_utf8_lossy(body),
-            },
+            None => super::lossy(body),
         })
     }
 }
@@ -454,6 +482,14 @@ mod tests {
                     ours.take(500).collect::<Vec<_>>(),
                     theirs.take(500).collect::<Vec<_>>()
                 );
+            }
+        }
+        if !matches!(body, Body::InMessage) {
+            for (a, b) in ours.iter().zip(theirs) {
+                if a.name == HeaderName::MessageId {
+                    let ours = message_id(raw, a.offset_start as usize, a.offset_end as usize);
+                    assert_eq!(ours.as_deref(), b.value.as_text(), "{raw:?}");
+                }
             }
         }
         match &body {
@@ -576,6 +612,68 @@ mod tests {
         }
     }
 
+    /// [`message_id`] reads a value as mail-parser's id parser does.
+    fn check_message_id(value: &[u8]) {
+        let raw = [b"Message-ID:", value, b"X: y\n"].concat();
+        let start = b"Message-ID:".len();
+        let mut stream = MessageStream::new(&raw[start..]);
+        let parsed = stream.parse_id();
+        let end = start + stream.offset();
+        let ours = message_id(&raw, start, end);
+        assert_eq!(
+            ours.as_deref(),
+            parsed.as_text(),
+            "{:?}",
+            String::from_utf8_lossy(value)
+        );
+    }
+
+    #[test]
+    fn message_ids_are_read_as_mail_parser_reads_them() {
+        for v in [
+            &b" <r-1@owner.example.test>\r\n"[..],
+            b"<a@b>\n",
+            b" <a@b> \t\r\n",
+            b" <>\n",
+            b" a@b\n",
+            b" <a@b> <c@d>\n",
+            b" <a b@c>\n",
+            b"\r\n <folded@x>\r\n",
+            b" <caf\xc3\xa9@x>\n",
+            b" <bad\xff@x>\n",
+            b" <a@b",
+        ] {
+            check_message_id(v);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+        #[test]
+        fn message_id_agrees_with_the_id_parser(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(&b"<"[..]),
+                    proptest::strategy::Just(&b">"[..]),
+                    proptest::strategy::Just(&b"a@b"[..]),
+                    proptest::strategy::Just(&b" "[..]),
+                    proptest::strategy::Just(&b"\t"[..]),
+                    proptest::strategy::Just(&b"\r"[..]),
+                    proptest::strategy::Just(&b"\r\n "[..]),
+                    proptest::strategy::Just(&b"\xff"[..]),
+                    proptest::strategy::Just(&b"x"[..]),
+                ],
+                0..10,
+            ),
+            end in proptest::prop_oneof![
+                proptest::strategy::Just(&b"\n"[..]),
+                proptest::strategy::Just(&b"\r\n"[..]),
+            ],
+        ) {
+            check_message_id(&[pieces.concat(), end.to_vec()].concat());
+        }
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
         #[test]
@@ -616,6 +714,8 @@ mod tests {
                 proptest::prop_oneof![
                     proptest::strategy::Just(&b"From: a@b\r\n"[..]),
                     proptest::strategy::Just(&b"To: Name <x+t@y>\r\n"[..]),
+                    proptest::strategy::Just(&b"Message-ID: <m@x>\r\n"[..]),
+                    proptest::strategy::Just(&b"Message-ID: <m@x> <n@y>\n"[..]),
                     proptest::strategy::Just(&b"Cc: \"a, b\" <c@d>, e@f\n"[..]),
                     proptest::strategy::Just(&b"From: =?utf-8?q?N?= <n@m>\r\n"[..]),
                     proptest::strategy::Just(&b"Subject: x\n"[..]),
