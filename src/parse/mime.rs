@@ -351,37 +351,52 @@ impl RootMime {
     /// mail-parser converts it: with the decoder of the charset when mail-parser has one,
     /// else as UTF-8 with invalid sequences replaced.
     fn plain_text<'b>(&self, raw: &[u8], body: &'b [u8]) -> Option<Cow<'b, str>> {
-        let content_type = match self.content_type {
+        // The charset (as mail-parser reads its value) of a text/plain content type.
+        let parsed;
+        let charset: Option<&[u8]> = match self.content_type {
             Some((start, end)) => {
-                // Most other types are plain to see (a folded value is left to mail-parser).
                 let value = raw.get(start..end)?;
-                let value = &value[value
-                    .iter()
-                    .take_while(|&&b| b == b' ' || b == b'\t')
-                    .count()..];
-                if !value
-                    .get(..10)
-                    .is_some_and(|v| v.eq_ignore_ascii_case(b"text/plain"))
-                {
-                    return None;
+                match simple_content_type(value) {
+                    Some(charset) => charset,
+                    None => {
+                        // Most other types are plain to see (a folded value is left to
+                        // mail-parser).
+                        let head = &value[value
+                            .iter()
+                            .take_while(|&&b| b == b' ' || b == b'\t')
+                            .count()..];
+                        if !head
+                            .get(..10)
+                            .is_some_and(|v| v.eq_ignore_ascii_case(b"text/plain"))
+                        {
+                            return None;
+                        }
+                        parsed = typed(raw, start, end, MessageStream::parse_content_type)?;
+                        match parsed.as_content_type() {
+                            Some(c) if c.ctype() != "text" || c.subtype() != Some("plain") => {
+                                return None;
+                            }
+                            Some(c) => c.attribute("charset").map(str::as_bytes),
+                            None => None,
+                        }
+                    }
                 }
-                typed(raw, start, end, MessageStream::parse_content_type)?
             }
-            None => HeaderValue::Empty,
+            None => None,
         };
-        let content_type = content_type.as_content_type();
-        if content_type.is_some_and(|c| c.ctype() != "text" || c.subtype() != Some("plain")) {
-            return None;
-        }
         if let Some((start, end)) = self.transfer_encoding {
-            if let HeaderValue::Text(encoding) =
-                typed(raw, start, end, MessageStream::parse_unstructured)?
-            {
-                if encoding.eq_ignore_ascii_case("base64")
-                    || encoding.eq_ignore_ascii_case("quoted-printable")
-                {
-                    return None;
-                }
+            let value = raw.get(start..end)?;
+            let encoding = match simple_token(value) {
+                Some(token) => Some(Cow::Borrowed(token)),
+                None => match typed(raw, start, end, MessageStream::parse_unstructured)? {
+                    HeaderValue::Text(encoding) => Some(encoding),
+                    _ => None,
+                },
+            };
+            if encoding.is_some_and(|e| {
+                e.eq_ignore_ascii_case("base64") || e.eq_ignore_ascii_case("quoted-printable")
+            }) {
+                return None;
             }
         }
         if let Some((start, end)) = self.disposition {
@@ -393,14 +408,69 @@ impl RootMime {
                 return None;
             }
         }
-        let decoder = content_type
-            .and_then(|c| c.attribute("charset"))
-            .and_then(|c| charset_decoder(c.as_bytes()));
-        Some(match decoder {
+        Some(match charset.and_then(charset_decoder) {
             Some(decode) => Cow::Owned(decode(body)),
             None => super::lossy(body),
         })
     }
+}
+
+/// Where a one-line raw value holds one token of letters, digits, `-`, `_` and `.` between
+/// spaces and tabs: that token, as mail-parser's text parser reads it.
+fn simple_token(value: &[u8]) -> Option<&str> {
+    let line = value.strip_suffix(b"\n")?;
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let token = std::str::from_utf8(line).ok()?.trim_matches([' ', '\t']);
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    (!token.is_empty() && token.bytes().all(plain)).then_some(token)
+}
+
+/// For a simple raw Content-Type value of `text/plain` (any case), the value of its charset
+/// parameter, if any, as mail-parser's content type parser reads them: one line of
+/// `text/plain` and `; name=value` parameters with lowercase names of letters, digits and
+/// `-`, values of letters, digits, `-`, `_` and `.` (bare or in double quotes), at most one
+/// charset, spaces and tabs around them. `None` when the value is not that simple.
+fn simple_content_type(value: &[u8]) -> Option<Option<&[u8]>> {
+    let line = value.strip_suffix(b"\n")?;
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let trim = |s: &'_ [u8]| -> (usize, usize) {
+        let start = s.iter().position(|b| !blank(b)).unwrap_or(s.len());
+        let end = s.iter().rposition(|b| !blank(b)).map_or(start, |e| e + 1);
+        (start, end)
+    };
+    let mut params = line.split(|&b| b == b';');
+    let (start, end) = trim(params.next()?);
+    if !line[start..end].eq_ignore_ascii_case(b"text/plain") {
+        return None;
+    }
+    let name_byte = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-';
+    let value_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    let mut charset = None;
+    for param in params {
+        let (start, end) = trim(param);
+        let param = &param[start..end];
+        let eq = param.iter().position(|&b| b == b'=')?;
+        let (name, value) = (&param[..eq], &param[eq + 1..]);
+        let value = match value {
+            [b'"', inner @ .., b'"'] => inner,
+            _ => value,
+        };
+        if name.is_empty()
+            || value.is_empty()
+            || !name.iter().all(name_byte)
+            || !value.iter().all(value_byte)
+        {
+            return None;
+        }
+        if name == b"charset" {
+            if charset.is_some() {
+                return None;
+            }
+            charset = Some(value);
+        }
+    }
+    Some(charset)
 }
 
 /// The value of the header whose raw value is `raw[start..end]`, read by `parse` as
@@ -612,6 +682,95 @@ mod tests {
         }
     }
 
+    /// When [`simple_content_type`] and [`simple_token`] read a value, mail-parser's parsers
+    /// read it the same.
+    fn check_simple_values(value: &[u8]) {
+        if let Some(charset) = simple_content_type(value) {
+            let parsed = MessageStream::new(value).parse_content_type();
+            let ct = parsed.as_content_type().expect("a content type");
+            assert_eq!((ct.ctype(), ct.subtype()), ("text", Some("plain")));
+            assert_eq!(
+                ct.attribute("charset").map(str::as_bytes),
+                charset,
+                "{:?}",
+                String::from_utf8_lossy(value)
+            );
+        }
+        if let Some(token) = simple_token(value) {
+            let parsed = MessageStream::new(value).parse_unstructured();
+            assert_eq!(parsed.as_text(), Some(token), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn simple_content_types_and_tokens_are_read_as_mail_parser_reads_them() {
+        let simple: &[&[u8]] = &[
+            b" text/plain; charset=utf-8\r\n",
+            b" TEXT/Plain;charset=\"ISO-8859-1\"\n",
+            b" text/plain; format=flowed; charset=us-ascii; delsp=yes\n",
+            b" text/plain\n",
+            b"\ttext/plain ; charset=windows-1252 \r\n",
+        ];
+        for v in simple {
+            assert!(simple_content_type(v).is_some(), "{v:?}");
+            check_simple_values(v);
+        }
+        for v in [
+            &b" text/plain; Charset=iso-8859-1\n"[..],
+            b" text/plain; charset=a; charset=b\n",
+            b" text/plain; charset*=utf-8''x\n",
+            b" text/plain; charset=\"a b\"\n",
+            b" text/plain;\n",
+            b" text/plainer\n",
+            b" text/html\n",
+            b" text/plain; charset=utf-8",
+            b" text/plain;\r\n charset=utf-8\r\n",
+        ] {
+            assert_eq!(simple_content_type(v), None, "{v:?}");
+        }
+        for v in [&b" 8bit\r\n"[..], b"7bit\n", b" Quoted-Printable \n"] {
+            assert!(simple_token(v).is_some());
+            check_simple_values(v);
+        }
+        for v in [&b" 8 bit\n"[..], b" =?utf-8?q?x?=\n", b"\n", b" base64"] {
+            assert_eq!(simple_token(v), None, "{v:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+        #[test]
+        fn simple_values_agree_with_mail_parsers_parsers(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(&b"text/plain"[..]),
+                    proptest::strategy::Just(&b"TEXT/PLAIN"[..]),
+                    proptest::strategy::Just(&b";"[..]),
+                    proptest::strategy::Just(&b" "[..]),
+                    proptest::strategy::Just(&b"\t"[..]),
+                    proptest::strategy::Just(&b"charset"[..]),
+                    proptest::strategy::Just(&b"Charset"[..]),
+                    proptest::strategy::Just(&b"format"[..]),
+                    proptest::strategy::Just(&b"="[..]),
+                    proptest::strategy::Just(&b"\""[..]),
+                    proptest::strategy::Just(&b"utf-8"[..]),
+                    proptest::strategy::Just(&b"ISO-8859-1"[..]),
+                    proptest::strategy::Just(&b"8bit"[..]),
+                    proptest::strategy::Just(&b"*"[..]),
+                    proptest::strategy::Just(&b"'"[..]),
+                    proptest::strategy::Just(&b"\r"[..]),
+                ],
+                0..10,
+            ),
+            end in proptest::prop_oneof![
+                proptest::strategy::Just(&b"\n"[..]),
+                proptest::strategy::Just(&b"\r\n"[..]),
+            ],
+        ) {
+            check_simple_values(&[pieces.concat(), end.to_vec()].concat());
+        }
+    }
+
     /// [`message_id`] reads a value as mail-parser's id parser does.
     fn check_message_id(value: &[u8]) {
         let raw = [b"Message-ID:", value, b"X: y\n"].concat();
@@ -720,6 +879,8 @@ mod tests {
                     proptest::strategy::Just(&b"From: =?utf-8?q?N?= <n@m>\r\n"[..]),
                     proptest::strategy::Just(&b"Subject: x\n"[..]),
                     proptest::strategy::Just(&b"Content-Type: text/plain; charset=utf-8\r\n"[..]),
+                    proptest::strategy::Just(&b"Content-Type: TEXT/plain; format=flowed; charset=\"iso-8859-1\"\n"[..]),
+                    proptest::strategy::Just(&b"Content-Transfer-Encoding: BASE64 \r\n"[..]),
                     proptest::strategy::Just(&b"Content-Type: text/plain; charset=windows-1252\n"[..]),
                     proptest::strategy::Just(&b"Content-Type: text/html\r\n"[..]),
                     proptest::strategy::Just(&b"Content-Type: multipart/alternative; boundary=b\r\n"[..]),
