@@ -33,9 +33,8 @@ pub(super) enum Body<'s> {
 fn header_parser() -> &'static MessageParser {
     static PARSER: OnceLock<MessageParser> = OnceLock::new();
     PARSER.get_or_init(|| {
-        let [date] = TYPED;
         MessageParser::new()
-            .header_date(date)
+            .header_date(HeaderName::Date)
             .default_header_ignore()
     })
 }
@@ -86,7 +85,7 @@ fn parts<'x: 's, 's>(
     // Others that mail-parser only skips: few bytes to read again.
     let mut others = 0;
     for h in root[first..].iter().filter(|h| !decides_body(&h.name)) {
-        others += if typed_later(&h.name) || TYPED.contains(&h.name) {
+        others += if typed_later(&h.name) || matches!(h.name, HeaderName::Date) {
             MAX_REREAD + 1
         } else {
             h.offset_end.saturating_sub(h.offset_field) as usize
@@ -107,12 +106,10 @@ fn parts<'x: 's, 's>(
 /// Bytes of other headers [`parts`] lets mail-parser skip again rather than copy the body.
 const MAX_REREAD: usize = 256;
 
-/// The headers [`header_parser`] types (as the parser given to [`parse`] does).
-const TYPED: [HeaderName<'static>; 1] = [HeaderName::Date];
-
 /// Whether the parser given to [`parse`] types a header that [`header_parser`] skips.
 fn typed_later(name: &HeaderName<'_>) -> bool {
-    RootMime::is_typed_mime(name) || is_address(name) || *name == HeaderName::MessageId
+    // (`matches!` compares the kind only; `==` on names is a call.)
+    RootMime::is_typed_mime(name) || is_address(name) || matches!(name, HeaderName::MessageId)
 }
 
 /// The address headers [`read_message`](super::read_message) reads.
