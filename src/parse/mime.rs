@@ -21,7 +21,8 @@ pub(super) enum Body<'s> {
     /// The message is one text/plain part: its text.
     Plain(Cow<'s, str>),
     /// mail-parser's reading of the MIME structure (parts, text and HTML bodies); its root
-    /// part holds only the root's MIME headers.
+    /// part holds the root's MIME headers (and maybe other headers that came after the
+    /// first of them), not all its headers.
     Parts(Message<'s>),
     /// The message returned with it is mail-parser's full reading, parts included.
     InMessage,
@@ -29,7 +30,8 @@ pub(super) enum Body<'s> {
 
 /// The parser of the first pass: Date typed; every other header, the MIME, address and
 /// Message-ID headers included, skipped (kept by name and offsets: the address headers are
-/// read with [`addresses`], Message-ID with [`message_id`]).
+/// read with [`addresses`], Message-ID with [`message_id`]). Note: a `MessageParser` with
+/// no header of its own reads every header its default (typed) way, whatever its default.
 fn header_parser() -> &'static MessageParser {
     static PARSER: OnceLock<MessageParser> = OnceLock::new();
     PARSER.get_or_init(|| {
