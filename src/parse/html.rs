@@ -115,7 +115,10 @@ fn tag_name<'b>(tag: &str, buf: &'b mut [u8; MAX_NAME]) -> &'b str {
     std::str::from_utf8(&buf[..len]).unwrap_or("-")
 }
 
+/// Where `needle` (an end tag such as `</script`: it must start with `<`) first occurs in
+/// `hay`, ASCII case ignored.
 fn find_ci(hay: &str, needle: &str) -> Option<usize> {
+    debug_assert!(needle.starts_with('<'), "find_ci looks only where a `<` is");
     // Every needle starts with `<`: only where a `<` is can it start.
     let n = needle.len();
     let hb = hay.as_bytes();
