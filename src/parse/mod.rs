@@ -201,16 +201,7 @@ const READ_HEADERS: &[&str] = &[
 /// included: see [`subject_of`]).
 fn message_parser() -> &'static MessageParser {
     static PARSER: OnceLock<MessageParser> = OnceLock::new();
-    PARSER.get_or_init(|| {
-        MessageParser::new()
-            .with_mime_headers()
-            .header_address(HeaderName::From)
-            .header_address(HeaderName::To)
-            .header_address(HeaderName::Cc)
-            .header_date(HeaderName::Date)
-            .header_id(HeaderName::MessageId)
-            .default_header_ignore()
-    })
+    PARSER.get_or_init(|| typed_headers(MessageParser::new()).default_header_ignore())
 }
 
 /// [`message_parser`] that also decodes the Subject (RFC 2047), for the rare message whose
@@ -218,16 +209,21 @@ fn message_parser() -> &'static MessageParser {
 fn message_parser_with_subject() -> &'static MessageParser {
     static PARSER: OnceLock<MessageParser> = OnceLock::new();
     PARSER.get_or_init(|| {
-        MessageParser::new()
-            .with_mime_headers()
-            .header_address(HeaderName::From)
-            .header_address(HeaderName::To)
-            .header_address(HeaderName::Cc)
-            .header_date(HeaderName::Date)
-            .header_id(HeaderName::MessageId)
+        typed_headers(MessageParser::new())
             .header_text(HeaderName::Subject)
             .default_header_ignore()
     })
+}
+
+/// The headers both parsers above type: MIME, From/To/Cc, Date, Message-ID.
+fn typed_headers(parser: MessageParser) -> MessageParser {
+    parser
+        .with_mime_headers()
+        .header_address(HeaderName::From)
+        .header_address(HeaderName::To)
+        .header_address(HeaderName::Cc)
+        .header_date(HeaderName::Date)
+        .header_id(HeaderName::MessageId)
 }
 
 /// The Subject as mail-parser's text parser reads it (`header_text`), from the raw bytes of a
