@@ -317,6 +317,8 @@ impl Lines {
 /// the same text.
 #[cfg(test)]
 mod reference {
+    use super::Lines;
+
     const MAX_HTML: usize = 4 * 1024 * 1024;
 
     /// Converts HTML to plain text, cutting at the first quoted-history marker.
@@ -401,7 +403,7 @@ mod reference {
                     .find(['<', '&'])
                     .map(|p| i + p)
                     .unwrap_or(html.len());
-                out.push_text(&html[i..next]);
+                push_text(&mut out, &html[i..next]);
                 i = next;
             }
         }
@@ -503,72 +505,19 @@ mod reference {
         }
     }
 
-    #[derive(Default)]
-    struct Lines {
-        done: Vec<String>,
-        current: String,
-        depth: usize,
-    }
-
-    impl Lines {
-        fn push_text(&mut self, raw: &str) {
-            let mut last_space = self.current.is_empty() || self.current.ends_with(' ');
-            for c in raw.chars() {
-                if c.is_whitespace() {
-                    if !last_space {
-                        self.current.push(' ');
-                        last_space = true;
-                    }
-                } else {
-                    self.current.push(c);
-                    last_space = false;
+    /// The text run handling as it was (the rest of [`Lines`] did not change).
+    fn push_text(out: &mut Lines, raw: &str) {
+        let mut last_space = out.current.is_empty() || out.current.ends_with(' ');
+        for c in raw.chars() {
+            if c.is_whitespace() {
+                if !last_space {
+                    out.current.push(' ');
+                    last_space = true;
                 }
-            }
-        }
-
-        fn push_str(&mut self, s: &str) {
-            self.current.push_str(s);
-        }
-
-        fn newline(&mut self) {
-            let line = self.current.trim().to_string();
-            self.current.clear();
-            let prefix = "> ".repeat(self.depth);
-            self.done
-                .push(format!("{prefix}{line}").trim_end().to_string());
-        }
-
-        fn flush(&mut self) {
-            if !self.current.trim().is_empty() {
-                self.newline();
             } else {
-                self.current.clear();
+                out.current.push(c);
+                last_space = false;
             }
-        }
-
-        fn blank(&mut self) {
-            if self.done.last().is_some_and(|l| !l.is_empty()) {
-                self.done.push(String::new());
-            }
-        }
-
-        fn finish(mut self) -> String {
-            self.newline();
-            let mut out = String::new();
-            let mut blank = 0;
-            for l in &self.done {
-                if l.is_empty() {
-                    blank += 1;
-                    if blank > 1 {
-                        continue;
-                    }
-                } else {
-                    blank = 0;
-                }
-                out.push_str(l);
-                out.push('\n');
-            }
-            out.trim().to_string()
         }
     }
 }
