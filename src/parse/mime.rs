@@ -741,30 +741,10 @@ mod tests {
         #[test]
         fn simple_values_agree_with_mail_parsers_parsers(
             pieces in proptest::collection::vec(
-                proptest::prop_oneof![
-                    proptest::strategy::Just(&b"text/plain"[..]),
-                    proptest::strategy::Just(&b"TEXT/PLAIN"[..]),
-                    proptest::strategy::Just(&b";"[..]),
-                    proptest::strategy::Just(&b" "[..]),
-                    proptest::strategy::Just(&b"\t"[..]),
-                    proptest::strategy::Just(&b"charset"[..]),
-                    proptest::strategy::Just(&b"Charset"[..]),
-                    proptest::strategy::Just(&b"format"[..]),
-                    proptest::strategy::Just(&b"="[..]),
-                    proptest::strategy::Just(&b"\""[..]),
-                    proptest::strategy::Just(&b"utf-8"[..]),
-                    proptest::strategy::Just(&b"ISO-8859-1"[..]),
-                    proptest::strategy::Just(&b"8bit"[..]),
-                    proptest::strategy::Just(&b"*"[..]),
-                    proptest::strategy::Just(&b"'"[..]),
-                    proptest::strategy::Just(&b"\r"[..]),
-                ],
+                proptest::sample::select(vec![&b"text/plain"[..], &b"TEXT/PLAIN"[..], &b";"[..], &b" "[..], &b"\t"[..], &b"charset"[..], &b"Charset"[..], &b"format"[..], &b"="[..], &b"\""[..], &b"utf-8"[..], &b"ISO-8859-1"[..], &b"8bit"[..], &b"*"[..], &b"'"[..], &b"\r"[..]]),
                 0..10,
             ),
-            end in proptest::prop_oneof![
-                proptest::strategy::Just(&b"\n"[..]),
-                proptest::strategy::Just(&b"\r\n"[..]),
-            ],
+            end in proptest::sample::select(vec![&b"\n"[..], &b"\r\n"[..]]),
         ) {
             check_simple_values(&[pieces.concat(), end.to_vec()].concat());
         }
@@ -810,23 +790,10 @@ mod tests {
         #[test]
         fn message_id_agrees_with_the_id_parser(
             pieces in proptest::collection::vec(
-                proptest::prop_oneof![
-                    proptest::strategy::Just(&b"<"[..]),
-                    proptest::strategy::Just(&b">"[..]),
-                    proptest::strategy::Just(&b"a@b"[..]),
-                    proptest::strategy::Just(&b" "[..]),
-                    proptest::strategy::Just(&b"\t"[..]),
-                    proptest::strategy::Just(&b"\r"[..]),
-                    proptest::strategy::Just(&b"\r\n "[..]),
-                    proptest::strategy::Just(&b"\xff"[..]),
-                    proptest::strategy::Just(&b"x"[..]),
-                ],
+                proptest::sample::select(vec![&b"<"[..], &b">"[..], &b"a@b"[..], &b" "[..], &b"\t"[..], &b"\r"[..], &b"\r\n "[..], &b"\xff"[..], &b"x"[..]]),
                 0..10,
             ),
-            end in proptest::prop_oneof![
-                proptest::strategy::Just(&b"\n"[..]),
-                proptest::strategy::Just(&b"\r\n"[..]),
-            ],
+            end in proptest::sample::select(vec![&b"\n"[..], &b"\r\n"[..]]),
         ) {
             check_message_id(&[pieces.concat(), end.to_vec()].concat());
         }
@@ -837,28 +804,10 @@ mod tests {
         #[test]
         fn simple_address_agrees_with_the_address_parser(
             pieces in proptest::collection::vec(
-                proptest::prop_oneof![
-                    proptest::strategy::Just(&b"Name"[..]),
-                    proptest::strategy::Just(&b" "[..]),
-                    proptest::strategy::Just(&b"\t"[..]),
-                    proptest::strategy::Just(&b"<"[..]),
-                    proptest::strategy::Just(&b">"[..]),
-                    proptest::strategy::Just(&b"a@b.test"[..]),
-                    proptest::strategy::Just(&b"@"[..]),
-                    proptest::strategy::Just(&b"+"[..]),
-                    proptest::strategy::Just(&b"x"[..]),
-                    proptest::strategy::Just(&b"="[..]),
-                    proptest::strategy::Just(&b"?"[..]),
-                    proptest::strategy::Just(&b"'"[..]),
-                    proptest::strategy::Just(&b"["[..]),
-                    proptest::strategy::Just(&b"\r"[..]),
-                ],
+                proptest::sample::select(vec![&b"Name"[..], &b" "[..], &b"\t"[..], &b"<"[..], &b">"[..], &b"a@b.test"[..], &b"@"[..], &b"+"[..], &b"x"[..], &b"="[..], &b"?"[..], &b"'"[..], &b"["[..], &b"\r"[..]]),
                 0..12,
             ),
-            end in proptest::prop_oneof![
-                proptest::strategy::Just(&b"\n"[..]),
-                proptest::strategy::Just(&b"\r\n"[..]),
-            ],
+            end in proptest::sample::select(vec![&b"\n"[..], &b"\r\n"[..]]),
         ) {
             check_address(&[pieces.concat(), end.to_vec()].concat());
         }
@@ -869,41 +818,7 @@ mod tests {
         #[test]
         fn plain_body_fast_route_agrees_with_the_full_parse(
             pieces in proptest::collection::vec(
-                proptest::prop_oneof![
-                    proptest::strategy::Just(&b"From: a@b\r\n"[..]),
-                    proptest::strategy::Just(&b"To: Name <x+t@y>\r\n"[..]),
-                    proptest::strategy::Just(&b"Message-ID: <m@x>\r\n"[..]),
-                    proptest::strategy::Just(&b"Message-ID: <m@x> <n@y>\n"[..]),
-                    proptest::strategy::Just(&b"Cc: \"a, b\" <c@d>, e@f\n"[..]),
-                    proptest::strategy::Just(&b"From: =?utf-8?q?N?= <n@m>\r\n"[..]),
-                    proptest::strategy::Just(&b"Subject: x\n"[..]),
-                    proptest::strategy::Just(&b"Content-Type: text/plain; charset=utf-8\r\n"[..]),
-                    proptest::strategy::Just(&b"Content-Type: TEXT/plain; format=flowed; charset=\"iso-8859-1\"\n"[..]),
-                    proptest::strategy::Just(&b"Content-Transfer-Encoding: BASE64 \r\n"[..]),
-                    proptest::strategy::Just(&b"Content-Type: text/plain; charset=windows-1252\n"[..]),
-                    proptest::strategy::Just(&b"Content-Type: text/html\r\n"[..]),
-                    proptest::strategy::Just(&b"Content-Type: multipart/alternative; boundary=b\r\n"[..]),
-                    proptest::strategy::Just(&b"Content-Transfer-Encoding: base64\r\n"[..]),
-                    proptest::strategy::Just(&b"Content-Transfer-Encoding: 7bit\r\n"[..]),
-                    proptest::strategy::Just(&b"Content-Disposition: attachment\r\n"[..]),
-                    proptest::strategy::Just(&b"\r\n"[..]),
-                    proptest::strategy::Just(&b"\n"[..]),
-                    proptest::strategy::Just(&b" "[..]),
-                    proptest::strategy::Just(&b"\t"[..]),
-                    proptest::strategy::Just(&b"--b\r\n"[..]),
-                    proptest::strategy::Just(&b"--b--\r\n"[..]),
-                    proptest::strategy::Just(&b"text \xe2\x80\x94 "[..]),
-                    proptest::strategy::Just(&b"\xff\xe9"[..]),
-                    proptest::strategy::Just(&b"aGVsbG8="[..]),
-                    proptest::strategy::Just(&b"garbage"[..]),
-                    proptest::strategy::Just(&b"X-Long: 0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n"[..]),
-                    proptest::strategy::Just(&b"Content-ID: <x@y>\r\n"[..]),
-                    proptest::strategy::Just(&b"Content-Description: =?utf-8?q?a?=\r\n"[..]),
-                    proptest::strategy::Just(&b"content-type: TEXT/PLAIN\r\n"[..]),
-                    proptest::strategy::Just(&b"Content-Type: text/plain;\r\n charset=iso-8859-1\r\n"[..]),
-                    proptest::strategy::Just(&b"Content-Type:\r\n text/html\r\n"[..]),
-                    proptest::strategy::Just(&b"Content-Type: message/rfc822\r\n"[..]),
-                ],
+                proptest::sample::select(vec![&b"From: a@b\r\n"[..], &b"To: Name <x+t@y>\r\n"[..], &b"Message-ID: <m@x>\r\n"[..], &b"Message-ID: <m@x> <n@y>\n"[..], &b"Cc: \"a, b\" <c@d>, e@f\n"[..], &b"From: =?utf-8?q?N?= <n@m>\r\n"[..], &b"Subject: x\n"[..], &b"Content-Type: text/plain; charset=utf-8\r\n"[..], &b"Content-Type: TEXT/plain; format=flowed; charset=\"iso-8859-1\"\n"[..], &b"Content-Transfer-Encoding: BASE64 \r\n"[..], &b"Content-Type: text/plain; charset=windows-1252\n"[..], &b"Content-Type: text/html\r\n"[..], &b"Content-Type: multipart/alternative; boundary=b\r\n"[..], &b"Content-Transfer-Encoding: base64\r\n"[..], &b"Content-Transfer-Encoding: 7bit\r\n"[..], &b"Content-Disposition: attachment\r\n"[..], &b"\r\n"[..], &b"\n"[..], &b" "[..], &b"\t"[..], &b"--b\r\n"[..], &b"--b--\r\n"[..], &b"text \xe2\x80\x94 "[..], &b"\xff\xe9"[..], &b"aGVsbG8="[..], &b"garbage"[..], &b"X-Long: 0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n"[..], &b"Content-ID: <x@y>\r\n"[..], &b"Content-Description: =?utf-8?q?a?=\r\n"[..], &b"content-type: TEXT/PLAIN\r\n"[..], &b"Content-Type: text/plain;\r\n charset=iso-8859-1\r\n"[..], &b"Content-Type:\r\n text/html\r\n"[..], &b"Content-Type: message/rfc822\r\n"[..]]),
                 0..24,
             ),
         ) {
