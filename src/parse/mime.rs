@@ -14,7 +14,9 @@ use std::sync::OnceLock;
 
 use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::parsers::MessageStream;
-use mail_parser::{Header, HeaderName, HeaderValue, Message, MessageParser};
+use mail_parser::{
+    Encoding, Header, HeaderName, HeaderValue, Message, MessageParser, MessagePart, PartType,
+};
 
 /// The body of a message, as mail-parser reads it.
 pub(super) enum Body<'s> {
@@ -41,6 +43,34 @@ fn header_parser() -> &'static MessageParser {
     })
 }
 
+/// Room for the root headers made up front: mail-parser's own `parse_headers` starts from an
+/// empty `Vec` and grows it (4, 8, 16, …), moving every header each time.
+const HEADERS_ROOM: usize = 24;
+
+/// `header_parser().parse_headers(raw)`: the same reading (mail-parser's header loop, then the
+/// message it makes when it stops before the body), with room for the headers made up front.
+fn headers_only(raw: &[u8]) -> Option<Message<'_>> {
+    let mut headers = Vec::with_capacity(HEADERS_ROOM);
+    MessageStream::new(raw).parse_headers(header_parser(), &mut headers);
+    if headers.is_empty() {
+        return None;
+    }
+    let end = u32::try_from(raw.len()).unwrap_or(u32::MAX);
+    Some(Message {
+        parts: vec![MessagePart {
+            headers,
+            encoding: Encoding::None,
+            is_encoding_problem: true,
+            body: PartType::Text(Cow::Borrowed("")),
+            offset_header: 0,
+            offset_body: end,
+            offset_end: end,
+        }],
+        raw_message: Cow::Borrowed(raw),
+        ..Message::default()
+    })
+}
+
 /// The headers of `raw` and its body, as `parser` (which must parse the MIME headers and
 /// type the headers [`header_parser`] types) reads them. `scratch` holds the copy that
 /// [`Body::Parts`] is read from. `None` when mail-parser finds no headers.
@@ -50,7 +80,7 @@ pub(super) fn parse<'x: 's, 's>(
     scratch: &'s mut Vec<u8>,
 ) -> Option<(Message<'x>, Body<'s>)> {
     let whole = || Some((parser.parse(raw)?, Body::InMessage));
-    let Some(message) = header_parser().parse_headers(raw) else {
+    let Some(message) = headers_only(raw) else {
         return whole();
     };
     let Some(root) = message.parts.first().map(|p| p.headers.as_slice()) else {
@@ -520,6 +550,11 @@ mod tests {
     /// headers (by name and place; values too but for the MIME headers it leaves to the
     /// body), and the same body structure and text.
     fn check(raw: &[u8]) {
+        assert_eq!(
+            headers_only(raw),
+            header_parser().parse_headers(raw),
+            "{raw:?}"
+        );
         let p = super::super::message_parser();
         let full = p.parse(raw);
         let mut scratch = Vec::new();
@@ -628,6 +663,12 @@ mod tests {
         for raw in cases {
             check(raw);
         }
+        // More headers than the room made up front.
+        let mut many: Vec<u8> = (0..HEADERS_ROOM + 7)
+            .flat_map(|i| format!("X-H{i}: v{i}\r\nReceived: from h{i}\r\n").into_bytes())
+            .collect();
+        many.extend_from_slice(b"From: a@b\r\n\r\nbody\r\n");
+        check(&many);
     }
 
     /// When [`simple_address`] reads a value, mail-parser's address parser reads it as at
