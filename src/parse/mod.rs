@@ -154,32 +154,61 @@ pub fn sha256_hex(raw: &[u8]) -> String {
 /// into the white space the split already cuts at.
 fn ids_in(v: &str) -> Vec<&str> {
     let cut = |c: char| c == '<' || c == '>' || c.is_whitespace() || c == ',';
-    if !v.is_ascii() {
-        return v.split(cut).filter(|s| s.contains('@')).take(200).collect();
-    }
+    let slow = || v.split(cut).filter(|s| s.contains('@')).take(200).collect();
     // ASCII: the same cut, byte by byte (every ASCII byte is a character), noting `@`s on
-    // the way.
-    let mut ids = Vec::new();
+    // the way; any other byte goes the character way.
+    let mut ids = Vec::with_capacity(2);
     let mut start = 0;
     let mut at_sign = false;
-    for (at, &b) in v.as_bytes().iter().chain(b" ").enumerate() {
-        match b {
-            b'<' | b'>' | b',' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => {
+    let b = v.as_bytes();
+    for (at, &c) in b.iter().enumerate() {
+        match ID_BYTES[usize::from(c)] {
+            IdByte::Plain => {}
+            IdByte::At => at_sign = true,
+            IdByte::Cut => {
                 if at_sign {
                     if ids.len() == 200 {
-                        break;
+                        return ids;
                     }
                     ids.push(v.get(start..at).unwrap_or(""));
                 }
                 start = at + 1;
                 at_sign = false;
             }
-            b'@' => at_sign = true,
-            _ => {}
+            IdByte::NotAscii => return slow(),
         }
+    }
+    if at_sign && ids.len() < 200 {
+        ids.push(v.get(start..).unwrap_or(""));
     }
     ids
 }
+
+/// What a byte is to [`ids_in`].
+#[derive(Clone, Copy)]
+enum IdByte {
+    Plain,
+    At,
+    /// `<`, `>`, `,` and ASCII white space (`char::is_whitespace`).
+    Cut,
+    NotAscii,
+}
+
+/// [`IdByte`] of every byte value.
+const ID_BYTES: [IdByte; 256] = {
+    let mut table = [IdByte::Plain; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            b'@' => IdByte::At,
+            b'<' | b'>' | b',' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => IdByte::Cut,
+            0x80..=0xFF => IdByte::NotAscii,
+            _ => IdByte::Plain,
+        };
+        b += 1;
+    }
+    table
+};
 
 /// The header names [`read_message`] looks at (compared ASCII-case-insensitively).
 const READ_HEADERS: &[&str] = &[
@@ -803,9 +832,30 @@ mod tests {
             "<a@b",
             "@",
             "<olifant.abc@example.test> <é@x>",
+            "a@b c@d",
+            "a@b\u{85}c@d",
+            "x@y\u{2003}<z@w>",
             many.as_str(),
         ] {
             assert_eq!(ids_in(v), reference(v), "{v:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ids_in_agrees_with_the_character_split(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec!["<", ">", ",", " ", "\t", "\r\n", "\u{b}", "@", "a", "x.y", "é", "\u{85}", "\u{2003}"]),
+                0..40,
+            ),
+        ) {
+            let v = pieces.concat();
+            let reference: Vec<&str> = v
+                .split(|c: char| c == '<' || c == '>' || c.is_whitespace() || c == ',')
+                .filter(|s| s.contains('@'))
+                .take(200)
+                .collect();
+            proptest::prop_assert_eq!(ids_in(&v), reference);
         }
     }
 
