@@ -3,14 +3,13 @@
 //! mail-parser converts a text body with `String::from_utf8_lossy`, which checks every byte
 //! one at a time; `std::str::from_utf8` checks valid UTF-8 (ASCII above all) a word at a
 //! time and gives the same text. So mail-parser first reads only the headers, leaving the
-//! MIME ones unparsed (`parse_headers` with [`header_parser`]). A message that is one
-//! text/plain part without transfer encoding then has its body converted here, exactly as
-//! mail-parser converts it ([`Body::Plain`]). Any other message has its body parsed by
+//! MIME ones unparsed ([`headers_only`]). A message that is one text/plain part without
+//! transfer encoding then has its body converted here, exactly as mail-parser converts it
+//! ([`Body::Plain`]). Any other message has its body parsed by
 //! mail-parser behind the root's MIME headers ([`Body::Parts`]): no header is parsed
 //! twice but those and a few others.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
 
 use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::parsers::MessageStream;
@@ -30,12 +29,15 @@ pub(super) enum Body<'s> {
     InMessage,
 }
 
-/// The parser of the first pass: Date typed; every other header, the MIME, address and
-/// Message-ID headers included, skipped (kept by name and offsets: the address headers are
-/// read with [`addresses`], Message-ID with [`message_id`]). Note: a `MessageParser` with
-/// no header of its own reads every header its default (typed) way, whatever its default.
+/// The parser of the first pass, as mail-parser's own builder makes it: Date typed; every
+/// other header, the MIME, address and Message-ID headers included, skipped (kept by name and
+/// offsets: the address headers are read with [`addresses`], Message-ID with
+/// [`message_id`]). [`headers_only`] reads as this parser's `parse_headers` does. Note: a
+/// `MessageParser` with no header of its own reads every header its default (typed) way,
+/// whatever its default.
+#[cfg(test)]
 fn header_parser() -> &'static MessageParser {
-    static PARSER: OnceLock<MessageParser> = OnceLock::new();
+    static PARSER: std::sync::OnceLock<MessageParser> = std::sync::OnceLock::new();
     PARSER.get_or_init(|| {
         MessageParser::new()
             .header_date(HeaderName::Date)
@@ -47,11 +49,47 @@ fn header_parser() -> &'static MessageParser {
 /// empty `Vec` and grows it (4, 8, 16, …), moving every header each time.
 const HEADERS_ROOM: usize = 24;
 
-/// `header_parser().parse_headers(raw)`: the same reading (mail-parser's header loop, then the
-/// message it makes when it stops before the body), with room for the headers made up front.
+/// The root headers of `raw` as mail-parser's `parse_headers` reads them with a parser that
+/// types Date and skips every other header (`header_parser` in the tests): its header loop
+/// with its own name, date and skipping parsers, then the message it makes when it stops
+/// before the body. Without what that configuration costs per header: a hashed lookup of
+/// the value parser by name (here a `match`), and a `Vec` grown from empty.
 fn headers_only(raw: &[u8]) -> Option<Message<'_>> {
+    let mut stream = MessageStream::new(raw);
     let mut headers = Vec::with_capacity(HEADERS_ROOM);
-    MessageStream::new(raw).parse_headers(header_parser(), &mut headers);
+    'headers: loop {
+        // White space up to the next header; a line break here ends the header block.
+        loop {
+            match stream.peek() {
+                Some(b'\n') | None => break 'headers,
+                Some(b) if !b.is_ascii_whitespace() => break,
+                _ => {
+                    stream.next();
+                }
+            }
+        }
+        let offset_field = stream.offset();
+        if let Some(name) = stream.parse_header_name() {
+            let offset_start = stream.offset();
+            let value = if matches!(name, HeaderName::Date) {
+                stream.parse_date()
+            } else {
+                stream.parse_and_ignore();
+                HeaderValue::Empty
+            };
+            // (mail-parser keeps offsets as `u32`; `raw` is cut far below 4 GiB.)
+            let at = |offset: usize| u32::try_from(offset).unwrap_or(u32::MAX);
+            headers.push(Header {
+                name,
+                value,
+                offset_field: at(offset_field),
+                offset_start: at(offset_start),
+                offset_end: at(stream.offset()),
+            });
+        } else if stream.is_eof() {
+            break;
+        }
+    }
     if headers.is_empty() {
         return None;
     }
@@ -72,7 +110,7 @@ fn headers_only(raw: &[u8]) -> Option<Message<'_>> {
 }
 
 /// The headers of `raw` and its body, as `parser` (which must parse the MIME headers and
-/// type the headers [`header_parser`] types) reads them. `scratch` holds the copy that
+/// type the headers [`headers_only`] types: Date) reads them. `scratch` holds the copy that
 /// [`Body::Parts`] is read from. `None` when mail-parser finds no headers.
 pub(super) fn parse<'x: 's, 's>(
     parser: &MessageParser,
@@ -138,7 +176,7 @@ fn parts<'x: 's, 's>(
 /// Bytes of other headers [`parts`] lets mail-parser skip again rather than copy the body.
 const MAX_REREAD: usize = 256;
 
-/// Whether the parser given to [`parse`] types a header that [`header_parser`] skips.
+/// Whether the parser given to [`parse`] types a header that [`headers_only`] skips.
 fn typed_later(name: &HeaderName<'_>) -> bool {
     // (`matches!` compares the kind only; `==` on names is a call.)
     RootMime::is_typed_mime(name) || is_address(name) || matches!(name, HeaderName::MessageId)
@@ -185,7 +223,7 @@ impl<'x> Addresses<'_, 'x> {
 }
 
 /// The addresses of the address header whose raw value is `raw[start..end]` in a message
-/// read with [`header_parser`] (which skipped it): read here when the value is simple
+/// read with [`headers_only`] (which skipped it): read here when the value is simple
 /// ([`simple_address`]), else by mail-parser's address parser.
 pub(super) fn addresses<'m, 'x>(raw: &'x [u8], start: usize, end: usize) -> Addresses<'m, 'x> {
     match raw.get(start..end).and_then(simple_address) {
@@ -238,7 +276,7 @@ fn simple_address(value: &[u8]) -> Option<Option<&str>> {
 }
 
 /// The Message-ID as mail-parser's id parser reads it (`as_text` of its value), from the raw
-/// value `raw[start..end]` of a header [`header_parser`] skipped (the id parser ends where
+/// value `raw[start..end]` of a header [`headers_only`] skipped (the id parser ends where
 /// skipping ends: at a line break not followed by white space). A simple value, one line
 /// holding `<id>` and white space, with no `<`, `>` or white space in `id`, reads as `id`;
 /// any other is read by the id parser itself.
@@ -347,7 +385,7 @@ impl RootMime {
             )
     }
 
-    /// The MIME headers of `root`; `None` when one of the headers that [`header_parser`]
+    /// The MIME headers of `root`; `None` when one of the headers that [`headers_only`]
     /// skipped and mail-parser types (MIME and address headers) holds `=?`: only then can
     /// its typed parser (which decodes encoded words) end elsewhere than the skipping parser
     /// did, so that the headers after it would be cut differently.
