@@ -597,42 +597,94 @@ fn is_english_word(word: &[u8]) -> bool {
     )
 }
 
-/// How many of the first 2000 words of `t` are common Dutch and common English words.
-fn language_words(t: &str) -> (i32, i32) {
-    let (mut nl, mut en) = (0, 0);
-    let mut count = |word: &[u8]| {
-        // Short ASCII words are lowercased on the stack; longer ones are in no list.
-        let mut buf = [0u8; 16];
-        let owned;
-        let lower: &[u8] = if word.is_ascii() {
-            let Some(b) = buf.get_mut(..word.len()) else {
-                return;
-            };
-            for (to, from) in b.iter_mut().zip(word) {
-                *to = from.to_ascii_lowercase();
-            }
-            b
-        } else {
-            owned = String::from_utf8_lossy(word).to_lowercase();
-            owned.as_bytes()
-        };
-        nl += i32::from(is_dutch_word(lower));
-        en += i32::from(is_english_word(lower));
-    };
-    if t.is_ascii() {
-        // In ASCII text a byte is a letter or digit exactly when its character is alphanumeric.
-        t.as_bytes()
-            .split(|b| !b.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .take(2000)
-            .for_each(count);
-    } else {
-        t.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .take(2000)
-            .for_each(|w| count(w.as_bytes()));
+/// At most this many words of one text are looked up by [`language_words`].
+const MAX_LANGUAGE_WORDS: usize = 2000;
+
+/// Per byte of ASCII text: the byte ASCII-lowercased when it is a letter or digit (in ASCII
+/// text exactly the alphanumeric characters), else 0 (the byte separates words).
+const WORD_BYTES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if byte.is_ascii_alphanumeric() {
+            table[b] = byte.to_ascii_lowercase();
+        }
+        b += 1;
     }
-    (nl, en)
+    table
+};
+
+/// Counts common Dutch and English words, one word at a time (see [`language_words`]).
+#[derive(Default)]
+struct WordTally {
+    nl: i32,
+    en: i32,
+    words: usize,
+}
+
+impl WordTally {
+    /// Counts one lowercase word; `None` stands for a word longer than 16 bytes, which is in
+    /// no list. False once [`MAX_LANGUAGE_WORDS`] words were seen: stop then.
+    fn word(&mut self, lower: Option<&[u8]>) -> bool {
+        if let Some(w) = lower {
+            self.nl += i32::from(is_dutch_word(w));
+            self.en += i32::from(is_english_word(w));
+        }
+        self.words += 1;
+        self.words < MAX_LANGUAGE_WORDS
+    }
+}
+
+/// How many of the first 2000 words of `t` are common Dutch and common English words.
+///
+/// ASCII text (nearly every note) is read in one pass over its bytes, lowercasing each word
+/// on the stack as it goes; other text is split by characters and lowercased per word.
+fn language_words(t: &str) -> (i32, i32) {
+    let mut tally = WordTally::default();
+    if t.is_ascii() {
+        let mut word = [0u8; 16];
+        let mut len = 0;
+        for &b in t.as_bytes() {
+            let lower = WORD_BYTES[usize::from(b)];
+            if lower != 0 {
+                if let Some(slot) = word.get_mut(len) {
+                    *slot = lower;
+                }
+                len += 1;
+            } else if len > 0 {
+                if !tally.word(word.get(..len)) {
+                    return (tally.nl, tally.en);
+                }
+                len = 0;
+            }
+        }
+        if len > 0 {
+            tally.word(word.get(..len));
+        }
+    } else {
+        let mut word = [0u8; 16];
+        for w in t
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            let go_on = if w.is_ascii() {
+                let lower = word.get_mut(..w.len()).map(|buf| {
+                    buf.copy_from_slice(w.as_bytes());
+                    buf.make_ascii_lowercase();
+                    &*buf
+                });
+                tally.word(lower)
+            } else {
+                let lower = w.to_lowercase();
+                tally.word(Some(lower.as_bytes()).filter(|l| l.len() <= 16))
+            };
+            if !go_on {
+                break;
+            }
+        }
+    }
+    (tally.nl, tally.en)
 }
 
 /// `default` is asked only on a tie; empty `notes` lines are not counted.
@@ -1146,6 +1198,60 @@ mod tests {
         // The Kelvin sign lowercases to an ASCII 'k'.
         assert_eq!(language_words("\u{212A}lant"), (1, 0));
         assert_eq!(language_words("averyveryverylongword the"), (0, 1));
+        // Only the first 2000 words count, in both paths.
+        let many = format!("{}de the", "x ".repeat(1999));
+        assert_eq!(language_words(&many), (1, 0));
+        assert_eq!(language_words(&format!("é {many}")), (0, 0));
+    }
+
+    /// [`language_words`] as it was before its one-pass ASCII loop: split, take 2000 words,
+    /// lowercase each.
+    fn language_words_by_splitting(t: &str) -> (i32, i32) {
+        let (mut nl, mut en) = (0, 0);
+        for w in t
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(2000)
+        {
+            let lower = w.to_lowercase();
+            nl += i32::from(is_dutch_word(lower.as_bytes()));
+            en += i32::from(is_english_word(lower.as_bytes()));
+        }
+        (nl, en)
+    }
+
+    const LANGUAGE_PIECES: &[&str] = &[
+        "de",
+        "The",
+        "KLANT",
+        "altijd",
+        "betaalden",
+        "work",
+        "werk",
+        " ",
+        ",",
+        "-",
+        "—",
+        "é",
+        "\u{212A}",
+        "lant",
+        "x",
+        "9",
+        "averyveryverylongword",
+        "ze",
+        "\u{a0}",
+        "'",
+        "İ",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn language_words_equals_splitting_and_lowercasing(
+            pieces in proptest::collection::vec(proptest::sample::select(LANGUAGE_PIECES), 0..30),
+        ) {
+            let t = pieces.concat();
+            proptest::prop_assert_eq!(language_words(&t), language_words_by_splitting(&t));
+        }
     }
 
     #[test]
