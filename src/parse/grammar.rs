@@ -238,39 +238,47 @@ fn trim_line(s: &str) -> &str {
     }
 }
 
-/// Room for ASCII-lowercased copies of lines: a line of up to 128 bytes on the stack, a
-/// longer one in a string reused from line to line, so lowercasing seldom allocates.
-struct LowerBuf {
-    short: [u8; 128],
-    long: String,
+/// Whether `a` ASCII-lowercased is `b`: the same as `a.to_ascii_lowercase() == b`, without
+/// the copy. `b` is meant to be lowercase; an ASCII capital in it never matches.
+fn lower_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_ascii_lowercase() == *y)
 }
 
-impl LowerBuf {
-    fn new() -> Self {
-        LowerBuf {
-            short: [0; 128],
-            long: String::new(),
-        }
-    }
+/// `s.to_ascii_lowercase().starts_with(prefix)`, without the copy.
+fn lower_starts_with(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| lower_eq(head, prefix.as_bytes()))
+}
 
-    /// `s` with ASCII letters lowercased: `s` itself when there are none to change, else a
-    /// copy held here.
-    fn of<'a>(&'a mut self, s: &'a str) -> &'a str {
-        if !s.bytes().any(|b| b.is_ascii_uppercase()) {
-            return s;
-        }
-        if let Some(short) = self.short.get_mut(..s.len()) {
-            short.copy_from_slice(s.as_bytes());
-            short.make_ascii_lowercase();
-            // Lowercasing ASCII bytes keeps UTF-8 valid, so this always succeeds.
-            if let Ok(lower) = std::str::from_utf8(short) {
-                return lower;
-            }
-        }
-        self.long.clear();
-        self.long.push_str(s);
-        self.long.make_ascii_lowercase();
-        &self.long
+/// `s.to_ascii_lowercase().ends_with(suffix)`, without the copy.
+fn lower_ends_with(s: &str, suffix: &str) -> bool {
+    s.len() >= suffix.len() && lower_eq(&s.as_bytes()[s.len() - suffix.len()..], suffix.as_bytes())
+}
+
+/// `hay.to_ascii_lowercase().contains(needle)`, without the copy, for a non-empty `needle`.
+///
+/// Only the places holding one byte of the needle are compared (found with `memchr`): the
+/// first byte that is no ASCII letter (it matches only itself), else the first letter in
+/// either case.
+fn lower_contains(hay: &str, needle: &str) -> bool {
+    let (hay, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.len() > hay.len() {
+        return false;
+    }
+    let at = |start: usize| {
+        hay.get(start..start + n.len())
+            .is_some_and(|w| lower_eq(w, n))
+    };
+    match n.iter().position(|b| !b.is_ascii_alphabetic()) {
+        // `k` bytes into the needle: the window starts `k` bytes before each such byte.
+        Some(k) => memchr::memchr_iter(n[k], &hay[k..]).any(&at),
+        None => match n.first() {
+            None => true,
+            // No byte lowercases to a capital.
+            Some(b) if b.is_ascii_uppercase() => false,
+            Some(&b) => memchr::memchr2_iter(b, b.to_ascii_uppercase(), hay).any(at),
+        },
     }
 }
 
@@ -308,7 +316,8 @@ fn boundary(s: &str, p: usize) -> bool {
     }
 }
 
-/// A value at `p` in `l` (ASCII-lowercased line): returns the value and its end.
+/// A value at `p` in `l` (its words compared ASCII-case-insensitively): returns the value
+/// and its end.
 fn value_at(l: &str, p: usize) -> Option<(Val, usize)> {
     let rest = &l[p..];
     // No skip word, dash or yes/no word starts with a digit.
@@ -321,7 +330,7 @@ fn value_at(l: &str, p: usize) -> Option<(Val, usize)> {
             ("skip", Some(Lang::En)),
             ("overslaan", Some(Lang::Nl)),
         ] {
-            if rest.starts_with(w) && boundary(l, p + w.len()) {
+            if lower_starts_with(rest, w) && boundary(l, p + w.len()) {
                 return Some((Val::Skip(lang), p + w.len()));
             }
         }
@@ -341,7 +350,7 @@ fn value_at(l: &str, p: usize) -> Option<(Val, usize)> {
             ("ja", 5, Some(Lang::Nl)),
             ("no", 1, Some(Lang::En)),
         ] {
-            if rest.starts_with(w) && boundary(l, p + w.len()) {
+            if lower_starts_with(rest, w) && boundary(l, p + w.len()) {
                 return Some((Val::Word(v, lang), p + w.len()));
             }
         }
@@ -372,7 +381,7 @@ fn value_at(l: &str, p: usize) -> Option<(Val, usize)> {
 /// `heads` are the question's [`Vocabulary::question_heads`].
 fn skip_question_text(l: &str, p: usize, heads: &[String]) -> usize {
     let rest = &l[p..];
-    if !heads.iter().any(|head| rest.starts_with(head.as_str())) {
+    if !heads.iter().any(|head| lower_starts_with(rest, head)) {
         return p;
     }
     let Some(qm) = rest.find('?') else { return p };
@@ -480,9 +489,10 @@ fn comment_from(original: &str, start: usize) -> Option<&str> {
     (!rest.is_empty()).then_some(rest)
 }
 
-/// Appends all answer pairs on `line` (`l` is the line ASCII-lowercased) to `out`; false, with
-/// nothing appended, when the line does not start with one.
-fn pairs_on_line<'a>(v: &Vocabulary, line: &'a str, l: &str, out: &mut Vec<Pair<'a>>) -> bool {
+/// Appends all answer pairs on `line` to `out`; false, with nothing appended, when the line
+/// does not start with one.
+fn pairs_on_line<'a>(v: &Vocabulary, line: &'a str, out: &mut Vec<Pair<'a>>) -> bool {
+    let l = line;
     let Some((mut first, mut end)) = pair_at(v, l, 0) else {
         return false;
     };
@@ -504,10 +514,10 @@ fn pairs_on_line<'a>(v: &Vocabulary, line: &'a str, l: &str, out: &mut Vec<Pair<
     }
 }
 
-/// An inline answer (value first) for question `q`; `l` is `line` ASCII-lowercased.
-fn inline_answer<'a>(line: &'a str, l: &str, q: usize, scale: Scale) -> Option<Pair<'a>> {
-    let p = skip_spaces(l, 0);
-    let (val, end) = value_at(l, p)?;
+/// An inline answer (value first) for question `q`.
+fn inline_answer(line: &str, q: usize, scale: Scale) -> Option<Pair<'_>> {
+    let p = skip_spaces(line, 0);
+    let (val, end) = value_at(line, p)?;
     // "No notes here" under a 1–5 question is prose, not an answer.
     if matches!(val, Val::Word(..)) && scale != Scale::YesMaybeNo {
         return None;
@@ -809,36 +819,24 @@ fn is_bare_number(t: &str) -> bool {
     !t.is_empty() && t.len() <= 5 && t.chars().all(|c| c.is_ascii_digit() || c == '/')
 }
 
-/// `line.contains(needle)`. On a line shorter than the needle plus 16 bytes the standard
-/// library compares the needle at every position (a `memcmp` call each); here only the
-/// positions holding the needle's first byte are compared.
-fn line_contains(line: &str, needle: &str) -> bool {
-    let (hay, n) = (line.as_bytes(), needle.as_bytes());
-    match n.first() {
-        None => true,
-        // A byte match of valid UTF-8 in valid UTF-8 starts and ends on character boundaries.
-        Some(&first) if hay.len() < n.len() + 16 => {
-            hay.windows(n.len()).any(|w| w[0] == first && w == n)
-        }
-        Some(_) => line.contains(needle),
+/// Whether `line` is olifant's own (it holds an `ignore` string, or is a copied notes prompt),
+/// comparing with `line` lowercased. Copied question lines are told apart in [`extract_in`].
+fn is_own_line(v: &Vocabulary, line: &str, ignore: &[&str]) -> bool {
+    // Only a line with non-ASCII letters needs more than ASCII lowercasing; an ASCII line is
+    // compared in place.
+    if !line.is_ascii() {
+        let l = line.to_lowercase();
+        return ignore.iter().any(|i| !i.is_empty() && l.contains(i))
+            || v.notes_prompts
+                .iter()
+                .any(|np| l.starts_with(&np.head) && l.ends_with(&np.tail));
     }
-}
-
-/// Whether `line` is olifant's own (it holds an `ignore` string, or is a copied notes prompt);
-/// `lower` is `line` ASCII-lowercased. Copied question lines are told apart in [`extract_in`].
-fn is_own_line(v: &Vocabulary, line: &str, lower: &str, ignore: &[&str]) -> bool {
-    // Only a line with non-ASCII letters needs more than ASCII lowercasing.
-    let l = if line.is_ascii() {
-        Cow::Borrowed(lower)
-    } else {
-        lowercase(line)
-    };
-    if ignore.iter().any(|i| !i.is_empty() && line_contains(&l, i)) {
-        return true;
-    }
-    v.notes_prompts
+    ignore
         .iter()
-        .any(|np| l.starts_with(&np.head) && l.ends_with(&np.tail))
+        .any(|i| !i.is_empty() && lower_contains(line, i))
+        || v.notes_prompts
+            .iter()
+            .any(|np| lower_starts_with(line, &np.head) && lower_ends_with(line, &np.tail))
 }
 
 /// Reads answers and notes from the owner's fresh lines.
@@ -878,35 +876,33 @@ pub(crate) fn extract_in(
     let mut pairs: Vec<Pair> = Vec::with_capacity(lines.len());
     let mut notes: Vec<&str> = Vec::with_capacity(lines.len());
     let mut problems = Vec::new();
-    let mut lower_buf = LowerBuf::new();
     for fl in lines {
         let text = trim_line(&fl.text);
         if text.is_empty() {
             notes.push("");
             continue;
         }
-        let lower = lower_buf.of(text);
-        if is_own_line(v, text, lower, ignore) {
+        if is_own_line(v, text, ignore) {
             continue;
         }
         // A copied question line ("2. Payment — Did they …?") is the prompt's own, unless an
         // answer was written on it; those answers are kept unless an inline answer wins.
         let mark = pairs.len();
         let shows_question = v.question_in_quote(text).is_some();
-        if shows_question && !pairs_on_line(v, text, lower, &mut pairs) {
+        if shows_question && !pairs_on_line(v, text, &mut pairs) {
             continue;
         }
         let inline = fl
             .quoted_above
             .as_deref()
             .and_then(|above| v.question_in_quote(above))
-            .and_then(|qi| inline_answer(text, lower, qi, q.questions[qi].scale));
+            .and_then(|qi| inline_answer(text, qi, q.questions[qi].scale));
         if let Some(p) = inline {
             pairs.truncate(mark);
             pairs.push(p);
             continue;
         }
-        if shows_question || pairs_on_line(v, text, lower, &mut pairs) {
+        if shows_question || pairs_on_line(v, text, &mut pairs) {
             continue;
         }
         if is_bare_number(text) {
@@ -1062,28 +1058,6 @@ mod tests {
     }
 
     #[test]
-    fn lower_buf_borrows_or_lowercases_ascii_only_on_the_stack_or_in_the_string() {
-        let mut buf = LowerBuf::new();
-        assert_eq!(buf.of("energy 4"), "energy 4");
-        assert!(buf.long.is_empty(), "nothing to lowercase: no copy");
-        assert_eq!(buf.of("ÉNERGY 4"), "Énergy 4");
-        assert_eq!(buf.of("A"), "a");
-        assert!(buf.long.is_empty(), "short lines stay on the stack");
-        // Lines of 127, 128 and 129 bytes, a two-byte character across the 128-byte edge.
-        for line in [
-            "X".repeat(127),
-            "X".repeat(128),
-            "X".repeat(129),
-            format!("{}É", "A".repeat(127)),
-            format!("{}ÉNERGY", "A".repeat(200)),
-        ] {
-            let expected = line.to_ascii_lowercase();
-            assert_eq!(buf.of(&line), expected);
-        }
-        assert!(!buf.long.is_empty(), "long lines use the string");
-    }
-
-    #[test]
     fn trim_line_equals_str_trim() {
         for s in [
             "",
@@ -1104,37 +1078,63 @@ mod tests {
     }
 
     #[test]
-    fn line_contains_equals_str_contains() {
+    fn lower_matching_equals_lowercasing_then_matching() {
         let needles = [
             "",
             "o",
+            "O",
             "olifant@example.test",
             "evufssvwd42tku3lwpu3mgy4",
             "é@",
             "aab",
+            "ab",
+            "ref evufs",
+            "anything else on your mind about",
         ];
         let lines = [
             String::new(),
             "olifant@example.test".into(),
-            "write to olifant@example.test".into(),
+            "Write to OLIFANT@Example.test".into(),
             "olifant@example.tes".into(),
             "ooolifant@example.test!".into(),
-            "ref evufssvwd42tku3lwpu3mgy4 é".into(),
+            "Ref EVUFSSVWD42TKU3LWPU3MGY4 é".into(),
             "é@é@".into(),
             "aaab".into(),
-            format!("{}aab", "a".repeat(40)),
+            "AaAB".into(),
+            format!("{}aAb", "a".repeat(40)),
             format!("{}olifant@example.test", "x".repeat(50)),
+            "Anything else on your mind about Acme?".into(),
         ];
         for line in &lines {
+            let lower = line.to_ascii_lowercase();
             for needle in needles {
+                let what = format!("{line:?} {needle:?}");
                 assert_eq!(
-                    line_contains(line, needle),
-                    line.contains(needle),
-                    "{line:?} {needle:?}"
+                    lower_contains(line, needle),
+                    lower.contains(needle),
+                    "{what}"
                 );
+                let starts = lower_starts_with(line, needle);
+                assert_eq!(starts, lower.starts_with(needle), "{what}");
+                let ends = lower_ends_with(line, needle);
+                assert_eq!(ends, lower.ends_with(needle), "{what}");
             }
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn lower_contains_equals_lowercasing_then_contains(
+            hay in proptest::collection::vec(proptest::sample::select(CONTAINS_PIECES), 0..12),
+            needle in proptest::collection::vec(proptest::sample::select(CONTAINS_PIECES), 1..4),
+        ) {
+            let (hay, needle) = (hay.concat(), needle.concat());
+            let lower = hay.to_ascii_lowercase();
+            proptest::prop_assert_eq!(lower_contains(&hay, &needle), lower.contains(&needle));
+        }
+    }
+
+    const CONTAINS_PIECES: &[&str] = &["a", "A", "b", "B", "@", ".", "é", "É", "4", " ", "ab"];
 
     #[test]
     fn notes_prompt_head_and_tail_around_the_client() {
