@@ -793,6 +793,18 @@ const SIGN_OFFS: &[&str] = &[
     "dankjewel",
 ];
 
+/// Bit `n` is set when some sign-off is `n` bytes long (all are shorter than 64 bytes).
+const SIGN_OFF_LENGTHS: u64 = {
+    let mut bits = 0u64;
+    let mut i = 0;
+    while i < SIGN_OFFS.len() {
+        assert!(SIGN_OFFS[i].len() < 64);
+        bits |= 1 << SIGN_OFFS[i].len();
+        i += 1;
+    }
+    bits
+};
+
 /// Drops a closing like "Regards,\nName" at the end of the notes (at most 3 short lines after it).
 /// The notes are trimmed lines, empty for a blank line.
 fn drop_sign_off(notes: &mut Vec<&str>) {
@@ -801,9 +813,12 @@ fn drop_sign_off(notes: &mut Vec<&str>) {
     let start = last.saturating_sub(3);
     for i in start..=last {
         let l = notes[i].trim_end_matches([',', '.', '!']);
-        // The sign-offs are lowercase ASCII: an ASCII line is compared without a lowercased copy.
+        // The sign-offs are lowercase ASCII: an ASCII line is compared without a lowercased
+        // copy, and only when some sign-off is as long as it.
         let sign_off = if l.is_ascii() {
-            SIGN_OFFS.iter().any(|s| s.eq_ignore_ascii_case(l))
+            l.len() < 64
+                && SIGN_OFF_LENGTHS & (1 << l.len()) != 0
+                && SIGN_OFFS.iter().any(|s| s.eq_ignore_ascii_case(l))
         } else {
             SIGN_OFFS.contains(&l.to_lowercase().as_str())
         };
@@ -1172,6 +1187,17 @@ mod tests {
         let mut notes = vec!["fine", "Thanks for the work", "Name"];
         drop_sign_off(&mut notes);
         assert_eq!(notes.len(), 3);
+        // The length filter lets every sign-off through, and a near miss of each length fails.
+        for s in SIGN_OFFS {
+            let upper = format!("{},", s.to_ascii_uppercase());
+            let mut notes = vec!["fine", upper.as_str(), "Name"];
+            drop_sign_off(&mut notes);
+            assert_eq!(notes, ["fine"], "{s:?}");
+            let near = format!("{s}x");
+            let mut notes = vec!["fine", near.as_str(), "Name"];
+            drop_sign_off(&mut notes);
+            assert_eq!(notes.len(), 3, "{near:?}");
+        }
     }
 
     #[test]
