@@ -196,9 +196,11 @@ impl Vocabulary {
             .find(|label| {
                 let len = label.text.len();
                 // Both sides ASCII-lowercased: the same as comparing with the lowercased label.
-                s.get(..len)
-                    .is_some_and(|rest| rest.eq_ignore_ascii_case(&label.text))
-                    && !s[len..].chars().next().is_some_and(char::is_alphanumeric)
+                // Bytes equal to a whole label end on a character boundary of `s`.
+                s.as_bytes()
+                    .get(..len)
+                    .is_some_and(|rest| rest.eq_ignore_ascii_case(label.text.as_bytes()))
+                    && boundary(s, len)
             })
             .map(|label| (label.question, label.text.len(), label.lang))
     }
@@ -309,10 +311,13 @@ fn dash_at(s: &str, p: usize) -> usize {
     0
 }
 
+/// Whether no alphanumeric character starts at `p` (a character boundary of `s`).
 fn boundary(s: &str, p: usize) -> bool {
-    match s[p..].chars().next() {
+    match s.as_bytes().get(p) {
         None => true,
-        Some(c) => !c.is_alphanumeric(),
+        // An ASCII byte is a whole character.
+        Some(b) if b.is_ascii() => !b.is_ascii_alphanumeric(),
+        Some(_) => !s[p..].chars().next().is_some_and(char::is_alphanumeric),
     }
 }
 
@@ -1069,6 +1074,28 @@ mod tests {
             "é 4",
         ] {
             assert_eq!(v.label_at(s), label_at_by_scanning_all(&v, s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn boundary_equals_the_next_character_check() {
+        for s in [
+            "",
+            "a",
+            "4",
+            " x",
+            ":",
+            "é",
+            "—",
+            "\u{a0}",
+            "١",
+            "x\u{212A}",
+            "ab",
+        ] {
+            for p in (0..=s.len()).filter(|&p| s.is_char_boundary(p)) {
+                let slow = !s[p..].chars().next().is_some_and(char::is_alphanumeric);
+                assert_eq!(boundary(s, p), slow, "{s:?} {p}");
+            }
         }
     }
 
