@@ -196,9 +196,11 @@ impl Vocabulary {
             .find(|label| {
                 let len = label.text.len();
                 // Both sides ASCII-lowercased: the same as comparing with the lowercased label.
-                s.get(..len)
-                    .is_some_and(|rest| rest.eq_ignore_ascii_case(&label.text))
-                    && !s[len..].chars().next().is_some_and(char::is_alphanumeric)
+                // Bytes equal to a whole label end on a character boundary of `s`.
+                s.as_bytes()
+                    .get(..len)
+                    .is_some_and(|rest| rest.eq_ignore_ascii_case(label.text.as_bytes()))
+                    && boundary(s, len)
             })
             .map(|label| (label.question, label.text.len(), label.lang))
     }
@@ -238,39 +240,47 @@ fn trim_line(s: &str) -> &str {
     }
 }
 
-/// Room for ASCII-lowercased copies of lines: a line of up to 128 bytes on the stack, a
-/// longer one in a string reused from line to line, so lowercasing seldom allocates.
-struct LowerBuf {
-    short: [u8; 128],
-    long: String,
+/// Whether `a` ASCII-lowercased is `b`: the same as `a.to_ascii_lowercase() == b`, without
+/// the copy. `b` is meant to be lowercase; an ASCII capital in it never matches.
+fn lower_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_ascii_lowercase() == *y)
 }
 
-impl LowerBuf {
-    fn new() -> Self {
-        LowerBuf {
-            short: [0; 128],
-            long: String::new(),
-        }
-    }
+/// `s.to_ascii_lowercase().starts_with(prefix)`, without the copy.
+fn lower_starts_with(s: &str, prefix: &str) -> bool {
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| lower_eq(head, prefix.as_bytes()))
+}
 
-    /// `s` with ASCII letters lowercased: `s` itself when there are none to change, else a
-    /// copy held here.
-    fn of<'a>(&'a mut self, s: &'a str) -> &'a str {
-        if !s.bytes().any(|b| b.is_ascii_uppercase()) {
-            return s;
-        }
-        if let Some(short) = self.short.get_mut(..s.len()) {
-            short.copy_from_slice(s.as_bytes());
-            short.make_ascii_lowercase();
-            // Lowercasing ASCII bytes keeps UTF-8 valid, so this always succeeds.
-            if let Ok(lower) = std::str::from_utf8(short) {
-                return lower;
-            }
-        }
-        self.long.clear();
-        self.long.push_str(s);
-        self.long.make_ascii_lowercase();
-        &self.long
+/// `s.to_ascii_lowercase().ends_with(suffix)`, without the copy.
+fn lower_ends_with(s: &str, suffix: &str) -> bool {
+    s.len() >= suffix.len() && lower_eq(&s.as_bytes()[s.len() - suffix.len()..], suffix.as_bytes())
+}
+
+/// `hay.to_ascii_lowercase().contains(needle)`, without the copy, for a non-empty `needle`.
+///
+/// Only the places holding one byte of the needle are compared (found with `memchr`): the
+/// first byte that is no ASCII letter (it matches only itself), else the first letter in
+/// either case.
+fn lower_contains(hay: &str, needle: &str) -> bool {
+    let (hay, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.len() > hay.len() {
+        return false;
+    }
+    let at = |start: usize| {
+        hay.get(start..start + n.len())
+            .is_some_and(|w| lower_eq(w, n))
+    };
+    match n.iter().position(|b| !b.is_ascii_alphabetic()) {
+        // `k` bytes into the needle: the window starts `k` bytes before each such byte.
+        Some(k) => memchr::memchr_iter(n[k], &hay[k..]).any(&at),
+        None => match n.first() {
+            None => true,
+            // No byte lowercases to a capital.
+            Some(b) if b.is_ascii_uppercase() => false,
+            Some(&b) => memchr::memchr2_iter(b, b.to_ascii_uppercase(), hay).any(at),
+        },
     }
 }
 
@@ -301,14 +311,18 @@ fn dash_at(s: &str, p: usize) -> usize {
     0
 }
 
+/// Whether no alphanumeric character starts at `p` (a character boundary of `s`).
 fn boundary(s: &str, p: usize) -> bool {
-    match s[p..].chars().next() {
+    match s.as_bytes().get(p) {
         None => true,
-        Some(c) => !c.is_alphanumeric(),
+        // An ASCII byte is a whole character.
+        Some(b) if b.is_ascii() => !b.is_ascii_alphanumeric(),
+        Some(_) => !s[p..].chars().next().is_some_and(char::is_alphanumeric),
     }
 }
 
-/// A value at `p` in `l` (ASCII-lowercased line): returns the value and its end.
+/// A value at `p` in `l` (its words compared ASCII-case-insensitively): returns the value
+/// and its end.
 fn value_at(l: &str, p: usize) -> Option<(Val, usize)> {
     let rest = &l[p..];
     // No skip word, dash or yes/no word starts with a digit.
@@ -321,7 +335,7 @@ fn value_at(l: &str, p: usize) -> Option<(Val, usize)> {
             ("skip", Some(Lang::En)),
             ("overslaan", Some(Lang::Nl)),
         ] {
-            if rest.starts_with(w) && boundary(l, p + w.len()) {
+            if lower_starts_with(rest, w) && boundary(l, p + w.len()) {
                 return Some((Val::Skip(lang), p + w.len()));
             }
         }
@@ -341,7 +355,7 @@ fn value_at(l: &str, p: usize) -> Option<(Val, usize)> {
             ("ja", 5, Some(Lang::Nl)),
             ("no", 1, Some(Lang::En)),
         ] {
-            if rest.starts_with(w) && boundary(l, p + w.len()) {
+            if lower_starts_with(rest, w) && boundary(l, p + w.len()) {
                 return Some((Val::Word(v, lang), p + w.len()));
             }
         }
@@ -372,7 +386,7 @@ fn value_at(l: &str, p: usize) -> Option<(Val, usize)> {
 /// `heads` are the question's [`Vocabulary::question_heads`].
 fn skip_question_text(l: &str, p: usize, heads: &[String]) -> usize {
     let rest = &l[p..];
-    if !heads.iter().any(|head| rest.starts_with(head.as_str())) {
+    if !heads.iter().any(|head| lower_starts_with(rest, head)) {
         return p;
     }
     let Some(qm) = rest.find('?') else { return p };
@@ -480,9 +494,10 @@ fn comment_from(original: &str, start: usize) -> Option<&str> {
     (!rest.is_empty()).then_some(rest)
 }
 
-/// Appends all answer pairs on `line` (`l` is the line ASCII-lowercased) to `out`; false, with
-/// nothing appended, when the line does not start with one.
-fn pairs_on_line<'a>(v: &Vocabulary, line: &'a str, l: &str, out: &mut Vec<Pair<'a>>) -> bool {
+/// Appends all answer pairs on `line` to `out`; false, with nothing appended, when the line
+/// does not start with one.
+fn pairs_on_line<'a>(v: &Vocabulary, line: &'a str, out: &mut Vec<Pair<'a>>) -> bool {
+    let l = line;
     let Some((mut first, mut end)) = pair_at(v, l, 0) else {
         return false;
     };
@@ -504,10 +519,10 @@ fn pairs_on_line<'a>(v: &Vocabulary, line: &'a str, l: &str, out: &mut Vec<Pair<
     }
 }
 
-/// An inline answer (value first) for question `q`; `l` is `line` ASCII-lowercased.
-fn inline_answer<'a>(line: &'a str, l: &str, q: usize, scale: Scale) -> Option<Pair<'a>> {
-    let p = skip_spaces(l, 0);
-    let (val, end) = value_at(l, p)?;
+/// An inline answer (value first) for question `q`.
+fn inline_answer(line: &str, q: usize, scale: Scale) -> Option<Pair<'_>> {
+    let p = skip_spaces(line, 0);
+    let (val, end) = value_at(line, p)?;
     // "No notes here" under a 1–5 question is prose, not an answer.
     if matches!(val, Val::Word(..)) && scale != Scale::YesMaybeNo {
         return None;
@@ -597,42 +612,94 @@ fn is_english_word(word: &[u8]) -> bool {
     )
 }
 
-/// How many of the first 2000 words of `t` are common Dutch and common English words.
-fn language_words(t: &str) -> (i32, i32) {
-    let (mut nl, mut en) = (0, 0);
-    let mut count = |word: &[u8]| {
-        // Short ASCII words are lowercased on the stack; longer ones are in no list.
-        let mut buf = [0u8; 16];
-        let owned;
-        let lower: &[u8] = if word.is_ascii() {
-            let Some(b) = buf.get_mut(..word.len()) else {
-                return;
-            };
-            for (to, from) in b.iter_mut().zip(word) {
-                *to = from.to_ascii_lowercase();
-            }
-            b
-        } else {
-            owned = String::from_utf8_lossy(word).to_lowercase();
-            owned.as_bytes()
-        };
-        nl += i32::from(is_dutch_word(lower));
-        en += i32::from(is_english_word(lower));
-    };
-    if t.is_ascii() {
-        // In ASCII text a byte is a letter or digit exactly when its character is alphanumeric.
-        t.as_bytes()
-            .split(|b| !b.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .take(2000)
-            .for_each(count);
-    } else {
-        t.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .take(2000)
-            .for_each(|w| count(w.as_bytes()));
+/// At most this many words of one text are looked up by [`language_words`].
+const MAX_LANGUAGE_WORDS: usize = 2000;
+
+/// Per byte of ASCII text: the byte ASCII-lowercased when it is a letter or digit (in ASCII
+/// text exactly the alphanumeric characters), else 0 (the byte separates words).
+const WORD_BYTES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if byte.is_ascii_alphanumeric() {
+            table[b] = byte.to_ascii_lowercase();
+        }
+        b += 1;
     }
-    (nl, en)
+    table
+};
+
+/// Counts common Dutch and English words, one word at a time (see [`language_words`]).
+#[derive(Default)]
+struct WordTally {
+    nl: i32,
+    en: i32,
+    words: usize,
+}
+
+impl WordTally {
+    /// Counts one lowercase word; `None` stands for a word longer than 16 bytes, which is in
+    /// no list. False once [`MAX_LANGUAGE_WORDS`] words were seen: stop then.
+    fn word(&mut self, lower: Option<&[u8]>) -> bool {
+        if let Some(w) = lower {
+            self.nl += i32::from(is_dutch_word(w));
+            self.en += i32::from(is_english_word(w));
+        }
+        self.words += 1;
+        self.words < MAX_LANGUAGE_WORDS
+    }
+}
+
+/// How many of the first 2000 words of `t` are common Dutch and common English words.
+///
+/// ASCII text (nearly every note) is read in one pass over its bytes, lowercasing each word
+/// on the stack as it goes; other text is split by characters and lowercased per word.
+fn language_words(t: &str) -> (i32, i32) {
+    let mut tally = WordTally::default();
+    if t.is_ascii() {
+        let mut word = [0u8; 16];
+        let mut len = 0;
+        for &b in t.as_bytes() {
+            let lower = WORD_BYTES[usize::from(b)];
+            if lower != 0 {
+                if let Some(slot) = word.get_mut(len) {
+                    *slot = lower;
+                }
+                len += 1;
+            } else if len > 0 {
+                if !tally.word(word.get(..len)) {
+                    return (tally.nl, tally.en);
+                }
+                len = 0;
+            }
+        }
+        if len > 0 {
+            tally.word(word.get(..len));
+        }
+    } else {
+        let mut word = [0u8; 16];
+        for w in t
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            let go_on = if w.is_ascii() {
+                let lower = word.get_mut(..w.len()).map(|buf| {
+                    buf.copy_from_slice(w.as_bytes());
+                    buf.make_ascii_lowercase();
+                    &*buf
+                });
+                tally.word(lower)
+            } else {
+                let lower = w.to_lowercase();
+                tally.word(Some(lower.as_bytes()).filter(|l| l.len() <= 16))
+            };
+            if !go_on {
+                break;
+            }
+        }
+    }
+    (tally.nl, tally.en)
 }
 
 /// `default` is asked only on a tie; empty `notes` lines are not counted.
@@ -731,6 +798,18 @@ const SIGN_OFFS: &[&str] = &[
     "dankjewel",
 ];
 
+/// Bit `n` is set when some sign-off is `n` bytes long (all are shorter than 64 bytes).
+const SIGN_OFF_LENGTHS: u64 = {
+    let mut bits = 0u64;
+    let mut i = 0;
+    while i < SIGN_OFFS.len() {
+        assert!(SIGN_OFFS[i].len() < 64);
+        bits |= 1 << SIGN_OFFS[i].len();
+        i += 1;
+    }
+    bits
+};
+
 /// Drops a closing like "Regards,\nName" at the end of the notes (at most 3 short lines after it).
 /// The notes are trimmed lines, empty for a blank line.
 fn drop_sign_off(notes: &mut Vec<&str>) {
@@ -739,9 +818,12 @@ fn drop_sign_off(notes: &mut Vec<&str>) {
     let start = last.saturating_sub(3);
     for i in start..=last {
         let l = notes[i].trim_end_matches([',', '.', '!']);
-        // The sign-offs are lowercase ASCII: an ASCII line is compared without a lowercased copy.
+        // The sign-offs are lowercase ASCII: an ASCII line is compared without a lowercased
+        // copy, and only when some sign-off is as long as it.
         let sign_off = if l.is_ascii() {
-            SIGN_OFFS.iter().any(|s| s.eq_ignore_ascii_case(l))
+            l.len() < 64
+                && SIGN_OFF_LENGTHS & (1 << l.len()) != 0
+                && SIGN_OFFS.iter().any(|s| s.eq_ignore_ascii_case(l))
         } else {
             SIGN_OFFS.contains(&l.to_lowercase().as_str())
         };
@@ -757,36 +839,24 @@ fn is_bare_number(t: &str) -> bool {
     !t.is_empty() && t.len() <= 5 && t.chars().all(|c| c.is_ascii_digit() || c == '/')
 }
 
-/// `line.contains(needle)`. On a line shorter than the needle plus 16 bytes the standard
-/// library compares the needle at every position (a `memcmp` call each); here only the
-/// positions holding the needle's first byte are compared.
-fn line_contains(line: &str, needle: &str) -> bool {
-    let (hay, n) = (line.as_bytes(), needle.as_bytes());
-    match n.first() {
-        None => true,
-        // A byte match of valid UTF-8 in valid UTF-8 starts and ends on character boundaries.
-        Some(&first) if hay.len() < n.len() + 16 => {
-            hay.windows(n.len()).any(|w| w[0] == first && w == n)
-        }
-        Some(_) => line.contains(needle),
+/// Whether `line` is olifant's own (it holds an `ignore` string, or is a copied notes prompt),
+/// comparing with `line` lowercased. Copied question lines are told apart in [`extract_in`].
+fn is_own_line(v: &Vocabulary, line: &str, ignore: &[&str]) -> bool {
+    // Only a line with non-ASCII letters needs more than ASCII lowercasing; an ASCII line is
+    // compared in place.
+    if !line.is_ascii() {
+        let l = line.to_lowercase();
+        return ignore.iter().any(|i| !i.is_empty() && l.contains(i))
+            || v.notes_prompts
+                .iter()
+                .any(|np| l.starts_with(&np.head) && l.ends_with(&np.tail));
     }
-}
-
-/// Whether `line` is olifant's own (it holds an `ignore` string, or is a copied notes prompt);
-/// `lower` is `line` ASCII-lowercased. Copied question lines are told apart in [`extract_in`].
-fn is_own_line(v: &Vocabulary, line: &str, lower: &str, ignore: &[&str]) -> bool {
-    // Only a line with non-ASCII letters needs more than ASCII lowercasing.
-    let l = if line.is_ascii() {
-        Cow::Borrowed(lower)
-    } else {
-        lowercase(line)
-    };
-    if ignore.iter().any(|i| !i.is_empty() && line_contains(&l, i)) {
-        return true;
-    }
-    v.notes_prompts
+    ignore
         .iter()
-        .any(|np| l.starts_with(&np.head) && l.ends_with(&np.tail))
+        .any(|i| !i.is_empty() && lower_contains(line, i))
+        || v.notes_prompts
+            .iter()
+            .any(|np| lower_starts_with(line, &np.head) && lower_ends_with(line, &np.tail))
 }
 
 /// Reads answers and notes from the owner's fresh lines.
@@ -826,35 +896,33 @@ pub(crate) fn extract_in(
     let mut pairs: Vec<Pair> = Vec::with_capacity(lines.len());
     let mut notes: Vec<&str> = Vec::with_capacity(lines.len());
     let mut problems = Vec::new();
-    let mut lower_buf = LowerBuf::new();
     for fl in lines {
         let text = trim_line(&fl.text);
         if text.is_empty() {
             notes.push("");
             continue;
         }
-        let lower = lower_buf.of(text);
-        if is_own_line(v, text, lower, ignore) {
+        if is_own_line(v, text, ignore) {
             continue;
         }
         // A copied question line ("2. Payment — Did they …?") is the prompt's own, unless an
         // answer was written on it; those answers are kept unless an inline answer wins.
         let mark = pairs.len();
         let shows_question = v.question_in_quote(text).is_some();
-        if shows_question && !pairs_on_line(v, text, lower, &mut pairs) {
+        if shows_question && !pairs_on_line(v, text, &mut pairs) {
             continue;
         }
         let inline = fl
             .quoted_above
             .as_deref()
             .and_then(|above| v.question_in_quote(above))
-            .and_then(|qi| inline_answer(text, lower, qi, q.questions[qi].scale));
+            .and_then(|qi| inline_answer(text, qi, q.questions[qi].scale));
         if let Some(p) = inline {
             pairs.truncate(mark);
             pairs.push(p);
             continue;
         }
-        if shows_question || pairs_on_line(v, text, lower, &mut pairs) {
+        if shows_question || pairs_on_line(v, text, &mut pairs) {
             continue;
         }
         if is_bare_number(text) {
@@ -1010,25 +1078,25 @@ mod tests {
     }
 
     #[test]
-    fn lower_buf_borrows_or_lowercases_ascii_only_on_the_stack_or_in_the_string() {
-        let mut buf = LowerBuf::new();
-        assert_eq!(buf.of("energy 4"), "energy 4");
-        assert!(buf.long.is_empty(), "nothing to lowercase: no copy");
-        assert_eq!(buf.of("ÉNERGY 4"), "Énergy 4");
-        assert_eq!(buf.of("A"), "a");
-        assert!(buf.long.is_empty(), "short lines stay on the stack");
-        // Lines of 127, 128 and 129 bytes, a two-byte character across the 128-byte edge.
-        for line in [
-            "X".repeat(127),
-            "X".repeat(128),
-            "X".repeat(129),
-            format!("{}É", "A".repeat(127)),
-            format!("{}ÉNERGY", "A".repeat(200)),
+    fn boundary_equals_the_next_character_check() {
+        for s in [
+            "",
+            "a",
+            "4",
+            " x",
+            ":",
+            "é",
+            "—",
+            "\u{a0}",
+            "١",
+            "x\u{212A}",
+            "ab",
         ] {
-            let expected = line.to_ascii_lowercase();
-            assert_eq!(buf.of(&line), expected);
+            for p in (0..=s.len()).filter(|&p| s.is_char_boundary(p)) {
+                let slow = !s[p..].chars().next().is_some_and(char::is_alphanumeric);
+                assert_eq!(boundary(s, p), slow, "{s:?} {p}");
+            }
         }
-        assert!(!buf.long.is_empty(), "long lines use the string");
     }
 
     #[test]
@@ -1052,37 +1120,63 @@ mod tests {
     }
 
     #[test]
-    fn line_contains_equals_str_contains() {
+    fn lower_matching_equals_lowercasing_then_matching() {
         let needles = [
             "",
             "o",
+            "O",
             "olifant@example.test",
             "evufssvwd42tku3lwpu3mgy4",
             "é@",
             "aab",
+            "ab",
+            "ref evufs",
+            "anything else on your mind about",
         ];
         let lines = [
             String::new(),
             "olifant@example.test".into(),
-            "write to olifant@example.test".into(),
+            "Write to OLIFANT@Example.test".into(),
             "olifant@example.tes".into(),
             "ooolifant@example.test!".into(),
-            "ref evufssvwd42tku3lwpu3mgy4 é".into(),
+            "Ref EVUFSSVWD42TKU3LWPU3MGY4 é".into(),
             "é@é@".into(),
             "aaab".into(),
-            format!("{}aab", "a".repeat(40)),
+            "AaAB".into(),
+            format!("{}aAb", "a".repeat(40)),
             format!("{}olifant@example.test", "x".repeat(50)),
+            "Anything else on your mind about Acme?".into(),
         ];
         for line in &lines {
+            let lower = line.to_ascii_lowercase();
             for needle in needles {
+                let what = format!("{line:?} {needle:?}");
                 assert_eq!(
-                    line_contains(line, needle),
-                    line.contains(needle),
-                    "{line:?} {needle:?}"
+                    lower_contains(line, needle),
+                    lower.contains(needle),
+                    "{what}"
                 );
+                let starts = lower_starts_with(line, needle);
+                assert_eq!(starts, lower.starts_with(needle), "{what}");
+                let ends = lower_ends_with(line, needle);
+                assert_eq!(ends, lower.ends_with(needle), "{what}");
             }
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn lower_contains_equals_lowercasing_then_contains(
+            hay in proptest::collection::vec(proptest::sample::select(CONTAINS_PIECES), 0..12),
+            needle in proptest::collection::vec(proptest::sample::select(CONTAINS_PIECES), 1..4),
+        ) {
+            let (hay, needle) = (hay.concat(), needle.concat());
+            let lower = hay.to_ascii_lowercase();
+            proptest::prop_assert_eq!(lower_contains(&hay, &needle), lower.contains(&needle));
+        }
+    }
+
+    const CONTAINS_PIECES: &[&str] = &["a", "A", "b", "B", "@", ".", "é", "É", "4", " ", "ab"];
 
     #[test]
     fn notes_prompt_head_and_tail_around_the_client() {
@@ -1120,6 +1214,17 @@ mod tests {
         let mut notes = vec!["fine", "Thanks for the work", "Name"];
         drop_sign_off(&mut notes);
         assert_eq!(notes.len(), 3);
+        // The length filter lets every sign-off through, and a near miss of each length fails.
+        for s in SIGN_OFFS {
+            let upper = format!("{},", s.to_ascii_uppercase());
+            let mut notes = vec!["fine", upper.as_str(), "Name"];
+            drop_sign_off(&mut notes);
+            assert_eq!(notes, ["fine"], "{s:?}");
+            let near = format!("{s}x");
+            let mut notes = vec!["fine", near.as_str(), "Name"];
+            drop_sign_off(&mut notes);
+            assert_eq!(notes.len(), 3, "{near:?}");
+        }
     }
 
     #[test]
@@ -1146,6 +1251,60 @@ mod tests {
         // The Kelvin sign lowercases to an ASCII 'k'.
         assert_eq!(language_words("\u{212A}lant"), (1, 0));
         assert_eq!(language_words("averyveryverylongword the"), (0, 1));
+        // Only the first 2000 words count, in both paths.
+        let many = format!("{}de the", "x ".repeat(1999));
+        assert_eq!(language_words(&many), (1, 0));
+        assert_eq!(language_words(&format!("é {many}")), (0, 0));
+    }
+
+    /// [`language_words`] as it was before its one-pass ASCII loop: split, take 2000 words,
+    /// lowercase each.
+    fn language_words_by_splitting(t: &str) -> (i32, i32) {
+        let (mut nl, mut en) = (0, 0);
+        for w in t
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .take(2000)
+        {
+            let lower = w.to_lowercase();
+            nl += i32::from(is_dutch_word(lower.as_bytes()));
+            en += i32::from(is_english_word(lower.as_bytes()));
+        }
+        (nl, en)
+    }
+
+    const LANGUAGE_PIECES: &[&str] = &[
+        "de",
+        "The",
+        "KLANT",
+        "altijd",
+        "betaalden",
+        "work",
+        "werk",
+        " ",
+        ",",
+        "-",
+        "—",
+        "é",
+        "\u{212A}",
+        "lant",
+        "x",
+        "9",
+        "averyveryverylongword",
+        "ze",
+        "\u{a0}",
+        "'",
+        "İ",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn language_words_equals_splitting_and_lowercasing(
+            pieces in proptest::collection::vec(proptest::sample::select(LANGUAGE_PIECES), 0..30),
+        ) {
+            let t = pieces.concat();
+            proptest::prop_assert_eq!(language_words(&t), language_words_by_splitting(&t));
+        }
     }
 
     #[test]
