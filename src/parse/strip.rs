@@ -87,6 +87,16 @@ fn trim_start(s: &str) -> &str {
     }
 }
 
+/// `s.trim_end()`, without decoding characters when the last byte that is not ASCII white
+/// space is ASCII.
+fn trim_end(s: &str) -> &str {
+    match s.bytes().rposition(|x| !ascii_space(x)) {
+        None => "",
+        Some(at) if s.as_bytes()[at].is_ascii() => &s[..=at],
+        Some(_) => s.trim_end(),
+    }
+}
+
 /// `s.trim().is_empty()`, deciding at the first byte that is not ASCII white space when
 /// that byte is ASCII.
 fn is_blank(s: &str) -> bool {
@@ -128,11 +138,28 @@ fn starts_with_any(p: &str, list: &[&str]) -> bool {
         .any(|m| m.as_bytes().first() == Some(&first) && p.starts_with(m))
 }
 
-/// True when `p` starts with a byte that starts one of the strings in `list`.
-fn first_byte_starts_any(p: &str, list: &[&str]) -> bool {
-    p.as_bytes()
-        .first()
-        .is_some_and(|b| list.iter().any(|m| m.as_bytes().first() == Some(b)))
+/// Which bytes start one of the strings in the `lists`: a table made at compile time, so
+/// that most lines are turned away by one look-up instead of a pass over a list.
+const fn first_bytes(lists: &[&[&str]]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut l = 0;
+    while l < lists.len() {
+        let mut k = 0;
+        while k < lists[l].len() {
+            let b = lists[l][k].as_bytes();
+            if !b.is_empty() {
+                table[b[0] as usize] = true;
+            }
+            k += 1;
+        }
+        l += 1;
+    }
+    table
+}
+
+/// True when `p` starts with a byte marked in `table` (made by [`first_bytes`]).
+fn first_byte_in(p: &str, table: &[bool; 256]) -> bool {
+    p.as_bytes().first().is_some_and(|&b| table[usize::from(b)])
 }
 
 /// True when the line starts with `>` after white space (decided at the first byte that is
@@ -203,6 +230,8 @@ const HEADER_VERBS: &[&str] = &[
 const HEADER_STARTS: &[&str] = &[
     "on ", "op ", "am ", "le ", "el ", "il ", "in data ", "den ", "w dniu ", "dnia ", "em ",
 ];
+/// The first bytes of [`HEADER_STARTS`].
+const HEADER_STARTS_FIRST: [bool; 256] = first_bytes(&[HEADER_STARTS]);
 
 /// True when `s` contains one of [`HEADER_VERBS`] (each starts with a space).
 fn contains_verb(s: &str) -> bool {
@@ -227,7 +256,7 @@ fn address_like(s: &str) -> bool {
 /// `address_like(s) || contains_verb(s)` in one pass over `s`.
 fn address_or_verb(s: &str) -> bool {
     let b = s.as_bytes();
-    (0..b.len()).any(|at| match b[at] {
+    b.iter().enumerate().any(|(at, &c)| match c {
         b'@' | b'<' => true,
         b' ' => verb_at(&b[at..]),
         _ => false,
@@ -239,8 +268,10 @@ fn address_or_verb(s: &str) -> bool {
 /// [`HEADER_STARTS`], an address or a verb (Android's "---- Name wrote ----" has " wrote").
 /// Most lines have none of them.
 fn may_start_reply_header(first: &str) -> bool {
-    first.trim_end().ends_with([':', '：'])
-        || starts_with_any(first, HEADER_STARTS)
+    let b = trim_end(first).as_bytes();
+    b.ends_with(b":")
+        || b.ends_with("：".as_bytes())
+        || (first_byte_in(first, &HEADER_STARTS_FIRST) && starts_with_any(first, HEADER_STARTS))
         || address_or_verb(first)
 }
 
@@ -337,13 +368,17 @@ const FORWARDED: &[&str] = &[
     "mensaje reenviado:",
 ];
 
-/// The first bytes a separator can start with (`p` is trimmed): a `*` before it, `_`, `-`,
-/// or the first byte of one of [`FORWARDED`].
-const SEPARATOR_FIRST: &[u8] = b"*_-bfdwam";
+/// The first bytes of [`FORWARDED`].
+const FORWARDED_FIRST: [bool; 256] = first_bytes(&[FORWARDED]);
 
 fn is_separator(p: &str) -> bool {
-    let first = p.as_bytes().first();
-    first.is_some_and(|b| SEPARATOR_FIRST.contains(b)) && is_separator_unfiltered(p)
+    match p.as_bytes().first() {
+        Some(b'*' | b'_' | b'-') => is_separator_unfiltered(p),
+        // `p` is trimmed: when it starts otherwise, only its end can be trimmed again, and
+        // no marker ends in `*` or white space, so it is a separator when it starts with one.
+        Some(_) => first_byte_in(p, &FORWARDED_FIRST) && starts_with_any(p, FORWARDED),
+        None => false,
+    }
 }
 
 /// [`is_separator`] without the check of the first byte.
@@ -418,6 +453,8 @@ fn header_key(p: &str) -> Option<&str> {
 
 /// The keys other than [`FROM_KEYS`] a header block can start with.
 const BLOCK_KEYS: &[&str] = &["date", "datum", "sent", "verzonden", "gesendet"];
+/// The first bytes of the keys a header block starts with.
+const BLOCK_START_FIRST: [bool; 256] = first_bytes(&[FROM_KEYS, BLOCK_KEYS]);
 
 /// `From: …` followed within a few lines by `Sent:`/`To:`/`Subject:` (any language);
 /// `first` is the [`probe`] of `lines[i]`.
@@ -425,13 +462,7 @@ fn is_header_block(lines: &[&str], i: usize, first: &str) -> bool {
     // The key starts at the first byte that is neither `*` nor white space: when that byte
     // is ASCII, it must start one of the keys a block starts with (few lines do).
     let key_start = first.bytes().find(|&b| b != b'*' && !ascii_space(b));
-    if key_start.is_some_and(|b| {
-        b.is_ascii()
-            && !FROM_KEYS
-                .iter()
-                .chain(BLOCK_KEYS)
-                .any(|key| key.as_bytes().first() == Some(&b))
-    }) {
+    if key_start.is_some_and(|b| b.is_ascii() && !BLOCK_START_FIRST[usize::from(b)]) {
         return false;
     }
     is_header_block_unfiltered(lines, i, first)
@@ -483,9 +514,12 @@ const FOOTERS: &[&str] = &[
     "sendt fra",
 ];
 
+/// The first bytes of [`FOOTERS`].
+const FOOTERS_FIRST: [bool; 256] = first_bytes(&[FOOTERS]);
+
 fn is_footer(p: &str) -> bool {
-    // `p` is trimmed: without the link at its end it starts the same way (or is empty).
-    first_byte_starts_any(p, FOOTERS) && is_footer_unfiltered(p)
+    // `p` is trimmed: with or without the link it starts with the same byte (or is empty).
+    first_byte_in(p, &FOOTERS_FIRST) && is_footer_unfiltered(p)
 }
 
 /// [`is_footer`] without the check of the first byte.
@@ -791,7 +825,7 @@ fn fresh_lines_of<'a>(src: &mut Lines<'a>) -> Vec<FreshLine<'a>> {
             continue;
         }
         out.push(FreshLine {
-            text: Cow::Borrowed(line.trim_end()),
+            text: Cow::Borrowed(trim_end(line)),
             quoted_above: if prev_quoted {
                 last_quoted.clone()
             } else {
@@ -811,7 +845,7 @@ pub fn join_paragraphs<'a>(lines: impl Iterator<Item = &'a str> + Clone) -> Stri
     let mut out = String::with_capacity(room);
     let mut pending_blank = false;
     for l in lines {
-        let l = l.trim();
+        let l = trim(l);
         if l.is_empty() {
             pending_blank = !out.is_empty();
             continue;
@@ -1153,6 +1187,7 @@ mod tests {
         ) {
             proptest::prop_assert_eq!(trim(&s), s.trim());
             proptest::prop_assert_eq!(trim_start(&s), s.trim_start());
+            proptest::prop_assert_eq!(trim_end(&s), s.trim_end());
             proptest::prop_assert_eq!(is_blank(&s), s.trim().is_empty());
             proptest::prop_assert_eq!(is_quoted(&s), s.trim_start().starts_with('>'));
             proptest::prop_assert_eq!(
@@ -1203,9 +1238,10 @@ mod tests {
     fn quick_checks_know_every_first_byte() {
         for m in FORWARDED {
             assert!(is_separator(m), "{m}");
-            assert!(SEPARATOR_FIRST.contains(&m.as_bytes()[0]), "{m}");
+            assert!(first_byte_in(m, &FORWARDED_FIRST), "{m}");
         }
         for f in FOOTERS {
+            assert!(first_byte_in(f, &FOOTERS_FIRST), "{f}");
             assert!(starts_with_any(&format!("{f}x"), FOOTERS), "{f}");
         }
         for h in HEADER_STARTS {
