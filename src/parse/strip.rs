@@ -128,14 +128,18 @@ fn probe_in<'a>(line: &'a str, buf: &'a mut String) -> &'a str {
     buf
 }
 
-/// `list.iter().any(|m| p.starts_with(m))`, comparing first bytes before calling out to
-/// compare the rest.
+/// `list.iter().any(|m| p.starts_with(m))`, comparing the first two bytes before calling
+/// out to compare the rest.
 fn starts_with_any(p: &str, list: &[&str]) -> bool {
-    let Some(&first) = p.as_bytes().first() else {
+    let p = p.as_bytes();
+    let Some(&first) = p.first() else {
         return false;
     };
-    list.iter()
-        .any(|m| m.as_bytes().first() == Some(&first) && p.starts_with(m))
+    list.iter().any(|m| {
+        let m = m.as_bytes();
+        // The first two bytes before the rest: most lines differ there.
+        m.first() == Some(&first) && (m.len() < 2 || m.get(1) == p.get(1)) && p.starts_with(m)
+    })
 }
 
 /// Which bytes start one of the strings in the `lists`: a table made at compile time, so
@@ -531,9 +535,9 @@ fn is_footer(p: &str) -> bool {
 /// [`is_footer`] without the check of the first byte.
 fn is_footer_unfiltered(p: &str) -> bool {
     // "Get Outlook for iOS<https://aka.ms/o0ukef>": drop the link first.
-    let p = match p.find('<') {
-        Some(i) if p.ends_with('>') => p[..i].trim(),
-        _ => p,
+    let p = match p.ends_with('>').then(|| p.find('<')).flatten() {
+        Some(i) => p[..i].trim(),
+        None => p,
     };
     // "Sent from my iPhone", not "Sent from my desk, which is easier than my phone."
     starts_with_any(p, FOOTERS)
