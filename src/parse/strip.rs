@@ -450,7 +450,7 @@ fn header_key(p: &str) -> Option<&str> {
     // `*` and ` ` are ASCII: passing over them byte by byte is `trim_start_matches`.
     let from = p.bytes().position(|b| b != b'*' && b != b' ');
     let p = &p[from.unwrap_or(p.len())..];
-    let colon = memchr::memchr(b':', p.as_bytes())?;
+    let colon = p.find(':')?;
     let k = trim(&p[..colon]);
     // The same for the `*`s at the end of the key.
     let stars = k.bytes().rev().take_while(|&b| b == b'*').count();
@@ -589,49 +589,117 @@ fn trim_cr(line: &str) -> &str {
     &line[..b.len()]
 }
 
-/// The lines of a text as `text.lines()` has them, every trailing `\r` trimmed, split on
-/// demand: [`fresh_lines_of`] reads from the top and often stops early (at an Outlook
-/// separator, a header block or a reply header with no quote below), so the rest of the
-/// text is never split.
+/// Offsets of every `\n` in `b`, found eight bytes at a time: one pass over the text, not
+/// a search per line.
+fn newlines(b: &[u8]) -> Vec<usize> {
+    const LOW7: u64 = u64::from_ne_bytes([0x7F; 8]);
+    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    // Room for lines of 16 bytes on average: replies have many short lines.
+    let mut out = Vec::with_capacity(b.len() / 16 + 8);
+    let (words, rest) = b.as_chunks::<8>();
+    for (k, word) in words.iter().enumerate() {
+        // Zero bytes where `word` has '\n'; a byte of `t` has its high bit set exactly when
+        // that byte of `x` is not zero (no carry crosses bytes: 0x7F + 0x7F < 0x100).
+        let x = u64::from_le_bytes(*word) ^ NEWLINES;
+        let t = ((x & LOW7) + LOW7) | x;
+        let mut found = !t & !LOW7;
+        while found != 0 {
+            out.push(k * 8 + found.trailing_zeros() as usize / 8);
+            found &= found - 1;
+        }
+    }
+    let done = words.len() * 8;
+    out.extend(
+        (done..)
+            .zip(rest)
+            .filter(|(_, &c)| c == b'\n')
+            .map(|(at, _)| at),
+    );
+    out
+}
+
+/// The lines of a text as `text.lines()` has them, every trailing `\r` trimmed. Its line
+/// breaks are found in one pass (eight bytes at a time: faster here than a search per
+/// line), the lines themselves are made on demand: [`fresh_lines_of`] reads from the top
+/// and often stops early (at an Outlook separator, a header block or a reply header with no
+/// quote below), and the quoted tail is looked at only from the end.
 struct Lines<'a> {
-    /// The lines split so far.
+    /// The text the lines are in.
+    text: &'a str,
+    /// Offsets of the `\n`s in `text`.
+    ends: Vec<usize>,
+    /// How many lines are read: all of them, or those up to the live cut.
+    count: usize,
+    /// The lines made so far.
     split: Vec<&'a str>,
-    /// The text after them; `None` once every line is split.
-    rest: Option<&'a str>,
 }
 
 impl<'a> Lines<'a> {
-    /// The lines of `text`, none split yet.
+    /// The lines of `text`, none made yet.
     fn new(text: &'a str) -> Self {
+        let ends = newlines(text.as_bytes());
+        // `lines` leaves out an empty last line (a text ending in a line break).
+        let last_start = ends.last().map_or(0, |e| e + 1);
+        let count = ends.len() + usize::from(last_start < text.len());
         Lines {
-            // Room for lines of 32 bytes on average (a reply has many short lines).
-            split: Vec::with_capacity((text.len() / 32).min(256) + 8),
-            // `lines` has no line in an empty text.
-            rest: (!text.is_empty()).then_some(text),
+            text,
+            ends,
+            count,
+            split: Vec::with_capacity(count.min(64)),
         }
     }
 
-    /// The first `n` lines (all of them when there are fewer), splitting more as needed.
-    fn first(&mut self, n: usize) -> &[&'a str] {
-        while self.split.len() < n {
-            let Some(rest) = self.rest else { break };
-            match memchr::memchr(b'\n', rest.as_bytes()) {
-                Some(at) => {
-                    self.split.push(trim_cr(&rest[..at]));
-                    // `lines` leaves out an empty last line (a text ending in a line break).
-                    let after = &rest[at + 1..];
-                    self.rest = (!after.is_empty()).then_some(after);
-                }
-                None => {
-                    self.split.push(trim_cr(rest));
-                    self.rest = None;
+    /// Line `k` (one of the `count`), made from the offsets of the line breaks.
+    fn line_at(&self, k: usize) -> &'a str {
+        let start = k.checked_sub(1).map_or(0, |p| self.ends[p] + 1);
+        let end = self.ends.get(k).copied().unwrap_or(self.text.len());
+        trim_cr(&self.text[start..end])
+    }
+
+    /// Keeps only the lines [`fresh_lines_of`] can learn anything from: up to the last line
+    /// that is neither blank nor quoted, then the lines its look-ahead reads from there
+    /// ([`LOOK_AHEAD`] lines, any blank lines after them, and one more). All that is cut is
+    /// quoted history and blank lines, which yield no fresh text: at most blank lines at
+    /// the end, which change neither the fresh text nor the answers and notes.
+    ///
+    /// Odd spaces and zero-width characters cannot make such a line fresh: odd spaces are
+    /// white space, and a zero-width character before `>` already makes the line unquoted
+    /// here.
+    ///
+    /// Returns where the last line kept ends in the text (at its `\n`, or at the end).
+    fn cut_live(&mut self) -> usize {
+        let live = |k: &usize| {
+            let line = self.line_at(*k);
+            !is_blank(line) && !is_quoted(line)
+        };
+        let kept = match (0..self.count).rev().find(live) {
+            None => 0,
+            Some(last) => {
+                let from = last + 1 + LOOK_AHEAD;
+                match (from..self.count).find(|&k| !is_blank(self.line_at(k))) {
+                    Some(k) => k + 1,
+                    None => self.count,
                 }
             }
+        };
+        self.count = kept;
+        match kept.checked_sub(1) {
+            Some(last) => self.ends.get(last).copied().unwrap_or(self.text.len()),
+            None => 0,
         }
-        &self.split[..n.min(self.split.len())]
     }
 
-    /// Line `i`, when the text has that many lines.
+    /// The first `n` lines (all of them when there are fewer), made as needed.
+    fn first(&mut self, n: usize) -> &[&'a str] {
+        let n = n.min(self.count);
+        while self.split.len() < n {
+            let line = self.line_at(self.split.len());
+            self.split.push(line);
+        }
+        &self.split[..n]
+    }
+
+    /// Line `i`, when there is one.
     fn get(&mut self, i: usize) -> Option<&'a str> {
         self.first(i + 1).get(i).copied()
     }
@@ -641,11 +709,16 @@ impl<'a> Lines<'a> {
 /// (U+00A0, U+2007, U+2009, U+202F, U+3000) and the zero-width ones (U+200B, U+200C, U+200D,
 /// U+FEFF, U+1427), compared as UTF-8 bytes.
 ///
-/// Their lead bytes (0xC2, 0xE1, 0xE2, 0xE3, 0xEF) are found with SIMD searches; only there
-/// is the character looked at. Of them, common text mostly has 0xE2 (em dashes, curly
-/// quotes), and few of those per message.
+/// Each of them has a byte that common text seldom has (a lead byte 0xC2, 0xE1, 0xE3 or
+/// 0xEF, or as third byte one of 0x87..=0x8D and 0xAF), at most two bytes after its lead
+/// byte; em dashes (E2 80 94) and curly quotes (E2 80 98..9D) have none. Blocks without such
+/// a byte are passed over with a loop the compiler can vectorise; only the others (from two
+/// bytes before them) are looked at character by character.
 fn has_odd_char(text: &str) -> bool {
+    const BLOCK: usize = 64;
     let b = text.as_bytes();
+    let rare = |x: u8| matches!(x, 0xC2 | 0xE1 | 0xE3 | 0xEF | 0x87..=0x8D | 0xAF);
+    let lead = |x: u8| matches!(x, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF);
     let odd_at = |at: usize| {
         matches!(
             b[at..],
@@ -656,58 +729,25 @@ fn has_odd_char(text: &str) -> bool {
                 | [0xEF, 0xBB, 0xBF, ..]
         )
     };
-    memchr::memchr3_iter(0xC2, 0xE2, 0xE3, b).any(odd_at)
-        || memchr::memchr2_iter(0xE1, 0xEF, b).any(odd_at)
+    b.chunks(BLOCK).enumerate().any(|(k, block)| {
+        // No short cut inside the block: the whole fold vectorises.
+        block.iter().fold(false, |seen, &x| seen | rare(x))
+            // A character whose rare byte is here starts at most two bytes earlier.
+            && ((k * BLOCK).saturating_sub(2)..k * BLOCK + block.len())
+                .any(|at| lead(b[at]) && odd_at(at))
+    })
 }
 
 /// Lines [`fresh_lines_of`] looks ahead at most, past the line it is at (a wrapped reply
 /// header spans up to 7 lines; a header block looks 6 lines further).
 const LOOK_AHEAD: usize = 8;
 
-/// Where the part of `text` ends that [`fresh_lines_of`] can learn anything from: the end
-/// of the last line that is neither blank nor quoted, then the lines its look-ahead reads
-/// from there ([`LOOK_AHEAD`] lines, any blank lines after them, and one more). All that is
-/// cut is quoted history and blank lines, which yield no fresh text: at most blank lines at
-/// the end, which change neither the fresh text nor the answers and notes.
-///
-/// The quoted tail is passed over from the end, line by line, without splitting the text
-/// into lines first.
-///
-/// Odd spaces and zero-width characters cannot make such a line fresh: odd spaces are white
-/// space, and a zero-width character before `>` already makes the line unquoted here.
-fn live_cut(text: &str) -> usize {
-    let b = text.as_bytes();
-    let mut end = b.len();
-    let live_end = loop {
-        let start = memchr::memrchr(b'\n', &b[..end]).map_or(0, |p| p + 1);
-        // Both ends are next to a '\n' (or the ends of the text): character boundaries.
-        let line = &text[start..end];
-        if !is_blank(line) && !is_quoted(line) {
-            break end;
-        }
-        if start == 0 {
-            return 0;
-        }
-        end = start - 1;
-    };
-    let mut at = live_end;
-    let mut extra = 0;
-    while at < b.len() {
-        let start = at + 1;
-        at = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |p| start + p);
-        extra += 1;
-        if extra > LOOK_AHEAD && !is_blank(&text[start..at]) {
-            break;
-        }
-    }
-    at
-}
-
 /// Splits a reply body into the owner's fresh lines, dropping quotes, reply headers,
 /// Outlook separators/header blocks (and everything after them), signatures and footers.
 pub fn fresh_lines(text: &str) -> Vec<FreshLine<'_>> {
     let text = first_chars(text, MAX_TEXT);
-    let text = &text[..live_cut(text)];
+    let mut lines = Lines::new(text);
+    let text = &text[..lines.cut_live()];
     // No-break and other odd spaces become plain spaces; zero-width characters go.
     let dropped = |c: char| {
         matches!(
@@ -732,7 +772,7 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine<'_>> {
             .map(FreshLine::into_owned)
             .collect();
     }
-    fresh_lines_of(&mut Lines::new(text))
+    fresh_lines_of(&mut lines)
 }
 
 /// [`fresh_lines`] of the lines of a text already cut and normalised, borrowing from it.
@@ -1004,7 +1044,7 @@ mod tests {
         }
     }
 
-    /// The cut [`live_cut`] makes, as it was made on the lines: how many lines there are up
+    /// The cut [`Lines::cut_live`] makes, as it was made on the lines: how many lines there are up
     /// to the last line that is neither blank nor quoted, then LOOK_AHEAD lines, any blank
     /// lines and one more.
     fn live_len(lines: &[&str]) -> usize {
@@ -1021,6 +1061,11 @@ mod tests {
     /// `text.lines()` with every trailing `\r` trimmed.
     fn split_lines(text: &str) -> Vec<&str> {
         all_lines(text).split
+    }
+
+    /// Where [`Lines::cut_live`] cuts `text`.
+    fn live_cut(text: &str) -> usize {
+        Lines::new(text).cut_live()
     }
 
     /// Every line of `text`, split at once.
@@ -1044,6 +1089,18 @@ mod tests {
                 proptest::prop_assert_eq!(lines.get(n), expected.get(n).copied());
             }
             proptest::prop_assert_eq!(split_lines(&text), expected);
+        }
+    }
+
+    #[test]
+    fn newlines_next_to_every_byte_are_found() {
+        // Every byte value next to a '\n', at every place in a word.
+        for byte in (0..=255u8).filter(|&b| b != b'\n') {
+            for at in 0..17 {
+                let mut b = vec![byte; 17];
+                b[at] = b'\n';
+                assert_eq!(newlines(&b), vec![at], "{byte:#x} at {at}");
+            }
         }
     }
 
@@ -1107,10 +1164,18 @@ mod tests {
                 fresh_lines_of(&mut Lines::new(&text[..live_cut(&text)])).into_iter().map(FreshLine::into_owned).collect(),
             );
             proptest::prop_assert_eq!(cut, full);
-            // The cut in the text is the cut by lines as it was.
+            // The cut made on the offsets is the cut by lines as it was.
             let mut lines = split_lines(&text);
             lines.truncate(live_len(&lines));
-            proptest::prop_assert_eq!(lines, split_lines(&text[..live_cut(&text)]));
+            let mut live = Lines::new(&text);
+            let end = live.cut_live();
+            proptest::prop_assert_eq!(live.first(usize::MAX), &lines[..]);
+            // The text kept ends where the last line kept ends, so an empty last line has
+            // no text of its own there (and `lines` leaves it out).
+            let kept = split_lines(&text[..end]);
+            proptest::prop_assert_eq!(&lines[..kept.len()], &kept[..]);
+            proptest::prop_assert!(lines[kept.len()..].iter().all(|l| l.is_empty()));
+            proptest::prop_assert!(lines.len() - kept.len() <= 1);
             // The public path (with the odd characters normalised) agrees too.
             let normal: String = text
                 .chars()
