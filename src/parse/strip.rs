@@ -1127,6 +1127,21 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_last_line_kept_by_the_live_cut_has_no_text_in_the_cut_text() {
+        let text = "On Mon, 1 Mar 2026, Jan\n\n";
+        let mut lines = Lines::new(text);
+        let end = lines.cut_live();
+        assert_eq!(lines.first(usize::MAX), ["On Mon, 1 Mar 2026, Jan", ""]);
+        assert_eq!(&text[..end], "On Mon, 1 Mar 2026, Jan\n");
+        // With CRLF the empty line has its '\r' in the cut text.
+        let text = "On Mon\r\n\r\n";
+        let mut lines = Lines::new(text);
+        let end = lines.cut_live();
+        assert_eq!(lines.first(usize::MAX), ["On Mon", ""]);
+        assert_eq!(&text[..end], "On Mon\r\n\r");
+    }
+
+    #[test]
     fn a_reply_header_wrapped_into_the_quote_is_still_read_after_the_cut() {
         let text = "4\nOn Mon, 1 Mar 2026, Jan\n> wrote\n> wrote:\n> 1. Energy";
         assert_eq!(fresh_lines(text), fresh_lines_of(&mut all_lines(text)));
