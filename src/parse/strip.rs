@@ -77,6 +77,26 @@ fn trim(s: &str) -> &str {
     }
 }
 
+/// `s.trim_start()`, without decoding characters when the first byte that is not ASCII
+/// white space is ASCII.
+fn trim_start(s: &str) -> &str {
+    match s.bytes().position(|x| !ascii_space(x)) {
+        None => "",
+        Some(at) if s.as_bytes()[at].is_ascii() => &s[at..],
+        Some(_) => s.trim_start(),
+    }
+}
+
+/// `s.trim_end()`, without decoding characters when the last byte that is not ASCII white
+/// space is ASCII.
+fn trim_end(s: &str) -> &str {
+    match s.bytes().rposition(|x| !ascii_space(x)) {
+        None => "",
+        Some(at) if s.as_bytes()[at].is_ascii() => &s[..=at],
+        Some(_) => s.trim_end(),
+    }
+}
+
 /// `s.trim().is_empty()`, deciding at the first byte that is not ASCII white space when
 /// that byte is ASCII.
 fn is_blank(s: &str) -> bool {
@@ -92,65 +112,58 @@ fn probe(line: &str) -> Cow<'_, str> {
     lowercase(first_chars(line, MAX_PROBE).trim())
 }
 
-/// [`probe`] without a new string per line: ASCII is lowercased into `buf` (reused from
-/// line to line), and only when it has an uppercase letter.
-fn probe_in<'a>(line: &'a str, buf: &'a mut ProbeBuf) -> &'a str {
+/// [`probe`] without a new string per line: ASCII with an uppercase letter is lowercased
+/// into `buf` (reused from line to line), other ASCII is borrowed as it is.
+fn probe_in<'a>(line: &'a str, buf: &'a mut String) -> &'a str {
     let s = trim(first_chars(line, MAX_PROBE));
     if !s.is_ascii() {
-        buf.other = s.to_lowercase();
-        return &buf.other;
-    }
-    if !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        *buf = s.to_lowercase();
+    } else if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        buf.clear();
+        buf.push_str(s);
+        buf.make_ascii_lowercase();
+    } else {
         return s;
     }
-    // ASCII: never more than MAX_PROBE bytes (one per character).
-    let Some(lower) = buf.ascii.get_mut(..s.len()) else {
-        buf.other = s.to_ascii_lowercase();
-        return &buf.other;
-    };
-    lower.copy_from_slice(s.as_bytes());
-    lower.make_ascii_lowercase();
-    match std::str::from_utf8(lower) {
-        Ok(p) => p,
-        // Lowercased ASCII is ASCII: not reached.
-        Err(_) => {
-            buf.other = s.to_ascii_lowercase();
-            &buf.other
-        }
-    }
+    buf
 }
 
-/// Room for [`probe_in`]'s lowercased lines, reused from line to line: ASCII on the stack,
-/// other text in a string.
-struct ProbeBuf {
-    ascii: [u8; MAX_PROBE],
-    other: String,
-}
-
-impl ProbeBuf {
-    fn new() -> Self {
-        ProbeBuf {
-            ascii: [0; MAX_PROBE],
-            other: String::new(),
-        }
-    }
-}
-
-/// `list.iter().any(|m| p.starts_with(m))`, comparing first bytes before calling out to
-/// compare the rest.
+/// `list.iter().any(|m| p.starts_with(m))`, comparing the first two bytes before calling
+/// out to compare the rest.
 fn starts_with_any(p: &str, list: &[&str]) -> bool {
-    let Some(&first) = p.as_bytes().first() else {
+    let p = p.as_bytes();
+    let Some(&first) = p.first() else {
         return false;
     };
-    list.iter()
-        .any(|m| m.as_bytes().first() == Some(&first) && p.starts_with(m))
+    list.iter().any(|m| {
+        let m = m.as_bytes();
+        // The first two bytes before the rest: most lines differ there.
+        m.first() == Some(&first) && (m.len() < 2 || m.get(1) == p.get(1)) && p.starts_with(m)
+    })
 }
 
-/// True when `p` starts with a byte that starts one of the strings in `list`.
-fn first_byte_starts_any(p: &str, list: &[&str]) -> bool {
-    p.as_bytes()
-        .first()
-        .is_some_and(|b| list.iter().any(|m| m.as_bytes().first() == Some(b)))
+/// Which bytes start one of the strings in the `lists`: a table made at compile time, so
+/// that most lines are turned away by one look-up instead of a pass over a list.
+const fn first_bytes(lists: &[&[&str]]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut l = 0;
+    while l < lists.len() {
+        let mut k = 0;
+        while k < lists[l].len() {
+            let b = lists[l][k].as_bytes();
+            if !b.is_empty() {
+                table[b[0] as usize] = true;
+            }
+            k += 1;
+        }
+        l += 1;
+    }
+    table
+}
+
+/// True when `p` starts with a byte marked in `table` (made by [`first_bytes`]).
+fn first_byte_in(p: &str, table: &[bool; 256]) -> bool {
+    p.as_bytes().first().is_some_and(|&b| table[usize::from(b)])
 }
 
 /// True when the line starts with `>` after white space (decided at the first byte that is
@@ -167,7 +180,7 @@ fn is_quoted(line: &str) -> bool {
 /// The text of a quoted line: without the white space and the `>`, ` `, `\t` before it,
 /// and trimmed.
 fn unquote(line: &str) -> &str {
-    let t = line.trim_start();
+    let t = trim_start(line);
     // The markers are ASCII: passing over them byte by byte is `trim_start_matches`.
     let markers = t
         .bytes()
@@ -221,6 +234,8 @@ const HEADER_VERBS: &[&str] = &[
 const HEADER_STARTS: &[&str] = &[
     "on ", "op ", "am ", "le ", "el ", "il ", "in data ", "den ", "w dniu ", "dnia ", "em ",
 ];
+/// The first bytes of [`HEADER_STARTS`].
+const HEADER_STARTS_FIRST: [bool; 256] = first_bytes(&[HEADER_STARTS]);
 
 /// True when `s` contains one of [`HEADER_VERBS`] (each starts with a space).
 fn contains_verb(s: &str) -> bool {
@@ -245,7 +260,7 @@ fn address_like(s: &str) -> bool {
 /// `address_like(s) || contains_verb(s)` in one pass over `s`.
 fn address_or_verb(s: &str) -> bool {
     let b = s.as_bytes();
-    (0..b.len()).any(|at| match b[at] {
+    b.iter().enumerate().any(|(at, &c)| match c {
         b'@' | b'<' => true,
         b' ' => verb_at(&b[at..]),
         _ => false,
@@ -257,8 +272,10 @@ fn address_or_verb(s: &str) -> bool {
 /// [`HEADER_STARTS`], an address or a verb (Android's "---- Name wrote ----" has " wrote").
 /// Most lines have none of them.
 fn may_start_reply_header(first: &str) -> bool {
-    first.trim_end().ends_with([':', '：'])
-        || starts_with_any(first, HEADER_STARTS)
+    let b = trim_end(first).as_bytes();
+    b.ends_with(b":")
+        || b.ends_with("：".as_bytes())
+        || (first_byte_in(first, &HEADER_STARTS_FIRST) && starts_with_any(first, HEADER_STARTS))
         || address_or_verb(first)
 }
 
@@ -355,13 +372,17 @@ const FORWARDED: &[&str] = &[
     "mensaje reenviado:",
 ];
 
-/// The first bytes a separator can start with (`p` is trimmed): a `*` before it, `_`, `-`,
-/// or the first byte of one of [`FORWARDED`].
-const SEPARATOR_FIRST: &[u8] = b"*_-bfdwam";
+/// The first bytes of [`FORWARDED`].
+const FORWARDED_FIRST: [bool; 256] = first_bytes(&[FORWARDED]);
 
 fn is_separator(p: &str) -> bool {
-    let first = p.as_bytes().first();
-    first.is_some_and(|b| SEPARATOR_FIRST.contains(b)) && is_separator_unfiltered(p)
+    match p.as_bytes().first() {
+        Some(b'*' | b'_' | b'-') => is_separator_unfiltered(p),
+        // `p` is trimmed: when it starts otherwise, only its end can be trimmed again, and
+        // no marker ends in `*` or white space, so it is a separator when it starts with one.
+        Some(_) => first_byte_in(p, &FORWARDED_FIRST) && starts_with_any(p, FORWARDED),
+        None => false,
+    }
 }
 
 /// [`is_separator`] without the check of the first byte.
@@ -424,10 +445,16 @@ const OTHER_KEYS: &[&str] = &[
     "verstuurd",
 ];
 
+/// The key of a `Key: value` line (`*`s and white space around it trimmed), when short.
 fn header_key(p: &str) -> Option<&str> {
-    let p = p.trim_start_matches(['*', ' ']);
-    let (k, _) = p.split_once(':')?;
-    let k = k.trim().trim_end_matches('*').trim();
+    // `*` and ` ` are ASCII: passing over them byte by byte is `trim_start_matches`.
+    let from = p.bytes().position(|b| b != b'*' && b != b' ');
+    let p = &p[from.unwrap_or(p.len())..];
+    let colon = p.find(':')?;
+    let k = trim(&p[..colon]);
+    // The same for the `*`s at the end of the key.
+    let stars = k.bytes().rev().take_while(|&b| b == b'*').count();
+    let k = trim(&k[..k.len() - stars]);
     if k.is_empty() || k.len() > 20 {
         return None;
     }
@@ -436,6 +463,8 @@ fn header_key(p: &str) -> Option<&str> {
 
 /// The keys other than [`FROM_KEYS`] a header block can start with.
 const BLOCK_KEYS: &[&str] = &["date", "datum", "sent", "verzonden", "gesendet"];
+/// The first bytes of the keys a header block starts with.
+const BLOCK_START_FIRST: [bool; 256] = first_bytes(&[FROM_KEYS, BLOCK_KEYS]);
 
 /// `From: …` followed within a few lines by `Sent:`/`To:`/`Subject:` (any language);
 /// `first` is the [`probe`] of `lines[i]`.
@@ -443,13 +472,7 @@ fn is_header_block(lines: &[&str], i: usize, first: &str) -> bool {
     // The key starts at the first byte that is neither `*` nor white space: when that byte
     // is ASCII, it must start one of the keys a block starts with (few lines do).
     let key_start = first.bytes().find(|&b| b != b'*' && !ascii_space(b));
-    if key_start.is_some_and(|b| {
-        b.is_ascii()
-            && !FROM_KEYS
-                .iter()
-                .chain(BLOCK_KEYS)
-                .any(|key| key.as_bytes().first() == Some(&b))
-    }) {
+    if key_start.is_some_and(|b| b.is_ascii() && !BLOCK_START_FIRST[usize::from(b)]) {
         return false;
     }
     is_header_block_unfiltered(lines, i, first)
@@ -501,17 +524,20 @@ const FOOTERS: &[&str] = &[
     "sendt fra",
 ];
 
+/// The first bytes of [`FOOTERS`].
+const FOOTERS_FIRST: [bool; 256] = first_bytes(&[FOOTERS]);
+
 fn is_footer(p: &str) -> bool {
     // `p` is trimmed: with or without the link it starts with the same byte (or is empty).
-    first_byte_starts_any(p, FOOTERS) && is_footer_unfiltered(p)
+    first_byte_in(p, &FOOTERS_FIRST) && is_footer_unfiltered(p)
 }
 
 /// [`is_footer`] without the check of the first byte.
 fn is_footer_unfiltered(p: &str) -> bool {
     // "Get Outlook for iOS<https://aka.ms/o0ukef>": drop the link first.
-    let p = match p.find('<') {
-        Some(i) if p.ends_with('>') => p[..i].trim(),
-        _ => p,
+    let p = match p.ends_with('>').then(|| p.find('<')).flatten() {
+        Some(i) => p[..i].trim(),
+        None => p,
     };
     // "Sent from my iPhone", not "Sent from my desk, which is easier than my phone."
     starts_with_any(p, FOOTERS)
@@ -553,6 +579,16 @@ fn is_wrapped_quote(lines: &[&str], i: usize, above: Option<&str>) -> bool {
         )
 }
 
+/// `line` without the `\r`s at its end (`trim_end_matches('\r')`, byte by byte).
+fn trim_cr(line: &str) -> &str {
+    let mut b = line.as_bytes();
+    while let [rest @ .., b'\r'] = b {
+        b = rest;
+    }
+    // Only ASCII '\r's were cut: the end is a character boundary.
+    &line[..b.len()]
+}
+
 /// Offsets of every `\n` in `b`, found eight bytes at a time: one pass over the text, not
 /// a search per line.
 fn newlines(b: &[u8]) -> Vec<usize> {
@@ -582,24 +618,91 @@ fn newlines(b: &[u8]) -> Vec<usize> {
     out
 }
 
-/// `text.lines()` with every trailing `\r` trimmed, given the offsets of its `\n`s.
-fn lines_at<'a>(text: &'a str, newlines: &[usize]) -> Vec<&'a str> {
-    let mut lines = Vec::with_capacity(newlines.len() + 1);
-    let mut start = 0;
-    for &at in newlines {
-        lines.push(text[start..at].trim_end_matches('\r'));
-        start = at + 1;
-    }
-    // `lines` leaves out an empty last line (a text ending in a line break).
-    if start < text.len() {
-        lines.push(text[start..].trim_end_matches('\r'));
-    }
-    lines
+/// The lines of a text as `text.lines()` has them, every trailing `\r` trimmed. Its line
+/// breaks are found in one pass (eight bytes at a time: faster here than a search per
+/// line), the lines themselves are made on demand: [`fresh_lines_of`] reads from the top
+/// and often stops early (at an Outlook separator, a header block or a reply header with no
+/// quote below), and the quoted tail is looked at only from the end.
+struct Lines<'a> {
+    /// The text the lines are in.
+    text: &'a str,
+    /// Offsets of the `\n`s in `text`.
+    ends: Vec<usize>,
+    /// How many lines are read: all of them, or those up to the live cut.
+    count: usize,
+    /// The lines made so far.
+    split: Vec<&'a str>,
 }
 
-/// `text.lines()` with every trailing `\r` trimmed.
-fn split_lines(text: &str) -> Vec<&str> {
-    lines_at(text, &newlines(text.as_bytes()))
+impl<'a> Lines<'a> {
+    /// The lines of `text`, none made yet.
+    fn new(text: &'a str) -> Self {
+        let ends = newlines(text.as_bytes());
+        // `lines` leaves out an empty last line (a text ending in a line break).
+        let last_start = ends.last().map_or(0, |e| e + 1);
+        let count = ends.len() + usize::from(last_start < text.len());
+        Lines {
+            text,
+            ends,
+            count,
+            split: Vec::with_capacity(count.min(64)),
+        }
+    }
+
+    /// Line `k` (one of the `count`), made from the offsets of the line breaks.
+    fn line_at(&self, k: usize) -> &'a str {
+        let start = k.checked_sub(1).map_or(0, |p| self.ends[p] + 1);
+        let end = self.ends.get(k).copied().unwrap_or(self.text.len());
+        trim_cr(&self.text[start..end])
+    }
+
+    /// Keeps only the lines [`fresh_lines_of`] can learn anything from: up to the last line
+    /// that is neither blank nor quoted, then the lines its look-ahead reads from there
+    /// ([`LOOK_AHEAD`] lines, any blank lines after them, and one more). All that is cut is
+    /// quoted history and blank lines, which yield no fresh text: at most blank lines at
+    /// the end, which change neither the fresh text nor the answers and notes.
+    ///
+    /// Odd spaces and zero-width characters cannot make such a line fresh: odd spaces are
+    /// white space, and a zero-width character before `>` already makes the line unquoted
+    /// here.
+    ///
+    /// Returns where the last line kept ends in the text (at its `\n`, or at the end).
+    fn cut_live(&mut self) -> usize {
+        let live = |k: &usize| {
+            let line = self.line_at(*k);
+            !is_blank(line) && !is_quoted(line)
+        };
+        let kept = match (0..self.count).rev().find(live) {
+            None => 0,
+            Some(last) => {
+                let from = last + 1 + LOOK_AHEAD;
+                match (from..self.count).find(|&k| !is_blank(self.line_at(k))) {
+                    Some(k) => k + 1,
+                    None => self.count,
+                }
+            }
+        };
+        self.count = kept;
+        match kept.checked_sub(1) {
+            Some(last) => self.ends.get(last).copied().unwrap_or(self.text.len()),
+            None => 0,
+        }
+    }
+
+    /// The first `n` lines (all of them when there are fewer), made as needed.
+    fn first(&mut self, n: usize) -> &[&'a str] {
+        let n = n.min(self.count);
+        while self.split.len() < n {
+            let line = self.line_at(self.split.len());
+            self.split.push(line);
+        }
+        &self.split[..n]
+    }
+
+    /// Line `i`, when there is one.
+    fn get(&mut self, i: usize) -> Option<&'a str> {
+        self.first(i + 1).get(i).copied()
+    }
 }
 
 /// True when `text` has one of the characters [`fresh_lines`] rewrites: the odd spaces
@@ -639,38 +742,12 @@ fn has_odd_char(text: &str) -> bool {
 /// header spans up to 7 lines; a header block looks 6 lines further).
 const LOOK_AHEAD: usize = 8;
 
-/// How many of the `lines` [`fresh_lines_of`] can learn anything from: up to the last line
-/// that is neither blank nor quoted, then the lines its look-ahead reads from there
-/// ([`LOOK_AHEAD`] lines, any blank lines after them, and one more). All that is cut is
-/// quoted history and blank lines, which yield no fresh text: at most blank lines at the
-/// end, which change neither the fresh text nor the answers and notes.
-///
-/// Odd spaces and zero-width characters cannot make such a line fresh: odd spaces are white
-/// space, and a zero-width character before `>` already makes the line unquoted here.
-fn live_len(lines: &[&str]) -> usize {
-    let Some(last) = lines.iter().rposition(|l| !is_blank(l) && !is_quoted(l)) else {
-        return 0;
-    };
-    let from = last + 1 + LOOK_AHEAD;
-    match lines.iter().skip(from).position(|l| !is_blank(l)) {
-        Some(k) => from + k + 1,
-        None => lines.len(),
-    }
-}
-
 /// Splits a reply body into the owner's fresh lines, dropping quotes, reply headers,
 /// Outlook separators/header blocks (and everything after them), signatures and footers.
 pub fn fresh_lines(text: &str) -> Vec<FreshLine<'_>> {
     let text = first_chars(text, MAX_TEXT);
-    let ends = newlines(text.as_bytes());
-    let mut lines = lines_at(text, &ends);
-    let live = live_len(&lines);
-    lines.truncate(live);
-    // Where the last line kept ends: at its '\n', or at the end of the text.
-    let text = match live.checked_sub(1) {
-        Some(last) => &text[..ends.get(last).copied().unwrap_or(text.len())],
-        None => "",
-    };
+    let mut lines = Lines::new(text);
+    let text = &text[..lines.cut_live()];
     // No-break and other odd spaces become plain spaces; zero-width characters go.
     let dropped = |c: char| {
         matches!(
@@ -690,26 +767,30 @@ pub fn fresh_lines(text: &str) -> Vec<FreshLine<'_>> {
             .filter(|c| !dropped(*c))
             .map(|c| if odd_space(c) { ' ' } else { c })
             .collect();
-        return fresh_lines_of(&split_lines(&normal))
+        return fresh_lines_of(&mut Lines::new(&normal))
             .into_iter()
             .map(FreshLine::into_owned)
             .collect();
     }
-    fresh_lines_of(&lines)
+    fresh_lines_of(&mut lines)
 }
 
 /// [`fresh_lines`] of the lines of a text already cut and normalised, borrowing from it.
-fn fresh_lines_of<'a>(lines: &[&'a str]) -> Vec<FreshLine<'a>> {
-    let mut out: Vec<FreshLine> = Vec::with_capacity(lines.len().min(64));
+/// Lines are split as they are read: at most [`LOOK_AHEAD`] lines past the one at hand
+/// (all the checks look at), more only to find the line after a reply header.
+fn fresh_lines_of<'a>(src: &mut Lines<'a>) -> Vec<FreshLine<'a>> {
+    let mut out: Vec<FreshLine> = Vec::with_capacity(32);
     let mut last_quoted: Option<Cow<'_, str>> = None;
     let mut prev_quoted = false;
     let mut in_signature = false;
-    let mut probe_buf = ProbeBuf::new();
+    // Room for the lowercased probes (ASCII: one byte per character).
+    let mut probe_buf = String::with_capacity(MAX_PROBE);
     // The last line read as a quoted line with text (`None` before the first).
     let mut last_quote_line = None;
     let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
+    loop {
+        let lines = src.first(i + LOOK_AHEAD + 1);
+        let Some(&line) = lines.get(i) else { break };
         if is_quoted(line) {
             in_signature = false;
             let inner = unquote(line);
@@ -757,8 +838,8 @@ fn fresh_lines_of<'a>(lines: &[&'a str]) -> Vec<FreshLine<'a>> {
         let p = probe_in(line, &mut probe_buf);
         if let Some(n) = reply_header_len(lines, i, p) {
             // Quoted history follows: drop the header, keep reading (inline answers).
-            let next = lines[i + n..].iter().find(|l| !is_blank(l));
-            if next.is_some_and(|l| is_quoted(l)) {
+            let next = (i + n..).map_while(|k| src.get(k)).find(|l| !is_blank(l));
+            if next.is_some_and(is_quoted) {
                 in_signature = false;
                 i += n;
                 continue;
@@ -768,7 +849,8 @@ fn fresh_lines_of<'a>(lines: &[&'a str]) -> Vec<FreshLine<'a>> {
         if is_separator(p) || is_header_block(lines, i, p) {
             break;
         }
-        if is_signature_marker(line) {
+        // A marker's probe is "--" or "—": only then is the line itself looked at.
+        if matches!(p, "--" | "—") && is_signature_marker(line) {
             in_signature = true;
             i += 1;
             continue;
@@ -793,7 +875,7 @@ fn fresh_lines_of<'a>(lines: &[&'a str]) -> Vec<FreshLine<'a>> {
             continue;
         }
         out.push(FreshLine {
-            text: Cow::Borrowed(line.trim_end()),
+            text: Cow::Borrowed(trim_end(line)),
             quoted_above: if prev_quoted {
                 last_quoted.clone()
             } else {
@@ -813,7 +895,7 @@ pub fn join_paragraphs<'a>(lines: impl Iterator<Item = &'a str> + Clone) -> Stri
     let mut out = String::with_capacity(room);
     let mut pending_blank = false;
     for l in lines {
-        let l = l.trim();
+        let l = trim(l);
         if l.is_empty() {
             pending_blank = !out.is_empty();
             continue;
@@ -962,41 +1044,50 @@ mod tests {
         }
     }
 
-    /// The cut [`live_len`] makes, as it was made on the text: up to the last line that is
-    /// neither blank nor quoted, then LOOK_AHEAD lines, any blank lines and one more.
-    fn live_prefix(text: &str) -> &str {
-        let b = text.as_bytes();
-        let mut end = b.len();
-        let live_end = loop {
-            let start = text[..end].rfind('\n').map_or(0, |p| p + 1);
-            let line = &text[start..end];
-            if !line.trim().is_empty() && !is_quoted(line) {
-                break end;
-            }
-            if start == 0 {
-                return "";
-            }
-            end = start - 1;
+    /// The cut [`Lines::cut_live`] makes, as it was made on the lines: how many lines there are up
+    /// to the last line that is neither blank nor quoted, then LOOK_AHEAD lines, any blank
+    /// lines and one more.
+    fn live_len(lines: &[&str]) -> usize {
+        let Some(last) = lines.iter().rposition(|l| !is_blank(l) && !is_quoted(l)) else {
+            return 0;
         };
-        let mut at = live_end;
-        let mut extra = 0;
-        while at < b.len() {
-            let start = at + 1;
-            at = text[start..].find('\n').map_or(b.len(), |p| start + p);
-            extra += 1;
-            if extra > LOOK_AHEAD && !text[start..at].trim().is_empty() {
-                break;
-            }
+        let from = last + 1 + LOOK_AHEAD;
+        match lines.iter().skip(from).position(|l| !is_blank(l)) {
+            Some(k) => from + k + 1,
+            None => lines.len(),
         }
-        &text[..at]
+    }
+
+    /// `text.lines()` with every trailing `\r` trimmed.
+    fn split_lines(text: &str) -> Vec<&str> {
+        all_lines(text).split
+    }
+
+    /// Where [`Lines::cut_live`] cuts `text`.
+    fn live_cut(text: &str) -> usize {
+        Lines::new(text).cut_live()
+    }
+
+    /// Every line of `text`, split at once.
+    fn all_lines(text: &str) -> Lines<'_> {
+        let mut lines = Lines::new(text);
+        lines.first(usize::MAX);
+        lines
     }
 
     proptest::proptest! {
         #[test]
-        fn newlines_are_found_wherever_they_are(text in "[a\n\r>é—\u{a0} ]{0,40}") {
-            let expected: Vec<usize> = text.match_indices('\n').map(|(at, _)| at).collect();
-            proptest::prop_assert_eq!(newlines(text.as_bytes()), expected);
+        fn lines_split_on_demand_are_the_lines_of_the_text(
+            text in "[a\n\r>é—\u{a0} ]{0,80}",
+            asks in proptest::collection::vec(0usize..40, 0..6),
+        ) {
             let expected: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+            let mut lines = Lines::new(&text);
+            for n in asks {
+                let first = lines.first(n).to_vec();
+                proptest::prop_assert_eq!(&first[..], &expected[..n.min(expected.len())]);
+                proptest::prop_assert_eq!(lines.get(n), expected.get(n).copied());
+            }
             proptest::prop_assert_eq!(split_lines(&text), expected);
         }
     }
@@ -1013,6 +1104,20 @@ mod tests {
         }
     }
 
+    #[test]
+    fn line_breaks_next_to_every_byte_are_found() {
+        // Every byte value next to a '\n', at every place in a text longer than a SIMD word.
+        for byte in (0..=127u8).filter(|&b| b != b'\n') {
+            for at in 0..70 {
+                let mut b = vec![byte; 70];
+                b[at] = b'\n';
+                let t = String::from_utf8(b).expect("ASCII");
+                let expected: Vec<&str> = t.lines().map(|l| l.trim_end_matches('\r')).collect();
+                assert_eq!(split_lines(&t), expected, "{byte:#x} at {at}");
+            }
+        }
+    }
+
     /// The lines without the blank ones at the end (which change no result).
     fn without_trailing_blanks(mut lines: Vec<FreshLine<'_>>) -> Vec<FreshLine<'_>> {
         while lines.last().is_some_and(|l| l.text.is_empty()) {
@@ -1022,9 +1127,24 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_last_line_kept_by_the_live_cut_has_no_text_in_the_cut_text() {
+        let text = "On Mon, 1 Mar 2026, Jan\n\n";
+        let mut lines = Lines::new(text);
+        let end = lines.cut_live();
+        assert_eq!(lines.first(usize::MAX), ["On Mon, 1 Mar 2026, Jan", ""]);
+        assert_eq!(&text[..end], "On Mon, 1 Mar 2026, Jan\n");
+        // With CRLF the empty line has its '\r' in the cut text.
+        let text = "On Mon\r\n\r\n";
+        let mut lines = Lines::new(text);
+        let end = lines.cut_live();
+        assert_eq!(lines.first(usize::MAX), ["On Mon", ""]);
+        assert_eq!(&text[..end], "On Mon\r\n\r");
+    }
+
+    #[test]
     fn a_reply_header_wrapped_into_the_quote_is_still_read_after_the_cut() {
         let text = "4\nOn Mon, 1 Mar 2026, Jan\n> wrote\n> wrote:\n> 1. Energy";
-        assert_eq!(fresh_lines(text), fresh_lines_of(&split_lines(text)));
+        assert_eq!(fresh_lines(text), fresh_lines_of(&mut all_lines(text)));
         assert_eq!(strip_reply_text(text), "4");
     }
 
@@ -1053,16 +1173,24 @@ mod tests {
         ), crlf in proptest::bool::ANY) {
             let text = lines.join(if crlf { "\r\n" } else { "\n" });
             let full = without_trailing_blanks(
-                fresh_lines_of(&split_lines(&text)).into_iter().map(FreshLine::into_owned).collect(),
+                fresh_lines_of(&mut all_lines(&text)).into_iter().map(FreshLine::into_owned).collect(),
             );
             let cut = without_trailing_blanks(
-                fresh_lines_of(&split_lines(live_prefix(&text))).into_iter().map(FreshLine::into_owned).collect(),
+                fresh_lines_of(&mut Lines::new(&text[..live_cut(&text)])).into_iter().map(FreshLine::into_owned).collect(),
             );
             proptest::prop_assert_eq!(cut, full);
-            // The cut by lines is the cut by text as it was.
+            // The cut made on the offsets is the cut by lines as it was.
             let mut lines = split_lines(&text);
             lines.truncate(live_len(&lines));
-            proptest::prop_assert_eq!(lines, split_lines(live_prefix(&text)));
+            let mut live = Lines::new(&text);
+            let end = live.cut_live();
+            proptest::prop_assert_eq!(live.first(usize::MAX), &lines[..]);
+            // The text kept ends where the last line kept ends, so an empty last line has
+            // no text of its own there (and `lines` leaves it out).
+            let kept = split_lines(&text[..end]);
+            proptest::prop_assert_eq!(&lines[..kept.len()], &kept[..]);
+            proptest::prop_assert!(lines[kept.len()..].iter().all(|l| l.is_empty()));
+            proptest::prop_assert!(lines.len() - kept.len() <= 1);
             // The public path (with the odd characters normalised) agrees too.
             let normal: String = text
                 .chars()
@@ -1071,7 +1199,7 @@ mod tests {
                 .collect();
             proptest::prop_assert_eq!(
                 without_trailing_blanks(fresh_lines(&text)),
-                without_trailing_blanks(fresh_lines_of(&split_lines(&normal)))
+                without_trailing_blanks(fresh_lines_of(&mut all_lines(&normal)))
             );
         }
     }
@@ -1121,6 +1249,7 @@ mod tests {
         "Aan:",
         "От:",
         "\u{2003}",
+        "\u{a0}",
         "—",
         "é",
         "Σ",
@@ -1147,6 +1276,8 @@ mod tests {
             s in "[ \t\n\u{b}\u{c}\r\u{85}\u{a0}\u{2028}\u{3000}>a—é]{0,12}",
         ) {
             proptest::prop_assert_eq!(trim(&s), s.trim());
+            proptest::prop_assert_eq!(trim_start(&s), s.trim_start());
+            proptest::prop_assert_eq!(trim_end(&s), s.trim_end());
             proptest::prop_assert_eq!(is_blank(&s), s.trim().is_empty());
             proptest::prop_assert_eq!(is_quoted(&s), s.trim_start().starts_with('>'));
             proptest::prop_assert_eq!(
@@ -1154,6 +1285,14 @@ mod tests {
                 s.trim_start().trim_start_matches(['>', ' ', '\t']).trim()
             );
         }
+    }
+
+    /// `header_key` as it was, with the standard trims.
+    fn header_key_by_std(p: &str) -> Option<&str> {
+        let p = p.trim_start_matches(['*', ' ']);
+        let (k, _) = p.split_once(':')?;
+        let k = k.trim().trim_end_matches('*').trim();
+        (!k.is_empty() && k.len() <= 20).then_some(k)
     }
 
     /// `contains_verb` as it was: every space compared with every verb.
@@ -1171,9 +1310,11 @@ mod tests {
         ) {
             let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
             let first = probe(lines[0]);
-            let mut buf = ProbeBuf::new();
+            let mut buf = String::new();
             proptest::prop_assert_eq!(probe_in(lines[0], &mut buf), first.as_ref());
             proptest::prop_assert_eq!(contains_verb(&first), contains_verb_by_every_space(&first));
+            proptest::prop_assert_eq!(header_key(lines[0]), header_key_by_std(lines[0]));
+            proptest::prop_assert_eq!(header_key(&first), header_key_by_std(&first));
             proptest::prop_assert_eq!(
                 address_or_verb(&first),
                 address_like(&first) || contains_verb(&first)
@@ -1183,6 +1324,9 @@ mod tests {
             }
             proptest::prop_assert_eq!(is_separator(&first), is_separator_unfiltered(&first));
             proptest::prop_assert_eq!(is_footer(&first), is_footer_unfiltered(&first));
+            if is_signature_marker(lines[0]) {
+                proptest::prop_assert!(matches!(first.as_ref(), "--" | "—"));
+            }
             proptest::prop_assert_eq!(
                 is_header_block(&lines, 0, &first),
                 is_header_block_unfiltered(&lines, 0, &first)
@@ -1194,10 +1338,10 @@ mod tests {
     fn quick_checks_know_every_first_byte() {
         for m in FORWARDED {
             assert!(is_separator(m), "{m}");
-            assert!(SEPARATOR_FIRST.contains(&m.as_bytes()[0]), "{m}");
+            assert!(first_byte_in(m, &FORWARDED_FIRST), "{m}");
         }
         for f in FOOTERS {
-            assert!(first_byte_starts_any(f, FOOTERS), "{f}");
+            assert!(first_byte_in(f, &FOOTERS_FIRST), "{f}");
             assert!(starts_with_any(&format!("{f}x"), FOOTERS), "{f}");
         }
         for h in HEADER_STARTS {
