@@ -5,9 +5,9 @@
 //! time and gives the same text. So mail-parser first reads only the headers, leaving the
 //! MIME ones unparsed ([`headers_only`]). A message that is one text/plain part without
 //! transfer encoding then has its body converted here, exactly as mail-parser converts it
-//! ([`Body::Plain`]). Any other message has its body parsed by
-//! mail-parser behind the root's MIME headers ([`Body::Parts`]): no header is parsed
-//! twice but those and a few others.
+//! ([`Body::Plain`]). Any other message has its body parsed by mail-parser behind the
+//! root's MIME headers ([`Body::Parts`]): no header is parsed twice but those and a few
+//! others.
 
 use std::borrow::Cow;
 
