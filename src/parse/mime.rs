@@ -815,17 +815,27 @@ mod tests {
         }
     }
 
+    /// A raw one-line header value: fewer than `max` of `pieces`, in any order, then a line
+    /// end (LF or CRLF).
+    fn header_value(
+        pieces: Vec<&'static [u8]>,
+        max: usize,
+    ) -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::strategy::Strategy;
+        (
+            proptest::collection::vec(proptest::sample::select(pieces), 0..max),
+            proptest::sample::select(vec![&b"\n"[..], &b"\r\n"[..]]),
+        )
+            .prop_map(|(pieces, end)| [pieces.concat(), end.to_vec()].concat())
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
         #[test]
         fn simple_values_agree_with_mail_parsers_parsers(
-            pieces in proptest::collection::vec(
-                proptest::sample::select(vec![&b"text/plain"[..], &b"TEXT/PLAIN"[..], &b";"[..], &b" "[..], &b"\t"[..], &b"charset"[..], &b"Charset"[..], &b"format"[..], &b"="[..], &b"\""[..], &b"utf-8"[..], &b"ISO-8859-1"[..], &b"8bit"[..], &b"*"[..], &b"'"[..], &b"\r"[..]]),
-                0..10,
-            ),
-            end in proptest::sample::select(vec![&b"\n"[..], &b"\r\n"[..]]),
+            value in header_value(vec![&b"text/plain"[..], &b"TEXT/PLAIN"[..], &b";"[..], &b" "[..], &b"\t"[..], &b"charset"[..], &b"Charset"[..], &b"format"[..], &b"="[..], &b"\""[..], &b"utf-8"[..], &b"ISO-8859-1"[..], &b"8bit"[..], &b"*"[..], &b"'"[..], &b"\r"[..]], 10),
         ) {
-            check_simple_values(&[pieces.concat(), end.to_vec()].concat());
+            check_simple_values(&value);
         }
     }
 
@@ -868,13 +878,9 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
         #[test]
         fn message_id_agrees_with_the_id_parser(
-            pieces in proptest::collection::vec(
-                proptest::sample::select(vec![&b"<"[..], &b">"[..], &b"a@b"[..], &b" "[..], &b"\t"[..], &b"\r"[..], &b"\r\n "[..], &b"\xff"[..], &b"x"[..]]),
-                0..10,
-            ),
-            end in proptest::sample::select(vec![&b"\n"[..], &b"\r\n"[..]]),
+            value in header_value(vec![&b"<"[..], &b">"[..], &b"a@b"[..], &b" "[..], &b"\t"[..], &b"\r"[..], &b"\r\n "[..], &b"\xff"[..], &b"x"[..]], 10),
         ) {
-            check_message_id(&[pieces.concat(), end.to_vec()].concat());
+            check_message_id(&value);
         }
     }
 
@@ -882,13 +888,9 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
         #[test]
         fn simple_address_agrees_with_the_address_parser(
-            pieces in proptest::collection::vec(
-                proptest::sample::select(vec![&b"Name"[..], &b" "[..], &b"\t"[..], &b"<"[..], &b">"[..], &b"a@b.test"[..], &b"@"[..], &b"+"[..], &b"x"[..], &b"="[..], &b"?"[..], &b"'"[..], &b"["[..], &b"\r"[..]]),
-                0..12,
-            ),
-            end in proptest::sample::select(vec![&b"\n"[..], &b"\r\n"[..]]),
+            value in header_value(vec![&b"Name"[..], &b" "[..], &b"\t"[..], &b"<"[..], &b">"[..], &b"a@b.test"[..], &b"@"[..], &b"+"[..], &b"x"[..], &b"="[..], &b"?"[..], &b"'"[..], &b"["[..], &b"\r"[..]], 12),
         ) {
-            check_address(&[pieces.concat(), end.to_vec()].concat());
+            check_address(&value);
         }
     }
 
