@@ -14,6 +14,7 @@ use async_imap::extensions::idle::IdleResponse;
 use async_imap::imap_proto::{MailboxDatum, Response, Status};
 use async_imap::types::{Fetch, UnsolicitedResponse};
 use async_imap::{Client, Session};
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use futures::TryStreamExt;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -795,12 +796,19 @@ impl MailSession for ImapSession {
         Box::pin(self.do_move(ids, folder))
     }
 
-    fn append<'a>(&'a mut self, folder: &'a str, raw: &'a [u8]) -> BoxFuture<'a, SourceResult<()>> {
+    fn append_received<'a>(
+        &'a mut self,
+        folder: &'a str,
+        raw: &'a [u8],
+        received: Option<DateTime<Utc>>,
+    ) -> BoxFuture<'a, SourceResult<()>> {
         Box::pin(async move {
             self.ensure_mailbox(folder).await?;
             let t = self.settings.command_timeout;
+            // RFC 3501 date-time: a quoted "dd-Mon-yyyy hh:mm:ss +zzzz".
+            let date = received.map(|d| d.format("\"%d-%b-%Y %H:%M:%S +0000\"").to_string());
             let s = self.sess("APPEND")?;
-            let r = tokio::time::timeout(t, s.append(folder, None, None, raw)).await;
+            let r = tokio::time::timeout(t, s.append(folder, None, date.as_deref(), raw)).await;
             self.finish("APPEND", r)
         })
     }

@@ -315,10 +315,24 @@ impl MaildirSession {
         Ok(())
     }
 
-    fn do_append(&self, folder: &str, raw: &[u8]) -> SourceResult<()> {
+    fn do_append(
+        &self,
+        folder: &str,
+        raw: &[u8],
+        received: Option<DateTime<Utc>>,
+    ) -> SourceResult<()> {
         let dir = folder_dir(&self.root, folder);
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        deliver_to_maildir(&dir, &unique_name(n, "append"), raw).map_err(|e| io_err(&dir, e))?;
+        let path = deliver_to_maildir(&dir, &unique_name(n, "append"), raw)
+            .map_err(|e| io_err(&dir, e))?;
+        if let Some(at) = received {
+            // A Maildir's "received" date is the file's modification time.
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(at.into()))
+                .map_err(|e| io_err(&path, e))?;
+        }
         Ok(())
     }
 }
@@ -352,8 +366,13 @@ impl MailSession for MaildirSession {
         Box::pin(async move { self.do_move(ids, folder) })
     }
 
-    fn append<'a>(&'a mut self, folder: &'a str, raw: &'a [u8]) -> BoxFuture<'a, SourceResult<()>> {
-        Box::pin(async move { self.do_append(folder, raw) })
+    fn append_received<'a>(
+        &'a mut self,
+        folder: &'a str,
+        raw: &'a [u8],
+        received: Option<DateTime<Utc>>,
+    ) -> BoxFuture<'a, SourceResult<()>> {
+        Box::pin(async move { self.do_append(folder, raw, received) })
     }
 
     fn wait(&mut self, max: Duration) -> BoxFuture<'_, SourceResult<WaitOutcome>> {

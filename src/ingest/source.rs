@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use futures::future::BoxFuture;
 
 /// A message inside a session's mailbox.
@@ -289,8 +289,18 @@ pub trait MailSession: Send {
         ids: &'a [MessageRef],
         folder: &'a str,
     ) -> BoxFuture<'a, SourceResult<()>>;
-    /// Add a message to `folder` ("INBOX" for the watched mailbox of a Maildir).
-    fn append<'a>(&'a mut self, folder: &'a str, raw: &'a [u8]) -> BoxFuture<'a, SourceResult<()>>;
+    /// Add a message to `folder` ("INBOX" for the watched mailbox of a Maildir), received now.
+    fn append<'a>(&'a mut self, folder: &'a str, raw: &'a [u8]) -> BoxFuture<'a, SourceResult<()>> {
+        self.append_received(folder, raw, None)
+    }
+    /// Add a message to `folder` as received at `received` (the IMAP INTERNALDATE, a Maildir
+    /// file's modification time), or now when `None`.
+    fn append_received<'a>(
+        &'a mut self,
+        folder: &'a str,
+        raw: &'a [u8],
+        received: Option<DateTime<Utc>>,
+    ) -> BoxFuture<'a, SourceResult<()>>;
     /// Wait up to `max` (IDLE is re-issued under 29 minutes; without IDLE: poll).
     fn wait(&mut self, max: Duration) -> BoxFuture<'_, SourceResult<WaitOutcome>>;
     /// Log out politely (errors ignored by most callers).
