@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 
 use super::demo_replies::{self, Archetype, PromptSeen};
 use super::{App, AppError};
@@ -88,21 +88,19 @@ pub async fn run_demo(
         _ => dir.join("inbox"),
     };
 
-    // Six months of Mondays, 09:05 local, ending before the real now.
-    let weeks = 26i64;
-    let start_day = (real_now - Duration::weeks(weeks))
-        .with_timezone(&tz)
-        .date_naive();
-    let first_monday = (0..7)
-        .map(|d| start_day + Duration::days(d))
-        .find(|d| d.weekday() == Weekday::Mon)
-        .unwrap_or(start_day);
     let at_local = |day: chrono::NaiveDate, h: u32, m: u32| {
         tz.from_local_datetime(&day.and_time(NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default()))
             .earliest()
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or(real_now)
     };
+    // Six complete weeks of Mondays, 09:05 local, the last one ending when the current week
+    // starts (Monday 00:00 local). Everything the simulation writes, delivers and ingests is
+    // dated before that, so nothing the demo leaves behind lies after the real now, whatever
+    // the day or hour it runs.
+    let weeks = 26i64;
+    let (first_monday, simulation_end) = simulated_weeks(real_now, tz, weeks);
+    let simulation_end = at_local(simulation_end, 0, 0);
     let start = at_local(first_monday, 8, 0);
 
     let app = App::open_with_sender(config, Arc::new(FileSender::new(outbox.clone())), start)?;
@@ -110,7 +108,7 @@ pub async fn run_demo(
     let mut archetypes: BTreeMap<ClientKey, Archetype> = BTreeMap::new();
     for (i, c) in demo_clients.iter().enumerate() {
         let since = if c.archetype == Archetype::NewClient {
-            real_now - Duration::days(40)
+            simulation_end - Duration::days(40)
         } else {
             start - Duration::days(35 + i as i64)
         };
@@ -151,9 +149,6 @@ pub async fn run_demo(
     for w in 0..weeks {
         let monday = first_monday + Duration::weeks(w);
         let t = at_local(monday, 9, 5);
-        if t >= real_now {
-            break;
-        }
         out.runs += 1;
         let fixed = move || t;
         let report = app.run_prompts(t, &fixed).await?;
@@ -249,8 +244,8 @@ pub async fn run_demo(
             if due.is_empty() {
                 continue;
             }
-            for (_, raw) in &due {
-                session.append("INBOX", raw).await?;
+            for (when, raw) in &due {
+                session.append_received("INBOX", raw, Some(*when)).await?;
             }
             let fixed = move || now;
             let r = app.ingest_pass(&mut *session, &folders, &fixed).await?;
@@ -267,6 +262,18 @@ pub async fn run_demo(
     let rendered = app.render_digest(&digest)?;
     write_html(&out.html_path, &rendered)?;
     Ok(out)
+}
+
+/// The first simulated Monday and the day the simulation ends (the Monday that starts the
+/// week of `real_now` in `tz`): `weeks` whole weeks, none of them reaching `real_now`.
+fn simulated_weeks(
+    real_now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+    weeks: i64,
+) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    let today = real_now.with_timezone(&tz).date_naive();
+    let this_monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    (this_monday - Duration::weeks(weeks), this_monday)
 }
 
 /// Writes the HTML digest and its images into the directory of `index`.
@@ -340,5 +347,42 @@ impl Seen {
             subject: m.subject().unwrap_or_default().to_string(),
             text: m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Weekday;
+    use chrono_tz::Europe::Amsterdam;
+
+    #[test]
+    fn the_simulated_weeks_are_whole_and_end_before_now_on_every_day_and_hour() {
+        // Two weeks of hours around the spring DST change, and the turn of a year in UTC.
+        let starts = [
+            Utc.with_ymd_and_hms(2027, 3, 21, 0, 30, 0).unwrap(),
+            Utc.with_ymd_and_hms(2027, 12, 24, 0, 59, 0).unwrap(),
+        ];
+        for start in starts {
+            for h in 0..24 * 14 {
+                let now = start + Duration::hours(h);
+                let (first, end) = simulated_weeks(now, Amsterdam, 26);
+                assert_eq!(first.weekday(), Weekday::Mon, "{now}");
+                assert_eq!(end.weekday(), Weekday::Mon, "{now}");
+                assert_eq!(end - first, Duration::weeks(26), "{now}");
+                let end_local = Amsterdam
+                    .from_local_datetime(&end.and_hms_opt(0, 0, 0).unwrap())
+                    .earliest()
+                    .unwrap();
+                assert!(
+                    end_local <= now,
+                    "the simulation ends after {now}: {end_local}"
+                );
+                assert!(
+                    now - end_local.with_timezone(&Utc) < Duration::weeks(1),
+                    "a whole week between the simulation's end {end_local} and {now}"
+                );
+            }
+        }
     }
 }
