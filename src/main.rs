@@ -443,7 +443,7 @@ async fn digest(cli: &Cli, args: &DigestArgs) -> Result<()> {
         None => None,
     };
     let lang = args.lang.map(Into::into);
-    let d = app.build_digest(as_of.unwrap_or(now), as_of, lang)?;
+    let d = app.build_digest(now, as_of, lang)?;
     let nothing = !args.json && args.html.is_none() && !args.send;
     if args.preview || nothing {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();

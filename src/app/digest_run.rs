@@ -25,17 +25,20 @@ fn is_not_understood(r: &Reflection) -> bool {
 /// is needed).
 struct StoreReflections<'a> {
     store: &'a Store,
-    /// Start of the window the digest reports on.
-    since: DateTime<Utc>,
+    /// The window the digest reports on.
+    window: std::ops::RangeInclusive<DateTime<Utc>>,
     not_understood: usize,
     served: std::collections::HashSet<ClientKey>,
 }
 
-/// The reflections dated at or after `since` that hold an answer not understood.
-fn count_not_understood(reflections: &[Reflection], since: DateTime<Utc>) -> usize {
+/// The reflections dated in `window` that hold an answer not understood.
+fn count_not_understood(
+    reflections: &[Reflection],
+    window: &std::ops::RangeInclusive<DateTime<Utc>>,
+) -> usize {
     reflections
         .iter()
-        .filter(|r| r.date >= since && is_not_understood(r))
+        .filter(|r| window.contains(&r.date) && is_not_understood(r))
         .count()
 }
 
@@ -46,20 +49,22 @@ impl ReflectionSource for StoreReflections<'_> {
         let v = self.store.reflections_for(client)?;
         // A key asked twice (never from the store's client list) is counted once.
         if self.served.insert(client.clone()) {
-            self.not_understood += count_not_understood(&v, self.since);
+            self.not_understood += count_not_understood(&v, &self.window);
         }
         Ok(v)
     }
 }
 
 impl App {
-    /// Builds the digest at `now`, as it would have been at `as_of` when given.
+    /// Builds the digest at `now`, as it would have been at `as_of` when given: nothing that
+    /// happened after `as_of` (clients added, prompts, replies, mail, earlier digests) counts.
     pub fn build_digest(
         &self,
         now: DateTime<Utc>,
         as_of: Option<DateTime<Utc>>,
         lang: Option<Lang>,
     ) -> Result<Digest, AppError> {
+        let at = as_of.map_or(now, |a| a.min(now));
         let clients = self.store.clients()?;
         let prompts = self.store.prompts()?;
         let quarantined = self.store.quarantine()?;
@@ -70,13 +75,18 @@ impl App {
             .filter(|o| matches!(o.kind, OutgoingKind::Digest { .. }))
             .filter(|o| matches!(o.send, SendState::Sent { .. }))
             .map(|o| o.created_at)
+            .filter(|t| *t < at)
             .max();
         // The same window the digest reports on: since the previous digest, else the last 30 days.
-        let since = previous.unwrap_or(now - chrono::Duration::days(30));
+        let since = previous.unwrap_or(at - chrono::Duration::days(30));
+        let window = since..=at;
 
         let mut activity = Activity::default();
         let mut not_understood = 0;
         for e in self.store.events_since(since)? {
+            if !window.contains(&e.at) {
+                continue;
+            }
             match e.kind {
                 EventKind::PromptSent => activity.prompts_sent += 1,
                 EventKind::ReminderSent => activity.reminders_sent += 1,
@@ -86,7 +96,7 @@ impl App {
         }
         for meta in self.store.raw_metas() {
             let meta = meta?;
-            if meta.received_at < since {
+            if !window.contains(&meta.received_at) {
                 continue;
             }
             activity.messages_read += 1;
@@ -98,7 +108,7 @@ impl App {
         }
         let tz = self.config.owner.timezone;
         let (next_prompt_at, next_digest_at) =
-            schedule::next_runs(&self.prompt_cron()?, &self.digest_cron()?, tz, now);
+            schedule::next_runs(&self.prompt_cron()?, &self.digest_cron()?, tz, at);
         let input = DigestInput {
             clients: &clients,
             prompts: &prompts,
@@ -116,7 +126,7 @@ impl App {
         };
         let mut source = StoreReflections {
             store: &self.store,
-            since,
+            window: window.clone(),
             not_understood: 0,
             served: Default::default(),
         };
@@ -128,7 +138,7 @@ impl App {
         for key in self.store.reflection_clients()? {
             if !source.served.contains(&key) {
                 reflections_not_understood +=
-                    count_not_understood(&self.store.reflections_for(&key)?, since);
+                    count_not_understood(&self.store.reflections_for(&key)?, &window);
             }
         }
         digest.not_understood += reflections_not_understood;

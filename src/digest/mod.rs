@@ -470,10 +470,10 @@ pub fn build_digest<S: ReflectionSource + ?Sized>(
 
     let mut scores = Vec::new();
     let mut archived = Vec::new();
-    for c in input.clients {
+    for c in input.clients.iter().filter_map(|c| as_it_was(c, at)) {
         let history = reflections.reflections_of(&c.key())?;
         let refl: Vec<&Reflection> = history.iter().filter(|r| r.date <= at).collect();
-        let s = score::score_client(c, &refl, q, input.settings, at, Some(since));
+        let s = score::score_client(&c, &refl, q, input.settings, at, Some(since));
         match c.status {
             ClientStatus::Archived { since: when } => archived.push(ArchivedClient {
                 name: c.name.clone(),
@@ -628,6 +628,19 @@ pub fn build_digest<S: ReflectionSource + ?Sized>(
     })
 }
 
+/// `c` as it stood at `at`: `None` before it was tracked, active again when it was let go
+/// only later.
+fn as_it_was(c: &Client, at: DateTime<Utc>) -> Option<Client> {
+    if c.since > at {
+        return None;
+    }
+    let mut c = c.clone();
+    if matches!(c.status, ClientStatus::Archived { since } if since > at) {
+        c.status = ClientStatus::Active;
+    }
+    Some(c)
+}
+
 fn prompt_stats(
     prompts: &[PromptRecord],
     since: DateTime<Utc>,
@@ -658,8 +671,16 @@ fn prompt_stats(
             }
             _ => {}
         }
+        // The status it had at `at`: a reply or bounce read later had not come yet.
+        let open_then = match &p.status {
+            PromptStatus::Open => true,
+            PromptStatus::Answered { at: t }
+            | PromptStatus::Expired { at: t }
+            | PromptStatus::Bounced { at: t, .. } => *t > at,
+        };
         match &p.status {
-            PromptStatus::Open if accepted => st.unanswered.push(line(p, p.created_at, None)),
+            _ if open_then && accepted => st.unanswered.push(line(p, p.created_at, None)),
+            _ if open_then => {}
             PromptStatus::Bounced { at: b, reason } if in_period => {
                 st.bounced.push(line(p, *b, Some(reason)))
             }
@@ -718,17 +739,26 @@ mod tests {
     }
 
     fn run(source: &mut Recording, clients: &[Client]) -> Result<Digest, String> {
+        run_as_of(source, clients, &[], None)
+    }
+
+    fn run_as_of(
+        source: &mut Recording,
+        clients: &[Client],
+        prompts: &[PromptRecord],
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<Digest, String> {
         let q = crate::prompt::questionnaire::default_questionnaire();
         let settings = DigestSettings::default();
         let input = DigestInput {
             clients,
-            prompts: &[],
+            prompts,
             not_understood: 0,
             quarantined: &[],
             activity: Activity::default(),
             next_prompt_at: None,
             next_digest_at: None,
-            as_of: None,
+            as_of,
             previous_digest_at: None,
             settings: &settings,
             questionnaire: &q,
@@ -765,5 +795,62 @@ mod tests {
         let err = run(&mut source, &clients).unwrap_err();
         assert_eq!(err, "cannot read acme");
         assert_eq!(source.asked.len(), 2);
+    }
+
+    fn prompt(name: &str, created: DateTime<Utc>, status: PromptStatus) -> PromptRecord {
+        PromptRecord {
+            id: crate::model::PromptId(created.timestamp() as u64),
+            client: ClientKey::from_name(name),
+            client_name: name.into(),
+            lang: Lang::En,
+            occurrence: created,
+            created_at: created,
+            message_id: format!("p{}@x", created.timestamp()),
+            subject: String::new(),
+            send: SendState::Sent { at: created },
+            status,
+            reminder: None,
+        }
+    }
+
+    #[test]
+    fn as_of_shows_clients_and_prompts_as_they_were_then() {
+        let day = |d: u32| Utc.with_ymd_and_hms(2025, 3, d, 9, 0, 0).unwrap();
+        let as_of = day(15);
+        let mut later = client("Later");
+        later.since = day(20);
+        let mut gone = client("Gone");
+        gone.status = ClientStatus::Archived { since: day(18) };
+        let mut went = client("Went");
+        went.status = ClientStatus::Archived { since: day(10) };
+        let prompts = [
+            prompt("Acme", day(3), PromptStatus::Answered { at: day(4) }),
+            prompt("Gone", day(12), PromptStatus::Answered { at: day(16) }),
+            prompt("Acme", day(17), PromptStatus::Open),
+        ];
+        let mut source = Recording {
+            asked: vec![],
+            fail_on: None,
+        };
+        let clients = [client("Acme"), later, gone, went];
+        let d = run_as_of(&mut source, &clients, &prompts, Some(as_of)).unwrap();
+        let active: Vec<&str> = d.clients.iter().map(|c| c.name.as_str()).collect();
+        let archived: Vec<&str> = d.archived.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(active, ["Acme", "Gone"], "not yet added or let go later");
+        assert_eq!(archived, ["Went"]);
+        // The prompt of the 17th is not there yet; the one answered on the 16th was open.
+        assert_eq!((d.prompts.sent, d.prompts.answered), (2, 1));
+        let open: Vec<&str> = d
+            .prompts
+            .unanswered
+            .iter()
+            .map(|p| p.client.as_str())
+            .collect();
+        assert_eq!(open, ["Gone"]);
+
+        // Without as_of, at the same `now`, everything counts.
+        let d = run_as_of(&mut source, &clients, &prompts, None).unwrap();
+        assert_eq!(d.clients.len(), 2, "Later and Acme");
+        assert_eq!(d.archived.len(), 2);
     }
 }
