@@ -10,6 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 /// The binary with a clean environment: no colour, no config found by accident.
@@ -39,7 +40,20 @@ fn text(b: &[u8]) -> String {
 
 /// Runs and insists on exit code 0; returns stdout.
 fn ok(home: &Path, args: &[&str]) -> String {
-    let out = run(home, args);
+    check_ok(run(home, args), args)
+}
+
+/// Like [`ok`], with the binary's clock pinned to `at` (test builds honour `$OLIFANT_NOW`).
+fn ok_at(home: &Path, at: DateTime<Utc>, args: &[&str]) -> String {
+    let out = olifant(home)
+        .env(olifant::clock::PIN_ENV, at.to_rfc3339())
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run olifant {args:?}: {e}"));
+    check_ok(out, args)
+}
+
+fn check_ok(out: Output, args: &[&str]) -> String {
     assert!(
         out.status.success(),
         "olifant {args:?} failed ({}):\nstdout:\n{}\nstderr:\n{}",
@@ -435,6 +449,145 @@ fn digest_json_agrees_with_the_preview() {
     assert_eq!(from_preview, from_json, "preview:\n{preview}");
 }
 
+fn json_of(home: &Path, args: &[&str]) -> Value {
+    let out = ok(home, args);
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("olifant {args:?}: not JSON ({e}):\n{out}"))
+}
+
+fn instant(v: &Value) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(v.as_str()?)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Every RFC 3339 instant anywhere in `v`, with its JSON path.
+fn instants_in(v: &Value, path: String, out: &mut Vec<(String, DateTime<Utc>)>) {
+    match v {
+        Value::Array(items) => {
+            for (i, x) in items.iter().enumerate() {
+                instants_in(x, format!("{path}[{i}]"), out);
+            }
+        }
+        Value::Object(m) => {
+            for (k, x) in m {
+                instants_in(x, format!("{path}.{k}"), out);
+            }
+        }
+        _ => out.extend(instant(v).map(|t| (path, t))),
+    }
+}
+
+/// The digest's activity line and its reply rate describe the same prompts.
+fn assert_activity_agrees_with_reply_rate(d: &Value) {
+    let (a, p) = (&d["activity"], &d["prompts"]);
+    let n = |v: &Value| v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"));
+    assert_eq!(
+        n(&a["prompts_sent"]),
+        n(&p["sent"]),
+        "activity and reply rate count different prompts:\n{a}\n{p}"
+    );
+    assert!(
+        n(&p["answered"]) <= n(&a["replies_stored"]),
+        "more prompts answered than replies stored:\n{a}\n{p}"
+    );
+}
+
+#[test]
+fn the_demo_leaves_nothing_dated_after_now_and_its_digest_agrees_with_itself() {
+    let (tmp, _dir, config, _) = demo("en");
+    let now = olifant::clock::now();
+    let export = json_of(tmp.path(), &["--config", &config, "export"]);
+    let mut found = Vec::new();
+    instants_in(&export, String::new(), &mut found);
+    assert!(found.len() > 50, "too few instants in the export: {export}");
+    let late: Vec<_> = found.iter().filter(|(_, t)| *t > now).collect();
+    assert!(late.is_empty(), "dated after {now}: {late:?}");
+
+    let status = ok(tmp.path(), &["--config", &config, "status"]);
+    let tz = chrono_tz::Europe::Amsterdam;
+    for key in ["last IMAP contact:", "last SMTP send:"] {
+        let line = status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap_or_else(|| panic!("no {key:?} in status:\n{status}"));
+        let local = chrono::NaiveDateTime::parse_from_str(
+            line.trim().get(..16).unwrap_or(""),
+            "%Y-%m-%d %H:%M",
+        )
+        .unwrap_or_else(|e| panic!("{key} {line:?}: {e}"));
+        assert!(
+            local <= now.with_timezone(&tz).naive_local(),
+            "{key}{line} is after {now}"
+        );
+    }
+
+    let d = json_of(tmp.path(), &["--config", &config, "digest", "--json"]);
+    assert!(
+        d["prompts"]["sent"].as_u64() > Some(0),
+        "no prompt in the window: {d}"
+    );
+    assert_activity_agrees_with_reply_rate(&d);
+}
+
+#[test]
+fn digest_as_of_sees_the_store_as_it_was_then() {
+    let (tmp, _dir, config, _) = demo("en");
+    let export = json_of(tmp.path(), &["--config", &config, "export"]);
+    let clients = export["clients"].as_array().expect("clients");
+    let added = |c: &Value| instant(&c["since"]).expect("client since");
+    let newest = clients.iter().max_by_key(|c| added(c)).expect("a client");
+    let tz = chrono_tz::Europe::Amsterdam;
+    // Three weeks before the newest client was added: it must not be there yet.
+    let as_of = (added(newest) - chrono::Duration::days(21))
+        .with_timezone(&tz)
+        .date_naive();
+    let day = as_of.format("%Y-%m-%d").to_string();
+    let d = json_of(
+        tmp.path(),
+        &["--config", &config, "digest", "--json", "--as-of", &day],
+    );
+    let end = instant(&d["as_of"]).expect("as_of in the digest");
+    assert_eq!(end.with_timezone(&tz).date_naive(), as_of);
+
+    let listed: BTreeSet<&str> = d["clients"]
+        .as_array()
+        .expect("clients")
+        .iter()
+        .chain(d["archived"].as_array().expect("archived"))
+        .map(|c| c["name"].as_str().expect("name"))
+        .collect();
+    let then: BTreeSet<&str> = clients
+        .iter()
+        .filter(|c| added(c) <= end)
+        .map(|c| c["name"].as_str().expect("name"))
+        .collect();
+    assert!(then.len() >= 4 && then.len() < clients.len(), "{then:?}");
+    assert_eq!(listed, then, "clients as of {day}");
+
+    // Nothing after the day: no reflection, and the activity counts only what came before.
+    for c in d["clients"].as_array().expect("clients") {
+        if let Some(last) = c["last_reflection"].as_str() {
+            assert!(last <= day.as_str(), "{} reflected on {last}", c["name"]);
+        }
+    }
+    let since = instant(&d["since"]).expect("since");
+    let sent_then = export["prompts"]
+        .as_array()
+        .expect("prompts")
+        .iter()
+        .filter(|p| p["send"]["state"] == "sent")
+        .filter(|p| instant(&p["created_at"]).is_some_and(|t| t > since && t <= end))
+        .count() as u64;
+    assert!(sent_then > 0, "no prompt in the window up to {day}");
+    assert_eq!(
+        d["activity"]["prompts_sent"].as_u64(),
+        Some(sent_then),
+        "{d}"
+    );
+    assert_activity_agrees_with_reply_rate(&d);
+}
+
 #[test]
 fn digest_html_writes_index_and_images() {
     let (tmp, _dir, config, _) = demo("en");
@@ -513,6 +666,16 @@ fn status_reports_the_demo_data() {
         "status disagrees with `clients list` ({n} clients):\n{out}"
     );
     assert!(out.contains("next prompt run:   20"), "{out}");
+    // The binary runs on the clock the test gives it (test builds honour $OLIFANT_NOW):
+    // the Sunday of the spring DST change, so the next run is on summer time.
+    let dst = DateTime::parse_from_rfc3339("2027-03-28T02:30:00+02:00")
+        .expect("instant")
+        .with_timezone(&Utc);
+    let then = ok_at(tmp.path(), dst, &["--config", &config, "status"]);
+    assert!(
+        then.contains("next prompt run:   2027-03-29 09:00 CEST"),
+        "{then}"
+    );
     // The demo's bounce shows as a send problem.
     assert!(out.contains("bounced"), "{out}");
 }
@@ -521,6 +684,15 @@ fn outbox_count(dir: &Path) -> usize {
     std::fs::read_dir(dir.join("outbox/new"))
         .expect("outbox/new exists")
         .count()
+}
+
+/// The `unanswered prompts: N` figure of `status`.
+fn unanswered(status: &str) -> usize {
+    status
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("unanswered prompts:"))
+        .and_then(|n| n.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("status has no `unanswered prompts: N` line:\n{status}"))
 }
 
 #[test]
@@ -535,9 +707,13 @@ fn send_prompts_dry_run_sends_nothing() {
     );
     std::fs::write(&config, due).expect("write config");
 
+    // Forty days on, every monthly client is due, whatever day the demo ran.
+    let later = olifant::clock::now() + chrono::Duration::days(40);
     let before = outbox_count(&dir);
-    let plan: Value = serde_json::from_str(&ok(
+    let unanswered_before = unanswered(&ok_at(tmp.path(), later, &["--config", &config, "status"]));
+    let plan: Value = serde_json::from_str(&ok_at(
         tmp.path(),
+        later,
         &["--config", &config, "send-prompts", "--dry-run"],
     ))
     .expect("dry run prints JSON");
@@ -557,12 +733,19 @@ fn send_prompts_dry_run_sends_nothing() {
         before,
         "the dry run wrote to the outbox"
     );
-    assert!(ok(tmp.path(), &["--config", &config, "status"]).contains("unanswered prompts: 0"));
+    assert_eq!(
+        unanswered(&ok_at(tmp.path(), later, &["--config", &config, "status"])),
+        unanswered_before,
+        "the dry run changed the open prompts"
+    );
 
     // The same pass for real sends exactly what the dry run named.
-    let report: Value =
-        serde_json::from_str(&ok(tmp.path(), &["--config", &config, "send-prompts"]))
-            .expect("report JSON");
+    let report: Value = serde_json::from_str(&ok_at(
+        tmp.path(),
+        later,
+        &["--config", &config, "send-prompts"],
+    ))
+    .expect("report JSON");
     let sent: Vec<String> = report["sent"]
         .as_array()
         .expect("sent")
