@@ -103,7 +103,10 @@ fn main() {
             match (&kind, &handled) {
                 (Err(_), _) => " (unreadable)".to_string(),
                 (_, Err(e)) => format!(" (handle error: {e})"),
-                (Ok(k), Ok((_, h, _))) => format!(" ({k:?} → {h:?})").chars().take(80).collect(),
+                (Ok(k), Ok(o)) => format!(" ({k:?} → {:?})", o.handled)
+                    .chars()
+                    .take(80)
+                    .collect(),
             }
         );
     }

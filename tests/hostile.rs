@@ -91,7 +91,11 @@ impl Fixture {
     }
 
     fn handle(&self, raw: &[u8], origin: &str) -> (Disposition, Handled) {
-        let (d, h, _) = self
+        let olifant::ingest::plan::Outcome {
+            disposition: d,
+            handled: h,
+            ..
+        } = self
             .app
             .handle_message(raw, origin, now())
             .unwrap_or_else(|e| panic!("{origin}: handle_message failed: {e}"));
@@ -331,7 +335,11 @@ async fn a_50_mib_message_is_skipped_by_size_and_reported() {
 
 /// Handles `raw` on `f` and asserts it was ignored, left no reflection and asks for no receipt.
 fn assert_spoof_ignored(f: &Fixture, name: &str, raw: &[u8]) -> String {
-    let (d, h, followup) = f
+    let olifant::ingest::plan::Outcome {
+        disposition: d,
+        handled: h,
+        followup,
+    } = f
         .app
         .handle_message(raw, name, now())
         .unwrap_or_else(|e| panic!("{name}: {e}"));

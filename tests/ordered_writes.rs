@@ -70,7 +70,8 @@ fn a_seen_marker_without_its_reflection_is_handled_again_not_skipped() {
     let app = app(dir.path());
     let p = prompt(&app, "Acme");
     let raw = reply(&app, &p, "a@example.test", "1 4, 2 5, 8 yes");
-    let (_, first, _) = app.handle_message(&raw, "test:1", now()).unwrap();
+    let olifant::ingest::plan::Outcome { handled: first, .. } =
+        app.handle_message(&raw, "test:1", now()).unwrap();
     assert!(
         matches!(first, Handled::Stored { merged: false, .. }),
         "{first:?}"
@@ -79,7 +80,8 @@ fn a_seen_marker_without_its_reflection_is_handled_again_not_skipped() {
     app.store.clear_reflections().unwrap();
     assert!(!app.store.reply_recorded(p.id, "a@example.test").unwrap());
 
-    let (_, again, _) = app.handle_message(&raw, "test:1", now()).unwrap();
+    let olifant::ingest::plan::Outcome { handled: again, .. } =
+        app.handle_message(&raw, "test:1", now()).unwrap();
     assert!(
         matches!(again, Handled::Stored { .. }),
         "the lost reflection must be rebuilt, got {again:?}"
@@ -92,7 +94,8 @@ fn a_seen_marker_without_its_reflection_is_handled_again_not_skipped() {
     assert_eq!(r.sources, vec!["a@example.test".to_string()]);
     assert!(!r.answers.is_empty());
     // Now complete: a third delivery is a plain duplicate.
-    let (_, third, _) = app.handle_message(&raw, "test:1", now()).unwrap();
+    let olifant::ingest::plan::Outcome { handled: third, .. } =
+        app.handle_message(&raw, "test:1", now()).unwrap();
     assert_eq!(third, Handled::Duplicate);
 }
 
@@ -132,7 +135,8 @@ fn a_reply_already_in_its_reflection_is_not_merged_again_over_a_newer_one() {
         .replace_reflection(ReflectionId::Prompt(p.id), &stored)
         .unwrap();
 
-    let (_, handled, _) = app.handle_message(&raw, "test:1", now()).unwrap();
+    let olifant::ingest::plan::Outcome { handled, .. } =
+        app.handle_message(&raw, "test:1", now()).unwrap();
     assert!(
         matches!(handled, Handled::Stored { merged: true, .. }),
         "{handled:?}"
@@ -146,7 +150,8 @@ fn a_reply_already_in_its_reflection_is_not_merged_again_over_a_newer_one() {
     assert_eq!(r.notes, stored.notes);
     assert_eq!(r.sources, stored.sources);
     // And now it is marked seen.
-    let (_, again, _) = app.handle_message(&raw, "test:1", now()).unwrap();
+    let olifant::ingest::plan::Outcome { handled: again, .. } =
+        app.handle_message(&raw, "test:1", now()).unwrap();
     assert_eq!(again, Handled::Duplicate);
 }
 

@@ -34,7 +34,7 @@ async fn a_receipt_owed_when_olifant_stopped_is_sent_by_the_next_pass_once() {
     let p = prompt(&app, "Acme");
     // The state a crash right after "move + checkpoint" leaves: the reply is stored, the
     // message is gone from the inbox, the receipt is owed but was never handed over.
-    let (_, _, owed) = app
+    let olifant::ingest::plan::Outcome { followup: owed, .. } = app
         .handle_message(&reply(&app, &p), "test:1", now())
         .unwrap();
     let owed = owed.expect("a stored reply owes a receipt");
@@ -72,7 +72,8 @@ async fn a_command_confirmation_owed_is_sent_once_and_the_command_applied_once()
     let stub = StubSender::new();
     let app = app(dir.path(), &stub);
     let raw = b"From: owner@example.test\r\nTo: olifant@example.test\r\nSubject: vacation\r\nMessage-ID: <cmd-1@example.test>\r\nDate: Mon, 02 Mar 2026 08:00:00 +0000\r\n\r\npause 2w\r\n";
-    let (_, _, owed) = app.handle_message(raw, "test:2", now()).unwrap();
+    let olifant::ingest::plan::Outcome { followup: owed, .. } =
+        app.handle_message(raw, "test:2", now()).unwrap();
     let owed = owed.expect("a command owes a confirmation");
     assert!(
         matches!(&owed, OwedMail::CommandReply { command_line, .. } if command_line == "pause 2w"),

@@ -286,7 +286,11 @@ async fn a_restart_mid_batch_stores_each_reply_exactly_once_and_moves_all() {
     let inbox = f.s.wait_for_messages(&f.bot, "INBOX", 2, DELIVERY).await;
 
     // The first message handled and flushed, then a crash before the move.
-    let (disposition, handled, _receipt) = app
+    let olifant::ingest::plan::Outcome {
+        disposition,
+        handled,
+        followup: _receipt,
+    } = app
         .handle_message(&inbox[0].1, "INBOX:crash:1", olifant::clock::now())
         .expect("handle");
     assert!(
@@ -1002,7 +1006,9 @@ async fn a_digest_command_handled_before_a_crash_is_answered_once_and_never_twic
     {
         // Handled and flushed, then a crash before the move and the confirmation.
         let app = f.open(config.clone(), olifant::clock::now());
-        let (_, handled, followup) = app
+        let olifant::ingest::plan::Outcome {
+            handled, followup, ..
+        } = app
             .handle_message(&raw, "INBOX:crash:1", olifant::clock::now())
             .expect("handle");
         assert!(matches!(handled, Handled::Command(_)), "{handled:?}");

@@ -9,39 +9,13 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{App, AppError};
-use crate::ingest::pipeline::{Disposition, Followup, Handled};
+use crate::ingest::pipeline::Followup;
 use crate::model::{Client, ClientKey, ClientStatus, Lang, SendState};
 use crate::parse::command::{Command, Span};
-use crate::parse::Reading;
 use crate::prompt::compose::{self, PromptMail, ReceiptInput};
-use crate::store::{EventKind, OutgoingKind, OutgoingRecord, RawMeta};
+use crate::store::{EventKind, OutgoingKind, OutgoingRecord};
 
 impl App {
-    /// Carries out an email command (store writes only; the confirmation follows the flush).
-    pub(crate) fn take_command(
-        &self,
-        raw: &[u8],
-        reading: &Reading,
-        command: Command,
-        meta: RawMeta,
-        now: DateTime<Utc>,
-    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
-        // Effects that fail (unknown client) are reported in the confirmation, not applied.
-        let _ = self.apply_command(&command, now);
-        self.store.put_raw(&reading.dedup_id, raw, &meta)?;
-        self.event(now, EventKind::CommandHandled, &format!("{command:?}"))?;
-        let subject = reading_subject(raw);
-        Ok((
-            Disposition::Processed,
-            Handled::Command(command.clone()),
-            Some(Followup::CommandReply {
-                command_line: crate::ingest::pipeline::command_line(&reading.fresh_text),
-                reply_to_message_id: reading.message_id.clone(),
-                subject,
-            }),
-        ))
-    }
-
     /// Applies a command's effect to the store. Returns what to tell the owner.
     pub fn apply_command(&self, command: &Command, now: DateTime<Utc>) -> Result<String, AppError> {
         let lang = self.config.owner.language;
@@ -382,13 +356,6 @@ fn span_after(span: &Span, from: NaiveDate) -> Option<NaiveDate> {
 
 fn fmt_date(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "further notice".into(), |d| d.to_string())
-}
-
-pub(crate) fn reading_subject(raw: &[u8]) -> String {
-    mail_parser::MessageParser::default()
-        .parse_headers(raw)
-        .and_then(|m| m.subject().map(str::to_string))
-        .unwrap_or_else(|| "olifant".into())
 }
 
 /// The commands olifant understands by email.

@@ -164,8 +164,8 @@ impl App {
                 let now = clock();
                 if self.ensure_prompt_for(&f.raw, now, &mut report)? {
                     let origin = format!("reingest:{}", f.id);
-                    let (_, handled, _) = self.handle_message_with(&f.raw, &origin, now, &ctx)?;
-                    if matches!(handled, crate::ingest::pipeline::Handled::Stored { .. }) {
+                    let out = self.handle_message_with(&f.raw, &origin, now, &ctx)?;
+                    if matches!(out.handled, crate::ingest::pipeline::Handled::Stored { .. }) {
                         report.stored += 1;
                     }
                 }

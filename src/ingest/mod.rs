@@ -3,6 +3,7 @@
 pub mod imap;
 pub mod maildir;
 pub mod pipeline;
+pub mod plan;
 pub mod source;
 pub mod tls;
 

@@ -6,9 +6,10 @@
 //! 1. list new messages (UID after the checkpoint, narrowed server-side to mail for olifant)
 //!    with their sizes; oversized ones are recorded and left on the server;
 //! 2. fetch a batch with `BODY.PEEK[]` (nothing is marked \Seen);
-//! 3. handle each message in order (parser wrapped in `catch_unwind`; a failure quarantines
-//!    that message only); writes go to the store. In a larger batch the messages are read on a
-//!    second thread a little ahead of the one that records them;
+//! 3. handle each message in order: read it (parser wrapped in `catch_unwind`; a failure
+//!    quarantines that message only), look up what the store knows about it, decide what it
+//!    means ([`super::plan`], pure), then make the plan's writes (unflushed). In a larger batch
+//!    the messages are read on a second thread a little ahead of the one that records them;
 //! 4. flush the store;
 //! 5. move the batch: replies, auto-replies, bounces and commands to the processed folder,
 //!    other mail to the ignored folder when one is configured (else it stays put);
@@ -25,10 +26,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use super::plan::{self, plan_unread, Known, Plan, Rules, Unread, Write};
 use crate::app::{App, AppError};
 use crate::ingest::source::{Fetched, Listed, MailSession, MessageRef, Query};
-use crate::model::{MessageKind, PromptStatus, QuarantineEntry, Reflection};
-use crate::parse::command::{parse_command, Command};
+use crate::model::{MessageKind, PromptStatus, QuarantineEntry};
 use crate::parse::{read_message, ParseContext, Reading};
 use crate::store::{Checkpoint, Event, EventKind, RawMeta, RawOutcome};
 
@@ -46,68 +47,30 @@ const READ_AHEAD: usize = 32;
 enum Read {
     /// Read.
     Done(Box<Reading>),
-    /// Larger than the parser reads ([`crate::parse::MAX_RAW`]).
-    Oversized,
-    /// The parser failed or panicked: why (the message goes to quarantine).
-    Failed(String),
+    /// Not read: too large, or the parser failed (the message goes to quarantine).
+    Unread(Unread),
 }
 
-/// Reads one message; a parser error or panic becomes [`Read::Failed`], never an unwind.
+/// Reads one message; a parser error or panic becomes [`Unread::Failed`], never an unwind.
 fn read_guarded(raw: &[u8], ctx: &ParseContext<'_>) -> Read {
     if raw.len() > crate::parse::MAX_RAW {
-        return Read::Oversized;
+        return Read::Unread(Unread::Oversized);
     }
     match catch_unwind(AssertUnwindSafe(|| read_message(raw, ctx))) {
         Ok(Ok(r)) => Read::Done(Box::new(r)),
-        Ok(Err(e)) => Read::Failed(e.to_string()),
+        Ok(Err(e)) => Read::Unread(Unread::Failed(e.to_string())),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
-            Read::Failed(format!("the parser panicked: {what}"))
+            Read::Unread(Unread::Failed(format!("the parser panicked: {what}")))
         }
     }
 }
 
-/// Where a handled message goes on the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Disposition {
-    /// To the processed folder.
-    Processed,
-    /// To the ignored folder when configured, else left where it is.
-    Ignored,
-    /// Left where it is (quarantine, too large).
-    Leave,
-}
-
-/// What happened to one message.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Handled {
-    /// A reflection was stored or updated.
-    Stored {
-        /// Client name.
-        client: String,
-        /// Whether it merged into an earlier reply to the same prompt.
-        merged: bool,
-    },
-    /// An automatic reply, recorded and otherwise ignored.
-    AutoReply,
-    /// A bounce, recorded on its prompt when it could be matched.
-    Bounce,
-    /// A command from the owner, carried out.
-    Command(Command),
-    /// Not for olifant (or not genuine): the reason.
-    Ignored(String),
-    /// Handled before (same Message-ID or raw hash).
-    Duplicate,
-    /// Kept aside: the reason.
-    Quarantined(String),
-}
-
-/// Something to send once the batch is flushed and moved (kept in the store until sent).
-pub use crate::model::OwedMail as Followup;
+pub use super::plan::{command_line, merge_reflection, Disposition, Followup, Handled, Outcome};
 
 /// What one pass did, in numbers.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -399,15 +362,14 @@ impl App {
         let mut batch = HandledBatch::default();
         for f in fetched {
             let origin = format!("{}:{}:{}", folders.mailbox, uid_validity, f.id);
-            let (disposition, handled, followup) =
-                self.handle_read(&f.raw, read(f), &origin, clock())?;
+            let outcome = self.handle_read(&f.raw, read(f), &origin, clock())?;
             crate::failpoint!("ingest.after_handle");
-            count(&mut batch.report, &handled);
-            if let Handled::Stored { client, .. } = handled {
+            count(&mut batch.report, &outcome.handled);
+            if let Handled::Stored { client, .. } = outcome.handled {
                 batch.stored.push(client);
             }
-            batch.followups.extend(followup);
-            match disposition {
+            batch.followups.extend(outcome.followup);
+            match outcome.disposition {
                 Disposition::Processed => batch.processed.push(f.id.clone()),
                 Disposition::Ignored => batch.ignored.push(f.id.clone()),
                 Disposition::Leave => {}
@@ -493,7 +455,7 @@ impl App {
         raw: &[u8],
         origin: &str,
         now: DateTime<Utc>,
-    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
+    ) -> Result<Outcome, AppError> {
         self.handle_message_with(raw, origin, now, &self.parse_context())
     }
 
@@ -504,356 +466,141 @@ impl App {
         origin: &str,
         now: DateTime<Utc>,
         ctx: &ParseContext<'_>,
-    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
-        let out = self.handle_unrecorded(raw, origin, now, ctx)?;
-        if let Handled::Stored { client, .. } = &out.1 {
+    ) -> Result<Outcome, AppError> {
+        let out = self.handle_read(raw, read_guarded(raw, ctx), origin, now)?;
+        if let Handled::Stored { client, .. } = &out.handled {
             self.record_stored(now, std::slice::from_ref(client))?;
         }
         Ok(out)
     }
 
-    /// Handles one message without recording the "reply stored" event: the caller records
-    /// it ([`App::record_stored`], once per batch in a pass).
-    fn handle_unrecorded(
-        &self,
-        raw: &[u8],
-        origin: &str,
-        now: DateTime<Utc>,
-        ctx: &ParseContext<'_>,
-    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
-        self.handle_read(raw, read_guarded(raw, ctx), origin, now)
-    }
-
-    /// Records what reading one message gave ([`read_guarded`]). Writes go to the store
-    /// unflushed.
+    /// Decides what a read message means ([`plan::plan`]) from what the store knows, then
+    /// writes it ([`App::apply`]). Writes go to the store unflushed; the "reply stored" event
+    /// is the caller's ([`App::record_stored`], once per batch in a pass).
     fn handle_read(
         &self,
         raw: &[u8],
         read: Read,
         origin: &str,
         now: DateTime<Utc>,
-    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
-        let reading = match read {
-            Read::Done(r) => *r,
-            Read::Oversized => return self.refuse_oversized(raw, origin, now),
-            Read::Failed(reason) => return self.quarantine(raw, origin, &reason, now),
+    ) -> Result<Outcome, AppError> {
+        let (id, plan) = match read {
+            Read::Done(reading) => {
+                let known = self.known(&reading)?;
+                let rules = Rules {
+                    receipts: self.config.ingest.receipts,
+                    token_ttl_days: self.config.schedule.token_ttl_days,
+                };
+                let plan = plan::plan(raw, &reading, known, rules, now);
+                (reading.dedup_id, plan)
+            }
+            Read::Unread(unread) => {
+                let hash = crate::parse::sha256_hex(raw);
+                let id = match unread {
+                    Unread::Oversized => format!("too-large:{hash}"),
+                    Unread::Failed(_) => hash,
+                };
+                let plan = plan_unread(&unread, raw.len(), self.store.seen(&id)?);
+                if plan.outcome.handled != Handled::Duplicate {
+                    match &unread {
+                        Unread::Oversized => {
+                            tracing::warn!(origin, "message too large to read; left where it is")
+                        }
+                        Unread::Failed(reason) => {
+                            tracing::warn!(origin, reason, "message quarantined")
+                        }
+                    }
+                }
+                (id, plan)
+            }
         };
-        let mut seen = self.store.raw_meta(&reading.dedup_id)?;
-        if let Some(RawOutcome::Reflection { prompt: Some(id) }) = seen.as_ref().map(|m| &m.outcome)
-        {
+        self.apply(raw, &id, origin, now, plan)
+    }
+
+    /// What the store knows about `reading`, for [`plan::plan`].
+    fn known(&self, reading: &Reading) -> Result<Known, AppError> {
+        let mut seen = self.store.raw_meta(&reading.dedup_id)?.map(|m| m.outcome);
+        if let Some(RawOutcome::Reflection { prompt: Some(id) }) = &seen {
             // A seen marker whose reply is missing from its reflection: a crash cut
             // `store_reply`'s ordered writes short. Handle the message again.
             if !self.store.reply_recorded(*id, &reading.dedup_id)? {
                 seen = None;
             }
         }
-        if let Some(meta) = seen {
-            let d = match meta.outcome {
-                RawOutcome::Quarantined { .. } => Disposition::Leave,
-                // olifant's own mail stays where the owner sees it, as on the first pass.
-                RawOutcome::Ignored { .. }
-                    if matches!(reading.genuine, Err(crate::parse::Rejection::FromBot)) =>
-                {
-                    Disposition::Leave
-                }
-                RawOutcome::Ignored { .. } => Disposition::Ignored,
-                _ => Disposition::Processed,
-            };
-            // Seen again after a crash between the flush and the sends: hand back the
-            // receipt or confirmation it owed. `send_followup` skips one already recorded
-            // (its Message-ID is stable per reply), so nothing goes out twice.
-            let followup = match meta.outcome {
-                RawOutcome::Reflection { prompt: Some(id) } if self.config.ingest.receipts => {
-                    Some(Followup::Receipt {
-                        prompt: id,
-                        reply_message_id: reading.message_id.clone().unwrap_or_default(),
-                        problems: reading.parsed.problems.clone(),
-                    })
-                }
-                RawOutcome::Command => {
-                    parse_command(&reading.fresh_text).map(|_| Followup::CommandReply {
-                        command_line: command_line(&reading.fresh_text),
-                        reply_to_message_id: reading.message_id.clone(),
-                        subject: crate::app::commands::reading_subject(raw),
-                    })
-                }
-                _ => None,
-            };
-            return Ok((d, Handled::Duplicate, followup));
+        if seen.is_some() {
+            return Ok(Known {
+                seen,
+                ..Known::default()
+            });
         }
+        let prompt_id = match reading.parsed.kind {
+            MessageKind::Reflection => reading.prompt_id,
+            MessageKind::Bounce => reading.bounce_of,
+            MessageKind::AutoReply | MessageKind::Other => None,
+        };
+        let prompt = prompt_id
+            .map(|id| self.store.prompt(id))
+            .transpose()?
+            .flatten();
+        let reflection = match (&reading.parsed.kind, &prompt) {
+            (MessageKind::Reflection, Some(p)) => self.store.reflection_for_prompt(p.id)?,
+            _ => None,
+        };
+        Ok(Known {
+            seen: None,
+            prompt,
+            reflection,
+        })
+    }
+
+    /// Makes a plan's writes, in order, for the raw message `raw` recorded under `id`.
+    fn apply(
+        &self,
+        raw: &[u8],
+        id: &str,
+        origin: &str,
+        now: DateTime<Utc>,
+        plan: Plan,
+    ) -> Result<Outcome, AppError> {
         let meta = |outcome| RawMeta {
             origin: origin.to_string(),
             received_at: now,
             outcome,
         };
-        match reading.parsed.kind {
-            MessageKind::Reflection => self.store_reflection(raw, &reading, meta, now),
-            MessageKind::AutoReply => {
-                self.store
-                    .put_raw(&reading.dedup_id, raw, &meta(RawOutcome::AutoReply))?;
-                self.event(
-                    now,
-                    EventKind::AutoReplyIgnored,
-                    reading.from.as_deref().unwrap_or("?"),
-                )?;
-                Ok((Disposition::Processed, Handled::AutoReply, None))
-            }
-            MessageKind::Bounce => {
-                if let Some(mut p) = reading
-                    .bounce_of
-                    .map(|id| self.store.prompt(id))
-                    .transpose()?
-                    .flatten()
-                {
-                    p.status = PromptStatus::Bounced {
-                        at: now,
-                        reason: reading
-                            .bounce_reason
-                            .clone()
-                            .unwrap_or_else(|| "bounced".into()),
+        for write in plan.writes {
+            match write {
+                Write::Raw {
+                    outcome,
+                    keep_bytes,
+                } => {
+                    let bytes = if keep_bytes { raw } else { &[] };
+                    self.store.put_raw(id, bytes, &meta(outcome))?;
+                }
+                Write::Reply { reflection, prompt } => {
+                    let outcome = RawOutcome::Reflection {
+                        prompt: Some(prompt.id),
                     };
-                    self.store.put_prompt(&p)?;
-                    self.event(
-                        now,
-                        EventKind::BounceRecorded,
-                        &format!("prompt about {} bounced", p.client_name),
-                    )?;
-                } else {
-                    self.event(
-                        now,
-                        EventKind::BounceRecorded,
-                        "a bounce that matches no prompt",
-                    )?;
+                    self.store
+                        .store_reply(&reflection, id, raw, &meta(outcome), Some(&prompt))?;
                 }
-                self.store
-                    .put_raw(&reading.dedup_id, raw, &meta(RawOutcome::Bounce))?;
-                Ok((Disposition::Processed, Handled::Bounce, None))
-            }
-            MessageKind::Other => {
-                if reading.sender_is_owner {
-                    if let Some(cmd) = parse_command(&reading.fresh_text) {
-                        return self.take_command(
-                            raw,
-                            &reading,
-                            cmd,
-                            meta(RawOutcome::Command),
-                            now,
-                        );
-                    }
+                Write::Prompt(p) => self.store.put_prompt(&p)?,
+                // An effect that fails (unknown client) is told in the confirmation.
+                Write::Command(c) => {
+                    let _ = self.apply_command(&c, now);
                 }
-                let reason = match &reading.genuine {
-                    Err(r) => format!("not a genuine reply: {r}"),
-                    Ok(()) => reading
-                        .parsed
-                        .problems
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| "not a reply to a prompt".into()),
-                };
-                // Only a marker is kept (for deduplication): never the bytes of mail that is not olifant's.
-                self.store.put_raw(
-                    &reading.dedup_id,
-                    &[],
-                    &meta(RawOutcome::Ignored {
-                        reason: reason.clone(),
-                    }),
-                )?;
-                self.event(now, EventKind::Ignored, &reason)?;
-                // olifant's own mail (receipts, reminders in a shared mailbox) stays where the
-                // owner can see it, even when an ignored folder is configured.
-                let d = if matches!(reading.genuine, Err(crate::parse::Rejection::FromBot)) {
-                    Disposition::Leave
-                } else {
-                    Disposition::Ignored
-                };
-                Ok((d, Handled::Ignored(reason), None))
-            }
-        }
-    }
-
-    fn store_reflection(
-        &self,
-        raw: &[u8],
-        reading: &Reading,
-        meta: impl Fn(RawOutcome) -> RawMeta,
-        now: DateTime<Utc>,
-    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
-        let parsed = &reading.parsed;
-        // A reply that carries no answers but starts with a command is a command.
-        if parsed.answers.is_empty() {
-            if let Some(cmd) =
-                parse_command(&reading.fresh_text).filter(|c| !matches!(c, Command::Unknown(_)))
-            {
-                return self.take_command(raw, reading, cmd, meta(RawOutcome::Command), now);
-            }
-        }
-        let prompt_id = reading.prompt_id;
-        let prompt = match prompt_id
-            .map(|id| self.store.prompt(id))
-            .transpose()?
-            .flatten()
-        {
-            Some(p) => p,
-            None => {
-                let reason = "reply to a prompt this data directory does not know (run `olifant reingest` after restoring)".to_string();
-                self.store.put_raw(
-                    &reading.dedup_id,
+                Write::Quarantine(reason) => self.store.quarantine_message(
+                    &QuarantineEntry {
+                        id: id.to_string(),
+                        origin: origin.to_string(),
+                        at: now,
+                        reason,
+                    },
                     raw,
-                    &meta(RawOutcome::Ignored {
-                        reason: reason.clone(),
-                    }),
-                )?;
-                self.event(now, EventKind::Ignored, &reason)?;
-                return Ok((Disposition::Leave, Handled::Ignored(reason), None));
+                )?,
+                Write::Event(kind, detail) => self.event(now, kind, &detail)?,
             }
-        };
-        let ttl = Duration::days(i64::from(self.config.schedule.token_ttl_days));
-        // Measured to when the reply was written, so `olifant reingest` can rebuild old history.
-        let written = reading.date.unwrap_or(now).min(now);
-        if written - prompt.created_at > ttl {
-            let reason = format!(
-                "reply to a prompt older than token_ttl_days ({}); not stored",
-                self.config.schedule.token_ttl_days
-            );
-            self.store.put_raw(
-                &reading.dedup_id,
-                &[],
-                &meta(RawOutcome::Ignored {
-                    reason: reason.clone(),
-                }),
-            )?;
-            self.event(now, EventKind::Ignored, &reason)?;
-            return Ok((Disposition::Ignored, Handled::Ignored(reason), None));
         }
-        if parsed.answers.is_empty() && parsed.notes.trim().is_empty() {
-            let reason = "reply with nothing to record".to_string();
-            self.store.put_raw(
-                &reading.dedup_id,
-                raw,
-                &meta(RawOutcome::Ignored {
-                    reason: reason.clone(),
-                }),
-            )?;
-            self.event(now, EventKind::Ignored, &reason)?;
-            let followup = self.config.ingest.receipts.then(|| Followup::Receipt {
-                prompt: prompt.id,
-                reply_message_id: reading.message_id.clone().unwrap_or_default(),
-                problems: vec!["nothing in this reply could be read as an answer".into()],
-            });
-            return Ok((Disposition::Processed, Handled::Ignored(reason), followup));
-        }
-        let date = reading.date.unwrap_or(now).min(now);
-        let existing = self.store.reflection_for_prompt(prompt.id)?;
-        let merged = existing.is_some();
-        let reflection = match existing {
-            // Already in there (handled again after a crash): merging again could undo a
-            // newer reply's answers.
-            Some(r) if r.sources.contains(&reading.dedup_id) => r,
-            Some(mut r) => {
-                merge_reflection(&mut r, parsed, &reading.dedup_id);
-                r
-            }
-            None => Reflection {
-                client: prompt.client.clone(),
-                prompt: Some(prompt.id),
-                date,
-                answers: parsed.answers.clone(),
-                notes: parsed.notes.trim().to_string(),
-                sources: vec![reading.dedup_id.clone()],
-            },
-        };
-        let mut prompt = prompt;
-        if matches!(
-            prompt.status,
-            PromptStatus::Open | PromptStatus::Expired { .. }
-        ) {
-            prompt.status = PromptStatus::Answered { at: now };
-        }
-        self.store.store_reply(
-            &reflection,
-            &reading.dedup_id,
-            raw,
-            &meta(RawOutcome::Reflection {
-                prompt: Some(prompt.id),
-            }),
-            Some(&prompt),
-        )?;
-        let followup = self.config.ingest.receipts.then(|| Followup::Receipt {
-            prompt: prompt.id,
-            reply_message_id: reading.message_id.clone().unwrap_or_default(),
-            problems: parsed.problems.clone(),
-        });
-        Ok((
-            Disposition::Processed,
-            Handled::Stored {
-                client: prompt.client_name.clone(),
-                merged,
-            },
-            followup,
-        ))
-    }
-
-    /// A message larger than the parser reads ([`crate::parse::MAX_RAW`]) would be read
-    /// cut short yet stored whole (a 50 MiB message peaked at ~240 MB in benches/hostile):
-    /// record a marker only, leave it where it is, and say why.
-    fn refuse_oversized(
-        &self,
-        raw: &[u8],
-        origin: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
-        let id = format!("too-large:{}", crate::parse::sha256_hex(raw));
-        if self.store.seen(&id)? {
-            return Ok((Disposition::Leave, Handled::Duplicate, None));
-        }
-        let reason = format!(
-            "message of {} bytes is larger than olifant reads ({} bytes); left where it is",
-            raw.len(),
-            crate::parse::MAX_RAW
-        );
-        tracing::warn!(origin, "{reason}");
-        self.store.put_raw(
-            &id,
-            &[],
-            &RawMeta {
-                origin: origin.to_string(),
-                received_at: now,
-                outcome: RawOutcome::Ignored {
-                    reason: reason.clone(),
-                },
-            },
-        )?;
-        self.event(now, EventKind::Ignored, &reason)?;
-        Ok((Disposition::Leave, Handled::Ignored(reason), None))
-    }
-
-    fn quarantine(
-        &self,
-        raw: &[u8],
-        origin: &str,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(Disposition, Handled, Option<Followup>), AppError> {
-        let id = crate::parse::sha256_hex(raw);
-        if self.store.seen(&id)? {
-            return Ok((Disposition::Leave, Handled::Duplicate, None));
-        }
-        tracing::warn!(origin, reason, "message quarantined");
-        self.store.quarantine_message(
-            &QuarantineEntry {
-                id,
-                origin: origin.to_string(),
-                at: now,
-                reason: reason.to_string(),
-            },
-            raw,
-        )?;
-        self.event(now, EventKind::Quarantined, reason)?;
-        Ok((
-            Disposition::Leave,
-            Handled::Quarantined(reason.to_string()),
-            None,
-        ))
+        Ok(plan.outcome)
     }
 
     pub(crate) fn event(
@@ -890,26 +637,6 @@ impl App {
     }
 }
 
-/// A second reply to the same prompt updates the answers key by key (newest wins) and
-/// appends its notes; it never creates a second reflection.
-pub fn merge_reflection(r: &mut Reflection, newer: &crate::model::ParsedMessage, source: &str) {
-    for (k, a) in &newer.answers {
-        if a.rating.is_some() || a.comment.is_some() {
-            r.answers.insert(k.clone(), a.clone());
-        }
-    }
-    let notes = newer.notes.trim();
-    if !notes.is_empty() && !r.notes.contains(notes) {
-        if !r.notes.is_empty() {
-            r.notes.push_str("\n\n");
-        }
-        r.notes.push_str(notes);
-    }
-    if !r.sources.iter().any(|s| s == source) {
-        r.sources.push(source.to_string());
-    }
-}
-
 /// Splits a listing into batches of at most `max` (and [`BATCH`]) messages and
 /// [`BATCH_BYTES`] bytes.
 fn batches(listed: &[Listed], max: usize) -> Vec<&[Listed]> {
@@ -929,17 +656,6 @@ fn batches(listed: &[Listed], max: usize) -> Vec<&[Listed]> {
         out.push(&listed[start..]);
     }
     out
-}
-
-/// The first non-empty line of the owner's text: the command as written.
-pub fn command_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or_default()
-        .chars()
-        .take(500)
-        .collect()
 }
 
 impl App {
@@ -988,8 +704,6 @@ fn count(report: &mut IngestReport, h: &Handled) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Answer, ClientKey, ParsedMessage, PromptId};
-    use std::collections::BTreeMap;
 
     #[test]
     fn batches_are_cut_by_count_and_by_bytes_and_cover_everything_in_order() {
@@ -1018,52 +732,5 @@ mod tests {
         let b = batches(&big, BATCH);
         assert_eq!(b.iter().map(|c| c.len()).collect::<Vec<_>>(), vec![1, 2, 1]);
         assert!(batches(&[], BATCH).is_empty());
-    }
-
-    #[test]
-    fn a_second_reply_updates_key_by_key_and_appends_notes() {
-        let mut r = Reflection {
-            client: ClientKey::from_name("X"),
-            prompt: Some(PromptId(1)),
-            date: DateTime::from_timestamp(0, 0).unwrap(),
-            answers: BTreeMap::from([
-                (
-                    "energy".into(),
-                    Answer {
-                        rating: Some(2),
-                        comment: None,
-                    },
-                ),
-                (
-                    "payment".into(),
-                    Answer {
-                        rating: Some(4),
-                        comment: None,
-                    },
-                ),
-            ]),
-            notes: "first".into(),
-            sources: vec!["a".into()],
-        };
-        let newer = ParsedMessage {
-            kind: MessageKind::Reflection,
-            prompt_token: None,
-            language: None,
-            answers: BTreeMap::from([(
-                "energy".into(),
-                Answer {
-                    rating: Some(5),
-                    comment: Some("better".into()),
-                },
-            )]),
-            notes: "second".into(),
-            problems: vec![],
-        };
-        merge_reflection(&mut r, &newer, "b");
-        merge_reflection(&mut r, &newer, "b");
-        assert_eq!(r.answers["energy"].rating, Some(5));
-        assert_eq!(r.answers["payment"].rating, Some(4));
-        assert_eq!(r.notes, "first\n\nsecond");
-        assert_eq!(r.sources, vec!["a".to_string(), "b".to_string()]);
     }
 }
