@@ -97,8 +97,12 @@ impl App {
             }
         }
         let tz = self.config.owner.timezone;
-        let (next_prompt_at, next_digest_at) =
-            schedule::next_runs(&self.prompt_cron()?, &self.digest_cron()?, tz, now);
+        let (next_prompt_at, next_digest_at) = schedule::next_runs(
+            &self.config.schedule.prompt_cron,
+            &self.config.schedule.digest_cron,
+            tz,
+            now,
+        );
         let input = DigestInput {
             clients: &clients,
             prompts: &prompts,

@@ -52,14 +52,6 @@ pub enum AppError {
     /// Reading mail failed.
     #[error(transparent)]
     Ingest(#[from] crate::ingest::source::SourceError),
-    /// A cron expression in `[schedule]` is wrong.
-    #[error("[schedule] {key}: {source}; use 5 fields like \"0 9 * * 1\" (Mondays 09:00)")]
-    Cron {
-        /// The key.
-        key: &'static str,
-        /// The parse error.
-        source: crate::schedule::CronError,
-    },
     /// The command names a client olifant does not know.
     #[error("no client named {0:?}: see `olifant clients list`")]
     UnknownClient(String),
