@@ -9,7 +9,6 @@ use crate::digest::{render, RenderedDigest};
 use crate::model::{ClientKey, Lang, Reflection, SendState};
 use crate::prompt::compose::PromptMail;
 use crate::schedule;
-use crate::send::compose::InlineImage;
 use crate::store::{EventKind, OutgoingKind, OutgoingRecord, RawOutcome, Store, StoreError};
 
 /// A reflection with an answer that has neither a rating nor a comment: the parser saw the
@@ -183,16 +182,7 @@ impl App {
             html: rendered.html.clone(),
             extra_headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
         };
-        let images = rendered
-            .images
-            .iter()
-            .map(|i| InlineImage {
-                content_id: i.content_id.clone(),
-                filename: i.filename.clone(),
-                png: i.png.clone(),
-            })
-            .collect();
-        let msg = self.outgoing(&mail, now, images)?;
+        let msg = self.outgoing(&mail, now, rendered.images)?;
         let mut record = OutgoingRecord {
             id: message_id,
             kind: OutgoingKind::Digest { period_end },
