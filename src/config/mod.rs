@@ -20,6 +20,8 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+pub use crate::prompt::compose::ReplyStyle;
+pub use crate::send::Security;
 pub use error::ConfigError;
 pub use secret::{Secret, SecretSource};
 
@@ -88,16 +90,6 @@ pub struct OwnerConfig {
     pub timezone: Tz,
 }
 
-/// How replies are addressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ReplyStyle {
-    /// `Reply-To: olifant+TOKEN@domain` (default).
-    #[default]
-    Plus,
-    /// `Reply-To: olifant@domain`; the token rides in the Message-ID only.
-    Plain,
-}
-
 /// `[bot]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BotConfig {
@@ -105,21 +97,11 @@ pub struct BotConfig {
     pub address: String,
     /// How Reply-To is built.
     pub reply_style: ReplyStyle,
-    /// The plus-address separator (default `+`).
+    /// The plus-address separator (default `+`); replies are read with it whatever the
+    /// reply style, so prompts sent before a switch to `plain` still find their way back.
     pub plus_separator: char,
     /// Display name (default `olifant`).
     pub name: String,
-}
-
-/// Transport security.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Security {
-    /// TLS from the first byte (SMTPS 465, IMAPS 993).
-    Tls,
-    /// Plain connection upgraded with STARTTLS, which is required.
-    StartTls,
-    /// No encryption: only allowed to a loopback host.
-    None,
 }
 
 /// A login: user name and where the password comes from.
