@@ -8,6 +8,7 @@ use crate::digest::{build_digest, Activity, Digest, DigestInput, ReflectionSourc
 use crate::digest::{render, RenderedDigest};
 use crate::model::{ClientKey, Lang, Reflection, SendState};
 use crate::prompt::compose::PromptMail;
+use crate::prompt::token;
 use crate::schedule;
 use crate::store::{EventKind, OutgoingKind, OutgoingRecord, RawOutcome, Store, StoreError};
 
@@ -161,14 +162,11 @@ impl App {
         }
         let digest = self.build_digest(now, None, None)?;
         let rendered = self.render_digest(&digest)?;
-        let domain = self
-            .config
-            .bot
-            .address
-            .rsplit('@')
-            .next()
-            .unwrap_or("olifant.invalid");
-        let message_id = format!("olifant-digest.{}@{domain}", period_end.timestamp());
+        let message_id = token::own_message_id(
+            "digest",
+            &period_end.timestamp().to_string(),
+            token::message_id_domain(&self.config.bot.address),
+        );
         let mail = PromptMail {
             subject: rendered.subject.clone(),
             message_id: message_id.clone(),

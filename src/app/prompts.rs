@@ -10,7 +10,7 @@ use super::outbox::{self, RetryPolicy};
 use super::{App, AppError};
 use crate::model::{Client, ClientKey, PromptId, PromptRecord, PromptStatus, Reminder, SendState};
 use crate::prompt::compose::{self, PromptInput, PromptMail, ReminderInput};
-use crate::prompt::token::{self, MAX_PROMPT_ID};
+use crate::prompt::token::MAX_PROMPT_ID;
 use crate::schedule::{self, PlanInput, PromptPlan};
 use crate::send::compose::{compose, Email};
 use crate::send::OutgoingMessage;
@@ -409,9 +409,4 @@ pub fn describe_state(s: &SendState) -> String {
             }
         }
     }
-}
-
-/// The message id of a prompt's token, for lookups.
-pub fn prompt_message_id(token_str: &str, domain: &str) -> String {
-    token::message_id(token_str, "", domain)
 }

@@ -223,13 +223,6 @@ impl App {
                 since: date,
             })?;
         }
-        let domain = self
-            .config
-            .bot
-            .address
-            .rsplit('@')
-            .next()
-            .unwrap_or("olifant.invalid");
         self.store.put_prompt(&PromptRecord {
             id,
             client: key,
@@ -237,7 +230,11 @@ impl App {
             lang,
             occurrence: date,
             created_at: date,
-            message_id: token::message_id(&self.key.token(id), "", domain),
+            message_id: token::message_id(
+                &self.key.token(id),
+                "",
+                token::message_id_domain(&self.config.bot.address),
+            ),
             subject: prompt_subject(&name, lang, id),
             send: SendState::Sent { at: date },
             status: PromptStatus::Open,

@@ -72,11 +72,7 @@ impl Addressing {
 
     /// The domain used in Message-IDs: the bot address's domain, or `olifant.invalid`.
     pub fn domain(&self) -> &str {
-        self.bot_address
-            .rsplit_once('@')
-            .map(|(_, d)| d.trim().trim_end_matches('>'))
-            .filter(|d| !d.is_empty())
-            .unwrap_or("olifant.invalid")
+        token::message_id_domain(&self.bot_address)
     }
 }
 
