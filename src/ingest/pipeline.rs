@@ -155,6 +155,15 @@ struct Unmoved {
     last_uid: u32,
 }
 
+/// The raw-entry metadata of a message from `origin` handled at `now`, given its outcome.
+fn raw_meta(origin: &str, now: DateTime<Utc>) -> impl Fn(RawOutcome) -> RawMeta + '_ {
+    move |outcome| RawMeta {
+        origin: origin.to_string(),
+        received_at: now,
+        outcome,
+    }
+}
+
 impl IngestReport {
     fn add(&mut self, o: &IngestReport) {
         self.fetched += o.fetched;
@@ -471,20 +480,8 @@ impl App {
             l.size
         );
         tracing::warn!(message = %l.id, "{reason}");
-        self.store.put_raw(
-            &id,
-            &[],
-            &RawMeta {
-                origin: format!("{mailbox}:{uid_validity}:{}", l.id),
-                received_at: now,
-                outcome: RawOutcome::Ignored {
-                    reason: reason.clone(),
-                },
-            },
-        )?;
-        self.store
-            .record_event(&Event::new(now, EventKind::Ignored, reason))?;
-        Ok(())
+        let origin = format!("{mailbox}:{uid_validity}:{}", l.id);
+        self.record_ignored(&id, &[], raw_meta(&origin, now), &reason, now)
     }
 
     /// Reads one message and records what it means. Writes go to the store unflushed.
@@ -581,11 +578,7 @@ impl App {
             };
             return Ok((d, Handled::Duplicate, followup));
         }
-        let meta = |outcome| RawMeta {
-            origin: origin.to_string(),
-            received_at: now,
-            outcome,
-        };
+        let meta = raw_meta(origin, now);
         match reading.parsed.kind {
             MessageKind::Reflection => self.store_reflection(raw, &reading, meta, now),
             MessageKind::AutoReply => {
@@ -651,14 +644,7 @@ impl App {
                         .unwrap_or_else(|| "not a reply to a prompt".into()),
                 };
                 // Only a marker is kept (for deduplication): never the bytes of mail that is not olifant's.
-                self.store.put_raw(
-                    &reading.dedup_id,
-                    &[],
-                    &meta(RawOutcome::Ignored {
-                        reason: reason.clone(),
-                    }),
-                )?;
-                self.event(now, EventKind::Ignored, &reason)?;
+                self.record_ignored(&reading.dedup_id, &[], &meta, &reason, now)?;
                 // olifant's own mail (receipts, reminders in a shared mailbox) stays where the
                 // owner can see it, even when an ignored folder is configured.
                 let d = if matches!(reading.genuine, Err(crate::parse::Rejection::FromBot)) {
@@ -696,14 +682,7 @@ impl App {
             Some(p) => p,
             None => {
                 let reason = "reply to a prompt this data directory does not know (run `olifant reingest` after restoring)".to_string();
-                self.store.put_raw(
-                    &reading.dedup_id,
-                    raw,
-                    &meta(RawOutcome::Ignored {
-                        reason: reason.clone(),
-                    }),
-                )?;
-                self.event(now, EventKind::Ignored, &reason)?;
+                self.record_ignored(&reading.dedup_id, raw, &meta, &reason, now)?;
                 return Ok((Disposition::Leave, Handled::Ignored(reason), None));
             }
         };
@@ -715,26 +694,12 @@ impl App {
                 "reply to a prompt older than token_ttl_days ({}); not stored",
                 self.config.schedule.token_ttl_days
             );
-            self.store.put_raw(
-                &reading.dedup_id,
-                &[],
-                &meta(RawOutcome::Ignored {
-                    reason: reason.clone(),
-                }),
-            )?;
-            self.event(now, EventKind::Ignored, &reason)?;
+            self.record_ignored(&reading.dedup_id, &[], &meta, &reason, now)?;
             return Ok((Disposition::Ignored, Handled::Ignored(reason), None));
         }
         if parsed.answers.is_empty() && parsed.notes.trim().is_empty() {
             let reason = "reply with nothing to record".to_string();
-            self.store.put_raw(
-                &reading.dedup_id,
-                raw,
-                &meta(RawOutcome::Ignored {
-                    reason: reason.clone(),
-                }),
-            )?;
-            self.event(now, EventKind::Ignored, &reason)?;
+            self.record_ignored(&reading.dedup_id, raw, &meta, &reason, now)?;
             let followup = self.config.ingest.receipts.then(|| Followup::Receipt {
                 prompt: prompt.id,
                 reply_message_id: reading.message_id.clone().unwrap_or_default(),
@@ -812,18 +777,7 @@ impl App {
             crate::parse::MAX_RAW
         );
         tracing::warn!(origin, "{reason}");
-        self.store.put_raw(
-            &id,
-            &[],
-            &RawMeta {
-                origin: origin.to_string(),
-                received_at: now,
-                outcome: RawOutcome::Ignored {
-                    reason: reason.clone(),
-                },
-            },
-        )?;
-        self.event(now, EventKind::Ignored, &reason)?;
+        self.record_ignored(&id, &[], raw_meta(origin, now), &reason, now)?;
         Ok((Disposition::Leave, Handled::Ignored(reason), None))
     }
 
@@ -854,6 +808,24 @@ impl App {
             Handled::Quarantined(reason.to_string()),
             None,
         ))
+    }
+
+    /// Records a message olifant leaves alone: its raw entry under `dedup_id` (`kept` is what
+    /// it keeps of the bytes, empty for a deduplication marker only) and an `Ignored` event,
+    /// both giving `reason`.
+    fn record_ignored(
+        &self,
+        dedup_id: &str,
+        kept: &[u8],
+        meta: impl FnOnce(RawOutcome) -> RawMeta,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let outcome = RawOutcome::Ignored {
+            reason: reason.to_string(),
+        };
+        self.store.put_raw(dedup_id, kept, &meta(outcome))?;
+        self.event(now, EventKind::Ignored, reason)
     }
 
     pub(crate) fn event(
