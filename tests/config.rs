@@ -599,6 +599,25 @@ fn check_reports_a_bad_cron_with_its_key_line_and_reason() {
 }
 
 #[test]
+fn raw_server_sections_hide_a_plain_password_and_hand_over_their_password_keys() {
+    let text = "[smtp]\nhost = \"smtp.example.com\"\npassword = \"hunter2-smtp\"\n\
+                [imap]\nhost = \"imap.example.com\"\npassword = \"hunter2-imap\"\npassword_env = \"IMAP_PW\"\n";
+    let raw: config::raw::RawConfig = toml::from_str(text).unwrap();
+    let debug = format!("{raw:?}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    for needle in ["RawSmtp", "RawImap", "<redacted>", "smtp.example.com"] {
+        assert!(debug.contains(needle), "{needle:?} missing in {debug}");
+    }
+    let smtp = raw.smtp.expect("[smtp]").password_fields();
+    assert_eq!(smtp.password.as_deref(), Some("hunter2-smtp"));
+    assert_eq!(smtp.password_env, None);
+    let imap = raw.imap.expect("[imap]").password_fields();
+    assert_eq!(imap.password.as_deref(), Some("hunter2-imap"));
+    assert_eq!(imap.password_env.as_deref(), Some("IMAP_PW"));
+    assert_eq!(imap.password_command, None);
+}
+
+#[test]
 fn bot_address_must_differ_from_the_owner() {
     let e = err(&MINIMAL.replace("olifant@example.com", "ME@example.com"));
     assert_eq!(e.key(), Some("bot.address"));
