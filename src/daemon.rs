@@ -171,9 +171,12 @@ pub async fn scheduled_work(app: &App, now: DateTime<Utc>) -> Result<(), AppErro
         tracing::info!(resent, "prompts sent after an earlier transient failure");
     }
     let last = app.store.meta()?.last_digest_run;
-    if let Some(occurrence) =
-        schedule::digest_due(&app.digest_cron()?, app.config.owner.timezone, last, now)
-    {
+    if let Some(occurrence) = schedule::digest_due(
+        &app.config.schedule.digest_cron,
+        app.config.owner.timezone,
+        last,
+        now,
+    ) {
         match app.send_digest(occurrence, now, &clock::now).await? {
             Some(state) => tracing::info!(state = ?state, "digest run"),
             None => {

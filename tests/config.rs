@@ -145,8 +145,8 @@ fn minimal_config_gets_documented_defaults() {
     assert_eq!(c.bot.reply_style, ReplyStyle::Plus);
     assert_eq!(c.bot.plus_separator, '+');
     assert_eq!(c.bot.name, "olifant");
-    assert_eq!(c.schedule.prompt_cron, "0 9 * * 1");
-    assert_eq!(c.schedule.digest_cron, "0 8 1-7 * 1");
+    assert_eq!(c.schedule.prompt_cron.as_str(), "0 9 * * 1");
+    assert_eq!(c.schedule.digest_cron.as_str(), "0 8 1-7 * 1");
     assert_eq!(c.schedule.reminder_after_days, 3);
     assert_eq!(c.schedule.max_prompts_per_run, 3);
     assert_eq!(c.schedule.token_ttl_days, 120);
@@ -495,7 +495,126 @@ fn cron_needs_five_or_six_fields() {
     let e = err(&with("[schedule]\nprompt_cron = \"0 9 * *\"\n"));
     assert_eq!(e.key(), Some("schedule.prompt_cron"));
     let c = parse(&with("[schedule]\nprompt_cron = \"0 30 9 * * Mon\"\n")).unwrap();
-    assert_eq!(c.schedule.prompt_cron, "0 30 9 * * Mon");
+    assert_eq!(c.schedule.prompt_cron.as_str(), "0 30 9 * * Mon");
+}
+
+/// The 1-based line of the first line of `text` that starts with `prefix`.
+fn line_starting(text: &str, prefix: &str) -> usize {
+    text.lines()
+        .position(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starts with {prefix:?} in:\n{text}"))
+        + 1
+}
+
+/// One bad cron expression per kind of mistake, with what the error must say about it.
+const BAD_CRONS: [(&str, &str); 9] = [
+    ("61 9 * * 1", "minute 61 is out of range 0-59"),
+    ("0 24 * * 1", "hour 24 is out of range 0-23"),
+    ("0 9 0 * 1", "day-of-month 0 is out of range 1-31"),
+    ("0 9 * 13 1", "month 13 is out of range 1-12"),
+    ("0 9 * * 8", "day-of-week 8 is out of range 0-7"),
+    ("0 9 * *", "it has 4 fields, expected 5 or 6"),
+    ("0 0 0 9 * * 1", "it has 7 fields, expected 5 or 6"),
+    ("every monday at nine", "it has 4 fields, expected 5 or 6"),
+    ("nine am * * mon", "minute \"nine\" is not a number"),
+];
+
+#[test]
+fn every_cron_key_is_parsed_at_load_and_a_bad_field_names_key_and_line() {
+    for key in ["prompt_cron", "digest_cron"] {
+        for (cron, what) in BAD_CRONS {
+            let text = with(&format!(
+                "[schedule]\nreminder_after_days = 2\n{key} = \"{cron}\"\n"
+            ));
+            let line = line_starting(&text, key);
+            let e = err(&text);
+            let full = format!("schedule.{key}");
+            assert_eq!(e.key(), Some(full.as_str()), "{e}");
+            assert_eq!(e.line(), Some(line), "{e}");
+            let msg = e.to_string();
+            assert!(
+                msg.starts_with(&format!("config.toml line {line}: {full}: \"{cron}\"")),
+                "{msg}"
+            );
+            assert!(msg.contains(what), "{cron:?}: {msg}");
+        }
+    }
+    // A good one is kept parsed: the schedule holds the expression, not its text.
+    let c = parse(&with(
+        "[schedule]\nprompt_cron = \"*/15  8-18 * jan-jun mon#1\"\n",
+    ))
+    .unwrap();
+    let monday = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let tuesday = chrono::NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
+    let second_monday = chrono::NaiveDate::from_ymd_opt(2026, 3, 9).unwrap();
+    assert!(c.schedule.prompt_cron.matches_date(monday));
+    assert!(!c.schedule.prompt_cron.matches_date(tuesday));
+    assert!(!c.schedule.prompt_cron.matches_date(second_monday));
+    assert_eq!(c.schedule.prompt_cron.as_str(), "*/15 8-18 * jan-jun mon#1");
+}
+
+#[test]
+fn check_reports_a_bad_cron_with_its_key_line_and_reason() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let text = format!(
+        "data_dir = {data:?}\n{MINIMAL}\n[schedule]\nprompt_cron = \"0 9 * * 1\"\ndigest_cron = \"0 25 * * 1\"\n"
+    );
+    let line = line_starting(&text, "digest_cron");
+    let path = tmp.path().join("config.toml");
+    std::fs::write(&path, &text).expect("write config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_olifant"))
+        .env("NO_COLOR", "1")
+        .env("HOME", tmp.path())
+        .env_remove("OLIFANT_CONFIG")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .args(["--config", path.to_str().expect("utf-8"), "check"])
+        .output()
+        .expect("run olifant check");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let failed = stdout
+        .lines()
+        .find(|l| l.starts_with("✗ config"))
+        .unwrap_or_else(|| panic!("no ✗ config line:\n{stdout}"));
+    for needle in [
+        format!("line {line}"),
+        "schedule.digest_cron".to_string(),
+        "hour 25 is out of range 0-23".to_string(),
+    ] {
+        assert!(failed.contains(&needle), "{needle:?} missing in {failed}");
+    }
+    assert!(
+        !data.exists(),
+        "a data directory was created from a bad config"
+    );
+}
+
+#[test]
+fn raw_server_sections_hide_a_plain_password_and_hand_over_their_password_keys() {
+    let text = "[smtp]\nhost = \"smtp.example.com\"\npassword = \"hunter2-smtp\"\n\
+                [imap]\nhost = \"imap.example.com\"\npassword = \"hunter2-imap\"\npassword_env = \"IMAP_PW\"\n";
+    let raw: config::raw::RawConfig = toml::from_str(text).unwrap();
+    let debug = format!("{raw:?}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    for needle in ["RawSmtp", "RawImap", "<redacted>", "smtp.example.com"] {
+        assert!(debug.contains(needle), "{needle:?} missing in {debug}");
+    }
+    let smtp = raw.smtp.expect("[smtp]").password_fields();
+    assert_eq!(smtp.password.as_deref(), Some("hunter2-smtp"));
+    assert_eq!(smtp.password_env, None);
+    let imap = raw.imap.expect("[imap]").password_fields();
+    assert_eq!(imap.password.as_deref(), Some("hunter2-imap"));
+    assert_eq!(imap.password_env.as_deref(), Some("IMAP_PW"));
+    assert_eq!(imap.password_command, None);
 }
 
 #[test]

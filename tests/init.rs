@@ -69,8 +69,8 @@ fn init_output_parses_with_the_config_module_for_every_provider() {
             None => ReplyStyle::Plain,
         };
         assert_eq!(config.bot.reply_style, style);
-        assert_eq!(config.schedule.prompt_cron, "0 8 1-7 * 1");
-        assert_eq!(config.schedule.digest_cron, "30 17 * * 1-5");
+        assert_eq!(config.schedule.prompt_cron.as_str(), "0 8 1-7 * 1");
+        assert_eq!(config.schedule.digest_cron.as_str(), "30 17 * * 1-5");
         assert!(config.clients.is_empty());
         let SendConfig::Smtp(smtp) = &config.send else {
             panic!("[smtp] not used for sending: {:?}", config.send)
@@ -112,7 +112,7 @@ fn non_interactive_init_file_passes_config_load() {
     let outcome = run_init(opts, &mut NoQuestions).unwrap();
     let config = olifant::config::load(&outcome.path).unwrap();
     olifant::config::check_permissions(&outcome.path, &config).unwrap();
-    assert_eq!(config.schedule.prompt_cron, "30 16 * * 5");
+    assert_eq!(config.schedule.prompt_cron.as_str(), "30 16 * * 5");
     assert_eq!(config.owner.language, Lang::Nl);
     assert_eq!(config.bot.address, "sanne+olifant@fastmail.com");
 }

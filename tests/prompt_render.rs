@@ -37,6 +37,7 @@ fn addressing(style: ReplyStyle) -> Addressing {
     Addressing {
         bot_address: "olifant@example.test".into(),
         reply_style: style,
+        plus_separator: '+',
         owner_name: "Sanne".into(),
         owner_address: "sanne@example.test".into(),
     }
@@ -73,7 +74,7 @@ fn tricky_client_name_renders_safely_in_both_languages() {
     let templates = Templates::builtin();
     let q = default_questionnaire();
     let c = client(TRICKY);
-    let a = addressing(ReplyStyle::PlusAddress { separator: '+' });
+    let a = addressing(ReplyStyle::Plus);
     let id = PromptId(0x0001_2345_6789);
     let tok = key().token(id);
     for lang in Lang::ALL {
@@ -278,7 +279,7 @@ fn record(lang: Lang, id: PromptId, tok: &str) -> PromptRecord {
 fn reminder_threads_under_the_prompt_and_lists_the_questions() {
     let templates = Templates::builtin();
     let q = default_questionnaire();
-    let a = addressing(ReplyStyle::PlusAddress { separator: '+' });
+    let a = addressing(ReplyStyle::Plus);
     let id = PromptId(77);
     let tok = key().token(id);
     for lang in Lang::ALL {
@@ -317,7 +318,7 @@ fn reminder_threads_under_the_prompt_and_lists_the_questions() {
 fn receipt_lists_recorded_missing_and_not_understood() {
     let templates = Templates::builtin();
     let q = default_questionnaire();
-    let a = addressing(ReplyStyle::PlusAddress { separator: '+' });
+    let a = addressing(ReplyStyle::Plus);
     let id = PromptId(78);
     let tok = key().token(id);
     let answers: BTreeMap<String, Answer> = [

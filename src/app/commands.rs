@@ -13,6 +13,7 @@ use crate::ingest::pipeline::Followup;
 use crate::model::{Client, ClientKey, ClientStatus, Lang, SendState};
 use crate::parse::command::{Command, Span};
 use crate::prompt::compose::{self, PromptMail, ReceiptInput};
+use crate::prompt::token;
 use crate::store::{EventKind, OutgoingKind, OutgoingRecord};
 
 impl App {
@@ -180,13 +181,7 @@ impl App {
             } => {
                 let command = crate::parse::command::parse_command(&command_line)
                     .unwrap_or(Command::Unknown(command_line.clone()));
-                let domain = self
-                    .config
-                    .bot
-                    .address
-                    .rsplit('@')
-                    .next()
-                    .unwrap_or("olifant.invalid");
+                let domain = token::message_id_domain(&self.config.bot.address);
                 let seed = reply_to_message_id
                     .clone()
                     .unwrap_or_else(|| now.timestamp_millis().to_string());
@@ -195,7 +190,7 @@ impl App {
                     .iter()
                     .map(|b| format!("{b:02x}"))
                     .collect();
-                let message_id = format!("olifant-cmd.{tag}@{domain}");
+                let message_id = token::own_message_id("cmd", &tag, domain);
                 // A command seen again (after a crash) whose confirmation went out is done:
                 // above all, a `digest` command must not send a second digest.
                 if self.store.outgoing_by_id(&message_id)?.is_some() {

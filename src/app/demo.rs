@@ -164,7 +164,10 @@ pub async fn run_demo(
             let Some(prompt) = prompt_of(&app, &seen.message_id)? else {
                 continue;
             };
-            let is_reminder = seen.message_id.ends_with(&format!(".r@{}", domain(&app)));
+            let is_reminder = seen.message_id.ends_with(&format!(
+                ".r@{}",
+                crate::prompt::token::message_id_domain(&app.config.bot.address)
+            ));
             if seen.message_id != prompt.message_id && !is_reminder {
                 continue; // a receipt, not something to answer
             }
@@ -291,16 +294,6 @@ pub fn write_html(index: &Path, rendered: &crate::digest::RenderedDigest) -> Res
     let html = crate::digest::html_with_file_images(rendered);
     std::fs::write(index, html).map_err(|e| io(index, e))?;
     Ok(())
-}
-
-fn domain(app: &App) -> String {
-    app.config
-        .bot
-        .address
-        .rsplit('@')
-        .next()
-        .unwrap_or("")
-        .to_string()
 }
 
 fn prompt_of(app: &App, message_id: &str) -> Result<Option<PromptRecord>, AppError> {

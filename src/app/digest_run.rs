@@ -8,8 +8,8 @@ use crate::digest::{build_digest, Activity, Digest, DigestInput, ReflectionSourc
 use crate::digest::{render, RenderedDigest};
 use crate::model::{ClientKey, Lang, Reflection, SendState};
 use crate::prompt::compose::PromptMail;
+use crate::prompt::token;
 use crate::schedule;
-use crate::send::compose::InlineImage;
 use crate::store::{EventKind, OutgoingKind, OutgoingRecord, RawOutcome, Store, StoreError};
 
 /// A reflection with an answer that has neither a rating nor a comment: the parser saw the
@@ -107,8 +107,12 @@ impl App {
             }
         }
         let tz = self.config.owner.timezone;
-        let (next_prompt_at, next_digest_at) =
-            schedule::next_runs(&self.prompt_cron()?, &self.digest_cron()?, tz, at);
+        let (next_prompt_at, next_digest_at) = schedule::next_runs(
+            &self.config.schedule.prompt_cron,
+            &self.config.schedule.digest_cron,
+            tz,
+            at,
+        );
         let input = DigestInput {
             clients: &clients,
             prompts: &prompts,
@@ -168,14 +172,11 @@ impl App {
         }
         let digest = self.build_digest(now, None, None)?;
         let rendered = self.render_digest(&digest)?;
-        let domain = self
-            .config
-            .bot
-            .address
-            .rsplit('@')
-            .next()
-            .unwrap_or("olifant.invalid");
-        let message_id = format!("olifant-digest.{}@{domain}", period_end.timestamp());
+        let message_id = token::own_message_id(
+            "digest",
+            &period_end.timestamp().to_string(),
+            token::message_id_domain(&self.config.bot.address),
+        );
         let mail = PromptMail {
             subject: rendered.subject.clone(),
             message_id: message_id.clone(),
@@ -189,16 +190,7 @@ impl App {
             html: rendered.html.clone(),
             extra_headers: vec![("Auto-Submitted".into(), "auto-generated".into())],
         };
-        let images = rendered
-            .images
-            .iter()
-            .map(|i| InlineImage {
-                content_id: i.content_id.clone(),
-                filename: i.filename.clone(),
-                png: i.png.clone(),
-            })
-            .collect();
-        let msg = self.outgoing(&mail, now, images)?;
+        let msg = self.outgoing(&mail, now, rendered.images)?;
         let mut record = OutgoingRecord {
             id: message_id,
             kind: OutgoingKind::Digest { period_end },

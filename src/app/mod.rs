@@ -23,9 +23,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Config, ConfigError, ReplyStyle, SendConfig};
+use crate::config::{Config, ConfigError, SendConfig};
 use crate::model::{Client, ClientStatus, SendState};
-use crate::prompt::compose::{Addressing, ReplyStyle as PromptReplyStyle};
+use crate::prompt::compose::Addressing;
 use crate::prompt::token::TokenKey;
 use crate::send::{file::FileSender, sendmail::SendmailSender, smtp, MailSender};
 use crate::store::{Store, StoreError};
@@ -52,14 +52,6 @@ pub enum AppError {
     /// Reading mail failed.
     #[error(transparent)]
     Ingest(#[from] crate::ingest::source::SourceError),
-    /// A cron expression in `[schedule]` is wrong.
-    #[error("[schedule] {key}: {source}; use 5 fields like \"0 9 * * 1\" (Mondays 09:00)")]
-    Cron {
-        /// The key.
-        key: &'static str,
-        /// The parse error.
-        source: crate::schedule::CronError,
-    },
     /// The command names a client olifant does not know.
     #[error("no client named {0:?}: see `olifant clients list`")]
     UnknownClient(String),
@@ -145,12 +137,8 @@ impl App {
     pub fn addressing(&self) -> Addressing {
         Addressing {
             bot_address: self.config.bot.address.clone(),
-            reply_style: match self.config.bot.reply_style {
-                ReplyStyle::Plus => PromptReplyStyle::PlusAddress {
-                    separator: self.config.bot.plus_separator,
-                },
-                ReplyStyle::Plain => PromptReplyStyle::Plain,
-            },
+            reply_style: self.config.bot.reply_style,
+            plus_separator: self.config.bot.plus_separator,
             owner_name: self.config.owner.name.clone(),
             owner_address: self.config.owner.addresses[0].clone(),
         }
@@ -236,7 +224,7 @@ pub fn build_sender(config: &Config) -> Result<Arc<dyn MailSender>, AppError> {
 
 /// Maps `[smtp]` onto the sender's settings, resolving the password.
 pub fn smtp_settings(c: &crate::config::SmtpConfig) -> Result<smtp::SmtpSettings, AppError> {
-    let mut s = smtp::SmtpSettings::new(c.host.clone(), c.port, map_security(c.security));
+    let mut s = smtp::SmtpSettings::new(c.host.clone(), c.port, c.security);
     s.connect_timeout = c.connect_timeout;
     s.send_timeout = c.send_timeout;
     s.ca_file = c.ca_file.clone();
@@ -247,15 +235,6 @@ pub fn smtp_settings(c: &crate::config::SmtpConfig) -> Result<smtp::SmtpSettings
     Ok(s)
 }
 
-/// Maps the config's security mode onto the transports'.
-pub fn map_security(s: crate::config::Security) -> crate::send::Security {
-    match s {
-        crate::config::Security::Tls => crate::send::Security::Tls,
-        crate::config::Security::StartTls => crate::send::Security::StartTls,
-        crate::config::Security::None => crate::send::Security::None,
-    }
-}
-
 /// Maps `[imap]` onto the source's settings, resolving the password.
 pub fn imap_settings(
     c: &crate::config::ImapConfig,
@@ -264,7 +243,7 @@ pub fn imap_settings(
     let mut s = crate::ingest::imap::ImapSettings::new(
         c.host.clone(),
         c.port,
-        map_security(c.security),
+        c.security,
         c.credentials.username.clone(),
         password.expose().to_string(),
     );

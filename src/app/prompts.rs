@@ -10,8 +10,8 @@ use super::outbox::{self, RetryPolicy};
 use super::{App, AppError};
 use crate::model::{Client, ClientKey, PromptId, PromptRecord, PromptStatus, Reminder, SendState};
 use crate::prompt::compose::{self, PromptInput, PromptMail, ReminderInput};
-use crate::prompt::token::{self, MAX_PROMPT_ID};
-use crate::schedule::{self, CronExpr, PlanInput, PromptPlan};
+use crate::prompt::token::MAX_PROMPT_ID;
+use crate::schedule::{self, PlanInput, PromptPlan};
 use crate::send::compose::{compose, Email};
 use crate::send::OutgoingMessage;
 use crate::store::{Event, EventKind, StoreError};
@@ -60,25 +60,9 @@ impl App {
             global_pause: meta.paused_until,
             max_prompts_per_run: self.config.schedule.max_prompts_per_run as usize,
             reminder_after: Duration::days(i64::from(self.config.schedule.reminder_after_days)),
-            prompt_cron: self.prompt_cron()?,
+            prompt_cron: self.config.schedule.prompt_cron.clone(),
             tz: self.config.owner.timezone,
             last_run: meta.last_prompt_run,
-        })
-    }
-
-    /// The parsed `[schedule] prompt_cron`.
-    pub fn prompt_cron(&self) -> Result<CronExpr, AppError> {
-        CronExpr::parse(&self.config.schedule.prompt_cron).map_err(|source| AppError::Cron {
-            key: "prompt_cron",
-            source,
-        })
-    }
-
-    /// The parsed `[schedule] digest_cron`.
-    pub fn digest_cron(&self) -> Result<CronExpr, AppError> {
-        CronExpr::parse(&self.config.schedule.digest_cron).map_err(|source| AppError::Cron {
-            key: "digest_cron",
-            source,
         })
     }
 
@@ -425,9 +409,4 @@ pub fn describe_state(s: &SendState) -> String {
             }
         }
     }
-}
-
-/// The message id of a prompt's token, for lookups.
-pub fn prompt_message_id(token_str: &str, domain: &str) -> String {
-    token::message_id(token_str, "", domain)
 }

@@ -136,19 +136,7 @@ impl App {
     /// key may be gone with the old data directory: here a reply's token is trusted for its
     /// prompt id, but the sender must still be one of the owner's addresses.
     pub async fn reingest(&self, clock: &crate::clock::Clock) -> Result<ReingestReport, AppError> {
-        let source: Box<dyn MailSource> = match &self.config.receive {
-            ReceiveConfig::Imap(c) => {
-                let mut s = super::imap_settings(c)?;
-                s.mailbox = c.processed_mailbox.clone();
-                Box::new(crate::ingest::imap::ImapSource::new(s)?)
-            }
-            ReceiveConfig::Maildir { path } => {
-                Box::new(crate::ingest::maildir::MaildirSource::new(
-                    crate::ingest::maildir::folder_dir(path, "olifant/processed"),
-                    std::time::Duration::from_secs(1),
-                ))
-            }
-        };
+        let source = self.processed_source()?;
         let trusting = crate::prompt::token::TokenKey::trusting_any();
         let ctx = crate::parse::ParseContext {
             key: Some(&trusting),
@@ -223,13 +211,6 @@ impl App {
                 since: date,
             })?;
         }
-        let domain = self
-            .config
-            .bot
-            .address
-            .rsplit('@')
-            .next()
-            .unwrap_or("olifant.invalid");
         self.store.put_prompt(&PromptRecord {
             id,
             client: key,
@@ -237,7 +218,11 @@ impl App {
             lang,
             occurrence: date,
             created_at: date,
-            message_id: token::message_id(&self.key.token(id), "", domain),
+            message_id: token::message_id(
+                &self.key.token(id),
+                "",
+                token::message_id_domain(&self.config.bot.address),
+            ),
             subject: prompt_subject(&name, lang, id),
             send: SendState::Sent { at: date },
             status: PromptStatus::Open,

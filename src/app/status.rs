@@ -44,8 +44,8 @@ impl App {
     pub fn status(&self, now: DateTime<Utc>) -> Result<Status, AppError> {
         let meta = self.store.meta()?;
         let (next_prompt_run, next_digest_run) = schedule::next_runs(
-            &self.prompt_cron()?,
-            &self.digest_cron()?,
+            &self.config.schedule.prompt_cron,
+            &self.config.schedule.digest_cron,
             self.config.owner.timezone,
             now,
         );

@@ -20,12 +20,15 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+pub use crate::prompt::compose::ReplyStyle;
+pub use crate::send::Security;
 pub use error::ConfigError;
 pub use secret::{Secret, SecretSource};
 
 use crate::model::{
     Cadence, ClientKey, DigestSettings, Lang, Question, Questionnaire, Scale, Wording,
 };
+use crate::schedule::CronExpr;
 use error::invalid;
 use raw::{RawConfig, RawDate, RawPassword};
 
@@ -87,16 +90,6 @@ pub struct OwnerConfig {
     pub timezone: Tz,
 }
 
-/// How replies are addressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ReplyStyle {
-    /// `Reply-To: olifant+TOKEN@domain` (default).
-    #[default]
-    Plus,
-    /// `Reply-To: olifant@domain`; the token rides in the Message-ID only.
-    Plain,
-}
-
 /// `[bot]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BotConfig {
@@ -104,21 +97,11 @@ pub struct BotConfig {
     pub address: String,
     /// How Reply-To is built.
     pub reply_style: ReplyStyle,
-    /// The plus-address separator (default `+`).
+    /// The plus-address separator (default `+`); replies are read with it whatever the
+    /// reply style, so prompts sent before a switch to `plain` still find their way back.
     pub plus_separator: char,
     /// Display name (default `olifant`).
     pub name: String,
-}
-
-/// Transport security.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Security {
-    /// TLS from the first byte (SMTPS 465, IMAPS 993).
-    Tls,
-    /// Plain connection upgraded with STARTTLS, which is required.
-    StartTls,
-    /// No encryption: only allowed to a loopback host.
-    None,
 }
 
 /// A login: user name and where the password comes from.
@@ -214,10 +197,12 @@ pub enum ReceiveConfig {
 /// `[schedule]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScheduleConfig {
-    /// When prompts go out (5- or 6-field cron in the owner's time zone; default `0 9 * * 1`).
-    pub prompt_cron: String,
-    /// When the digest goes out (default `0 8 1-7 * 1`: first Monday, 08:00).
-    pub digest_cron: String,
+    /// When prompts go out (5- or 6-field cron in the owner's time zone; default
+    /// [`DEFAULT_PROMPT_CRON`]). Parsed when the config is loaded.
+    pub prompt_cron: CronExpr,
+    /// When the digest goes out (default [`DEFAULT_DIGEST_CRON`]: first Monday, 08:00).
+    /// Parsed when the config is loaded.
+    pub digest_cron: CronExpr,
     /// Days without a reply before the one reminder (default 3).
     pub reminder_after_days: u32,
     /// Most prompts sent in one run (default 3).
@@ -226,11 +211,19 @@ pub struct ScheduleConfig {
     pub token_ttl_days: u32,
 }
 
+/// `[schedule] prompt_cron` when the key is left out: Mondays 09:00.
+pub const DEFAULT_PROMPT_CRON: &str = "0 9 * * 1";
+
+/// `[schedule] digest_cron` when the key is left out: the first Monday of the month, 08:00.
+pub const DEFAULT_DIGEST_CRON: &str = "0 8 1-7 * 1";
+
 impl Default for ScheduleConfig {
     fn default() -> Self {
         ScheduleConfig {
-            prompt_cron: "0 9 * * 1".into(),
-            digest_cron: "0 8 1-7 * 1".into(),
+            prompt_cron: CronExpr::parse(DEFAULT_PROMPT_CRON)
+                .expect("the default prompt_cron parses (checked by tests)"),
+            digest_cron: CronExpr::parse(DEFAULT_DIGEST_CRON)
+                .expect("the default digest_cron parses (checked by tests)"),
             reminder_after_days: 3,
             max_prompts_per_run: 3,
             token_ttl_days: 120,
@@ -960,18 +953,22 @@ impl Validator<'_> {
         }
     }
 
-    fn cron(&self, key: &str, v: Option<String>, default: &str) -> Result<String, ConfigError> {
+    /// Parses a cron key fully, so nothing after loading meets an unparsed expression.
+    fn cron(
+        &self,
+        key: &str,
+        v: Option<String>,
+        default: &CronExpr,
+    ) -> Result<CronExpr, ConfigError> {
         let Some(v) = v else {
-            return Ok(default.to_string());
+            return Ok(default.clone());
         };
-        let fields = v.split_whitespace().count();
-        if fields != 5 && fields != 6 {
-            return Err(self.err(
+        CronExpr::parse(&v).map_err(|e| {
+            self.err(
                 key,
-                format!("\"{v}\" has {fields} fields; expected a cron expression with 5 fields (minute hour day-of-month month day-of-week, e.g. \"{default}\") or 6 with seconds first"),
-            ));
-        }
-        Ok(v.split_whitespace().collect::<Vec<_>>().join(" "))
+                format!("\"{v}\" is not a valid cron expression: {}; expected 5 fields (minute hour day-of-month month day-of-week, e.g. \"{default}\") or 6 with seconds first", e.reason),
+            )
+        })
     }
 
     fn schedule(&self, raw: Option<raw::RawSchedule>) -> Result<ScheduleConfig, ConfigError> {

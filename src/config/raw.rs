@@ -171,54 +171,39 @@ pub struct RawImap {
     pub poll_interval_secs: Option<u64>,
 }
 
-// Hand-written so a plain password never reaches Debug output.
-impl std::fmt::Debug for RawSmtp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RawSmtp")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("security", &self.security)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
-            .finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Debug for RawImap {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RawImap")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("security", &self.security)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
-            .finish_non_exhaustive()
-    }
-}
-
-impl RawSmtp {
-    /// The password fields.
-    pub fn password_fields(&self) -> RawPassword {
-        RawPassword {
-            password: self.password.clone(),
-            password_command: self.password_command.clone(),
-            password_env: self.password_env.clone(),
-            password_file: self.password_file.clone(),
+/// What `[smtp]` and `[imap]` share beyond their keys: a `Debug` that never shows a plain
+/// password, and [`RawPassword`] from the four password keys. A macro because serde needs
+/// the keys written out in each struct (`deny_unknown_fields` does not work with `flatten`).
+macro_rules! server_section {
+    ($section:ident) => {
+        impl std::fmt::Debug for $section {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($section))
+                    .field("host", &self.host)
+                    .field("port", &self.port)
+                    .field("security", &self.security)
+                    .field("username", &self.username)
+                    .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+                    .finish_non_exhaustive()
+            }
         }
-    }
+
+        impl $section {
+            /// The password fields.
+            pub fn password_fields(&self) -> RawPassword {
+                RawPassword {
+                    password: self.password.clone(),
+                    password_command: self.password_command.clone(),
+                    password_env: self.password_env.clone(),
+                    password_file: self.password_file.clone(),
+                }
+            }
+        }
+    };
 }
 
-impl RawImap {
-    /// The password fields.
-    pub fn password_fields(&self) -> RawPassword {
-        RawPassword {
-            password: self.password.clone(),
-            password_command: self.password_command.clone(),
-            password_env: self.password_env.clone(),
-            password_file: self.password_file.clone(),
-        }
-    }
-}
+server_section!(RawSmtp);
+server_section!(RawImap);
 
 /// `[schedule]`.
 #[derive(Debug, Default, Deserialize)]

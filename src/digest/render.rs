@@ -6,6 +6,8 @@ use super::chart::{overview_png, sparkline_png};
 use super::{verdict_word, ClientDigest, Digest, TrendDirection, ORDER};
 use crate::model::{Lang, Verdict};
 use crate::score::{next_step, Confidence, Promoter};
+/// The charts travel as the MIME composer's inline images, so they need no copying.
+pub use crate::send::compose::InlineImage;
 use crate::templates::{TemplateError, Templates};
 
 /// At most this many clients get a PNG sparkline in the HTML (the rest keep the Unicode one).
@@ -22,17 +24,6 @@ pub enum DigestError {
     /// A chart could not be drawn or encoded.
     #[error("cannot draw a digest chart: {0}; the digest is still readable without it, please report this")]
     Chart(String),
-}
-
-/// A PNG the HTML refers to as `cid:<content_id>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InlineImage {
-    /// Content-ID without angle brackets.
-    pub content_id: String,
-    /// A file name for it.
-    pub filename: String,
-    /// The PNG bytes.
-    pub png: Vec<u8>,
 }
 
 /// The digest ready for the MIME composer.

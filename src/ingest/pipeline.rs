@@ -118,6 +118,15 @@ struct Unmoved {
     last_uid: u32,
 }
 
+/// The raw-entry metadata of a message from `origin` handled at `now`, given its outcome.
+fn raw_meta(origin: &str, now: DateTime<Utc>) -> impl Fn(RawOutcome) -> RawMeta + '_ {
+    move |outcome| RawMeta {
+        origin: origin.to_string(),
+        received_at: now,
+        outcome,
+    }
+}
+
 impl IngestReport {
     fn add(&mut self, o: &IngestReport) {
         self.fetched += o.fetched;
@@ -433,20 +442,8 @@ impl App {
             l.size
         );
         tracing::warn!(message = %l.id, "{reason}");
-        self.store.put_raw(
-            &id,
-            &[],
-            &RawMeta {
-                origin: format!("{mailbox}:{uid_validity}:{}", l.id),
-                received_at: now,
-                outcome: RawOutcome::Ignored {
-                    reason: reason.clone(),
-                },
-            },
-        )?;
-        self.store
-            .record_event(&Event::new(now, EventKind::Ignored, reason))?;
-        Ok(())
+        let origin = format!("{mailbox}:{uid_validity}:{}", l.id);
+        self.record_ignored(&id, &[], raw_meta(&origin, now), &reason, now)
     }
 
     /// Reads one message and records what it means. Writes go to the store unflushed.
@@ -562,11 +559,7 @@ impl App {
         now: DateTime<Utc>,
         plan: Plan,
     ) -> Result<Outcome, AppError> {
-        let meta = |outcome| RawMeta {
-            origin: origin.to_string(),
-            received_at: now,
-            outcome,
-        };
+        let meta = raw_meta(origin, now);
         for write in plan.writes {
             match write {
                 Write::Raw {
@@ -601,6 +594,24 @@ impl App {
             }
         }
         Ok(plan.outcome)
+    }
+
+    /// Records a message olifant leaves alone: its raw entry under `dedup_id` (`kept` is what
+    /// it keeps of the bytes, empty for a deduplication marker only) and an `Ignored` event,
+    /// both giving `reason`.
+    fn record_ignored(
+        &self,
+        dedup_id: &str,
+        kept: &[u8],
+        meta: impl FnOnce(RawOutcome) -> RawMeta,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let outcome = RawOutcome::Ignored {
+            reason: reason.to_string(),
+        };
+        self.store.put_raw(dedup_id, kept, &meta(outcome))?;
+        self.event(now, EventKind::Ignored, reason)
     }
 
     pub(crate) fn event(

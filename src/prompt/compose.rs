@@ -34,14 +34,13 @@ use crate::prompt::dates::{format_date, format_relative};
 use crate::prompt::token;
 use crate::templates::{TemplateError, Templates};
 
-/// How the owner's reply finds its way back to olifant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the owner's reply finds its way back to olifant (`[bot] reply_style`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReplyStyle {
-    /// Reply-To is `local{separator}TOKEN@domain` (the token also rides in the Message-ID).
-    PlusAddress {
-        /// Usually `+`.
-        separator: char,
-    },
+    /// Reply-To is `local{separator}TOKEN@domain` (the token also rides in the Message-ID);
+    /// the default.
+    #[default]
+    Plus,
     /// Reply-To is the bot address itself; the token travels only in the Message-ID
     /// (In-Reply-To / References) and the subject's short reference.
     Plain,
@@ -54,6 +53,8 @@ pub struct Addressing {
     pub bot_address: String,
     /// Plus-address or plain Reply-To.
     pub reply_style: ReplyStyle,
+    /// The plus-address separator (usually `+`), used with [`ReplyStyle::Plus`].
+    pub plus_separator: char,
     /// The owner's name for the greeting (may be empty).
     pub owner_name: String,
     /// The owner's address (the `To`).
@@ -64,20 +65,14 @@ impl Addressing {
     /// The Reply-To for a prompt with this token.
     pub fn reply_to(&self, token: &str) -> String {
         match self.reply_style {
-            ReplyStyle::PlusAddress { separator } => {
-                token::plus_address(&self.bot_address, separator, token)
-            }
+            ReplyStyle::Plus => token::plus_address(&self.bot_address, self.plus_separator, token),
             ReplyStyle::Plain => self.bot_address.clone(),
         }
     }
 
     /// The domain used in Message-IDs: the bot address's domain, or `olifant.invalid`.
     pub fn domain(&self) -> &str {
-        self.bot_address
-            .rsplit_once('@')
-            .map(|(_, d)| d.trim().trim_end_matches('>'))
-            .filter(|d| !d.is_empty())
-            .unwrap_or("olifant.invalid")
+        token::message_id_domain(&self.bot_address)
     }
 }
 

@@ -197,6 +197,22 @@ pub fn token_from_address<'a>(
     Some(token)
 }
 
+/// The domain of olifant's Message-IDs: the bot address's, or `olifant.invalid` when the
+/// address has none.
+pub fn message_id_domain(bot_address: &str) -> &str {
+    bot_address
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim().trim_end_matches('>'))
+        .filter(|d| !d.is_empty())
+        .unwrap_or("olifant.invalid")
+}
+
+/// The Message-ID (without angle brackets) of a message olifant sends that is not about one
+/// prompt: `olifant-{kind}.{id}@{domain}` (`kind` is `digest`, `cmd`, …).
+pub fn own_message_id(kind: &str, id: &str, domain: &str) -> String {
+    format!("olifant-{kind}.{id}@{domain}")
+}
+
 /// The Message-ID (without angle brackets) of a message about a prompt.
 /// `suffix` distinguishes the prompt (`""`), its reminder (`"r"`) and receipts (`"c1"`, …).
 pub fn message_id(token: &str, suffix: &str, domain: &str) -> String {
@@ -259,6 +275,24 @@ mod tests {
     #[test]
     fn debug_never_shows_the_key() {
         assert_eq!(format!("{:?}", key()), "TokenKey(<redacted>)");
+    }
+
+    #[test]
+    fn message_ids_carry_the_bot_domain_and_are_never_mistaken_for_a_prompt() {
+        assert_eq!(message_id_domain("olifant@example.test"), "example.test");
+        assert_eq!(
+            message_id_domain("a@b@mail.example.test"),
+            "mail.example.test"
+        );
+        assert_eq!(message_id_domain("<olifant@example.test>"), "example.test");
+        assert_eq!(message_id_domain("olifant"), "olifant.invalid");
+        assert_eq!(message_id_domain("olifant@"), "olifant.invalid");
+        let digest = own_message_id("digest", "1772409600", "example.test");
+        assert_eq!(digest, "olifant-digest.1772409600@example.test");
+        assert_eq!(token_from_message_id(&digest), None);
+        let token = key().token(PromptId(7));
+        let cmd = own_message_id("cmd", &token, "example.test");
+        assert_eq!(token_from_message_id(&cmd), None);
     }
 
     #[test]

@@ -143,12 +143,16 @@ impl Field {
         if let Some(i) = self.names.iter().position(|n| *n == lower) {
             return Ok(i as u32 + self.names_from);
         }
-        let v: u32 = s
-            .parse()
-            .map_err(|_| format!("{} field: {s:?} is not a number", self.name))?;
+        let v: u32 = s.parse().map_err(|_| match self.names.first() {
+            Some(first) => format!(
+                "{} {s:?} is neither a number nor a name like {first}",
+                self.name
+            ),
+            None => format!("{} {s:?} is not a number", self.name),
+        })?;
         if v < self.min || v > self.max {
             return Err(format!(
-                "{} field: {v} is outside {}-{}",
+                "{} {v} is out of range {}-{}",
                 self.name, self.min, self.max
             ));
         }
@@ -233,7 +237,8 @@ impl CronExpr {
         let months = MONTH.parse(rest[3]).map_err(err)? as u16;
         let (weekdays, nth_weekdays) = parse_weekdays(rest[4]).map_err(err)?;
         Ok(CronExpr {
-            source: trimmed.to_string(),
+            // One space between fields, however it was written.
+            source: trimmed.split_whitespace().collect::<Vec<_>>().join(" "),
             seconds,
             minutes,
             hours,
@@ -244,7 +249,7 @@ impl CronExpr {
         })
     }
 
-    /// The expression as written.
+    /// The expression as written, with one space between fields.
     pub fn as_str(&self) -> &str {
         &self.source
     }
@@ -446,6 +451,34 @@ mod tests {
                 .to_string()
                 .starts_with("invalid cron expression"));
         }
+    }
+
+    #[test]
+    fn errors_name_the_field_the_value_and_the_range() {
+        for (bad, reason) in [
+            ("61 9 * * 1", "minute 61 is out of range 0-59"),
+            ("0 24 * * 1", "hour 24 is out of range 0-23"),
+            ("0 9 32 * *", "day-of-month 32 is out of range 1-31"),
+            ("0 9 * 13 *", "month 13 is out of range 1-12"),
+            ("0 9 * * 8", "day-of-week 8 is out of range 0-7"),
+            ("60 0 9 * * *", "second 60 is out of range 0-59"),
+            ("0 9 * *", "it has 4 fields, expected 5 or 6"),
+            ("x 9 * * 1", "minute \"x\" is not a number"),
+            (
+                "0 9 * * funday",
+                "day-of-week \"funday\" is neither a number nor a name like sun",
+            ),
+        ] {
+            assert_eq!(CronExpr::parse(bad).unwrap_err().reason, reason, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_source_keeps_one_space_between_fields() {
+        let e = CronExpr::parse("  0  9 *\t* 1 ").unwrap();
+        assert_eq!(e.as_str(), "0 9 * * 1");
+        assert_eq!(e.to_string(), "0 9 * * 1");
+        assert_eq!(e, CronExpr::parse("0 9 * * 1").unwrap());
     }
 
     #[test]

@@ -17,14 +17,15 @@ pub mod stub;
 
 use futures::future::BoxFuture;
 
-/// Connection security for SMTP and IMAP.
+/// Connection security for SMTP and IMAP (`[smtp] security`, `[imap] security`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Security {
     /// Implicit TLS from the first byte (SMTPS 465, IMAPS 993).
     Tls,
     /// Plain connection upgraded with STARTTLS; refusing to continue when the server does not offer it.
     StartTls,
-    /// No encryption at all: only accepted when the host is a loopback address.
+    /// No encryption at all: only accepted when the host is a loopback address (the config
+    /// refuses it for any other host).
     None,
 }
 
