@@ -301,10 +301,16 @@ fn store_phase(data_dir: &Path) {
     let opened = t0.elapsed();
     let open_mb = status_kb("VmRSS:").map_or(0, |kb| kb / 1024);
     let t1 = Instant::now();
-    let digest = or_fail(app.build_digest(now(), None, None), "App::build_digest");
+    let digest = or_fail(
+        olifant::digest::run::build_digest(&app, now(), None, None),
+        "App::build_digest",
+    );
     let built = t1.elapsed();
     let t2 = Instant::now();
-    let rendered = or_fail(app.render_digest(&digest), "App::render_digest");
+    let rendered = or_fail(
+        olifant::digest::run::render_digest(&app, &digest),
+        "App::render_digest",
+    );
     let rendered_in = t2.elapsed();
     let peak_mb = status_kb("VmHWM:").map_or(0, |kb| kb / 1024);
     // Afterwards (so it cannot warm anything for the figures above): how much of the build is

@@ -58,9 +58,15 @@ fn main() {
         .expect("store")
         .expect("client");
     let (record, _) = rt
-        .block_on(app.send_prompt(&client, now, now, &move || now))
+        .block_on(olifant::prompt::run::send_prompt(
+            &app,
+            &client,
+            now,
+            now,
+            &move || now,
+        ))
         .expect("prompt");
-    let token = app.token_for(record.id);
+    let token = olifant::prompt::run::token_for(&app, record.id);
 
     let mut inputs = hostile_inputs::monsters(&token);
     let mut ten = hostile_inputs::reply(&token, "owner@example.test", "ten-mib", "", "1. 4\r\n");
@@ -85,7 +91,7 @@ fn main() {
         let kind = read_message(raw, &ctx).map(|r| r.parsed.kind);
         let parse = t.elapsed();
         let t = Instant::now();
-        let handled = app.handle_message(raw, name, now);
+        let handled = olifant::ingest::pipeline::handle_message(&app, raw, name, now);
         let handle = t.elapsed();
         let peak = vm_hwm_kb().unwrap_or(0);
         let ok = parse < TIME_TARGET && handle < TIME_TARGET && peak < RSS_TARGET_KB;

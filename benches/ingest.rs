@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use olifant::app::demo_replies::{self, Archetype, PromptSeen};
+use olifant::admin::demo_replies::{self, Archetype, PromptSeen};
 use olifant::app::App;
 use olifant::model::{
     Cadence, Client, ClientStatus, Lang, PromptId, PromptRecord, PromptStatus, SendState,
@@ -135,8 +135,9 @@ fn replies(app: &App, n: usize, owner: &str, tag: &str) -> Vec<(PromptId, Vec<u8
             since: now - chrono::Duration::days(300),
         };
         app.store.put_client(&client).expect("client");
-        let id = app.fresh_prompt_id().expect("id");
-        let mail = app.compose_prompt_for(&client, id, now).expect("compose");
+        let id = olifant::prompt::run::fresh_prompt_id(app).expect("id");
+        let mail =
+            olifant::prompt::run::compose_prompt_for(app, &client, id, now).expect("compose");
         app.store
             .put_prompt(&PromptRecord {
                 id,
@@ -391,7 +392,9 @@ async fn ingest_bench(e: &Env, dir: &Path, n: usize) {
         let mut s = login(e, &mover).await;
         s.create("Processed").await.expect("create");
         s.select("INBOX").await.expect("select");
-        let narrowing = app.narrowing_query().to_imap().expect("query");
+        let narrowing = olifant::ingest::pipeline::narrowing_query(&app)
+            .to_imap()
+            .expect("query");
         let t = Instant::now();
         let mut uids: Vec<u32> = s
             .uid_search(&narrowing)
@@ -443,13 +446,13 @@ async fn ingest_bench(e: &Env, dir: &Path, n: usize) {
         }
         n as f64 / total.as_secs_f64()
     };
-    let (source, folders) = app.mail_source().expect("source");
+    let (source, folders) = olifant::ingest::pipeline::mail_source(&app).expect("source");
     let mut session = source.connect().await.expect("connect");
     let t = Instant::now();
-    let r = app
-        .ingest_pass(&mut *session, &folders, &olifant::clock::now)
-        .await
-        .expect("ingest pass");
+    let r =
+        olifant::ingest::pipeline::ingest_pass(&app, &mut *session, &folders, &olifant::clock::now)
+            .await
+            .expect("ingest pass");
     let secs = t.elapsed().as_secs_f64();
     assert_eq!(r.stored, n, "{r:?}");
     let ours = n as f64 / secs;

@@ -81,7 +81,7 @@ pub async fn run(
     options: DaemonOptions,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), AppError> {
-    app.guard_lost_store().await?;
+    crate::admin::rebuild::guard_lost_store(&app).await?;
     let app = Arc::new(app);
     let (stop_tx, stop_rx) = watch::channel(false);
     let (tick_tx, tick_rx) = mpsc::channel::<()>(4);
@@ -159,14 +159,14 @@ async fn scheduler_loop(
 
 /// Everything the scheduler does at one tick; public for tests.
 pub async fn scheduled_work(app: &App, now: DateTime<Utc>) -> Result<(), AppError> {
-    let plan = app.plan_prompts(now)?;
+    let plan = crate::prompt::run::plan_prompts(app, now)?;
     if plan.occurrence.is_some() || !plan.reminders.is_empty() || !plan.expire.is_empty() {
-        let report = app.run_prompts(now, &clock::now).await?;
+        let report = crate::prompt::run::run_prompts(app, now, &clock::now).await?;
         if !report.sent.is_empty() || !report.reminded.is_empty() || !report.failed.is_empty() {
             tracing::info!(sent = ?report.sent, reminded = ?report.reminded, failed = ?report.failed, "prompt run");
         }
     }
-    let resent = app.retry_failed_prompts(now, &clock::now).await?;
+    let resent = crate::prompt::run::retry_failed_prompts(app, now, &clock::now).await?;
     if resent > 0 {
         tracing::info!(resent, "prompts sent after an earlier transient failure");
     }
@@ -177,7 +177,7 @@ pub async fn scheduled_work(app: &App, now: DateTime<Utc>) -> Result<(), AppErro
         last,
         now,
     ) {
-        match app.send_digest(occurrence, now, &clock::now).await? {
+        match crate::digest::run::send_digest(app, occurrence, now, &clock::now).await? {
             Some(state) => tracing::info!(state = ?state, "digest run"),
             None => {
                 app.store
@@ -196,7 +196,7 @@ async fn ingest_loop(app: Arc<App>, options: DaemonOptions, mut stop: watch::Rec
         if *stop.borrow() {
             return;
         }
-        let (source, folders) = match app.mail_source() {
+        let (source, folders) = match crate::ingest::pipeline::mail_source(&app) {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "mail source unusable; ingestion stopped until restart");
@@ -232,7 +232,9 @@ async fn ingest_loop(app: Arc<App>, options: DaemonOptions, mut stop: watch::Rec
         }
         backoff = options.backoff_first;
         loop {
-            match app.ingest_pass(&mut *session, &folders, &clock::now).await {
+            match crate::ingest::pipeline::ingest_pass(&app, &mut *session, &folders, &clock::now)
+                .await
+            {
                 Ok(r) => {
                     if r.fetched > 0 || r.too_large > 0 {
                         tracing::info!(report = ?r, "ingest pass");

@@ -65,5 +65,6 @@ pub mod score;
 pub mod digest;
 
 // The use cases that tie the stages together, and the daemon that runs them.
+pub mod admin;
 pub mod app;
 pub mod daemon;

@@ -161,7 +161,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     .keep(),
             };
             let lang: Lang = (*lang).into();
-            let o = olifant::app::demo::run_demo(&dir, lang, clock::now()).await?;
+            let o = olifant::admin::demo::run_demo(&dir, lang, clock::now()).await?;
             let mut out = std::io::stdout().lock();
             writeln!(out, "olifant demo: working in {}", o.dir.display())?;
             writeln!(
@@ -201,7 +201,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     return Ok(ExitCode::from(3));
                 }
             };
-            let steps = olifant::app::check::check(&path, &config).await;
+            let steps = olifant::admin::check::check(&path, &config).await;
             let mut failed = false;
             for s in &steps {
                 if s.ok {
@@ -220,25 +220,25 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Status => {
             let app = open_app(&cli)?;
-            print_status(&app.status(clock::now())?);
+            print_status(&olifant::admin::status::status(&app, clock::now())?);
         }
         Command::SendPrompts { dry_run } => {
             let app = open_app(&cli)?;
             let now = clock::now();
             if *dry_run {
-                let plan = app.plan_prompts(now)?;
+                let plan = olifant::prompt::run::plan_prompts(&app, now)?;
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&plan_json(&app, &plan)?)?
                 );
             } else {
-                let report = app.run_prompts(now, &clock::now).await?;
+                let report = olifant::prompt::run::run_prompts(&app, now, &clock::now).await?;
                 println!("{}", serde_json::to_string_pretty(&report)?);
             }
         }
         Command::Prompt(PromptCommand::Preview { client, lang }) => {
             let app = open_app(&cli)?;
-            let c = app.find_client(client)?;
+            let c = olifant::app::clients::find_client(&app, client)?;
             let mail = preview(&app, &c, lang.map(Into::into))?;
             println!(
                 "Subject: {}\nReply-To: {}\n\n{}",
@@ -259,14 +259,21 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 }
                 (None, None) => olifant::parse::command::Command::Pause { span: None },
             };
-            println!("{}", app.apply_command(&cmd, clock::now())?);
+            println!(
+                "{}",
+                olifant::ingest::commands::apply_command(&app, &cmd, clock::now())?
+            );
             app.store.flush()?;
         }
         Command::Resume => {
             let app = open_app(&cli)?;
             println!(
                 "{}",
-                app.apply_command(&olifant::parse::command::Command::Resume, clock::now())?
+                olifant::ingest::commands::apply_command(
+                    &app,
+                    &olifant::parse::command::Command::Resume,
+                    clock::now()
+                )?
             );
             app.store.flush()?;
         }
@@ -277,23 +284,26 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Reparse => {
             let app = open_app(&cli)?;
-            let n = app.reparse(clock::now())?;
+            let n = olifant::admin::rebuild::reparse(&app, clock::now())?;
             println!("reparsed {n} stored replies");
         }
         Command::Reingest => {
             let app = open_app(&cli)?;
-            let r = app.reingest(&clock::now).await?;
+            let r = olifant::admin::rebuild::reingest(&app, &clock::now).await?;
             println!("{}", serde_json::to_string_pretty(&r)?);
         }
         Command::Digest(args) => digest(&cli, args).await?,
         Command::Explain { client, as_of } => {
             let app = open_app(&cli)?;
-            let c = app.find_client(client)?;
+            let c = olifant::app::clients::find_client(&app, client)?;
             let now = match as_of {
                 Some(d) => end_of_day(&app, parse_date(d, "--as-of")?),
                 None => clock::now(),
             };
-            println!("{}", app.explain_text(&c, now, None)?);
+            println!(
+                "{}",
+                olifant::ingest::commands::explain_text(&app, &c, now, None)?
+            );
         }
         Command::Clients(cmd) => clients(&cli, cmd)?,
         Command::Export { format, out } => {
@@ -443,7 +453,7 @@ async fn digest(cli: &Cli, args: &DigestArgs) -> Result<()> {
         None => None,
     };
     let lang = args.lang.map(Into::into);
-    let d = app.build_digest(now, as_of, lang)?;
+    let d = olifant::digest::run::build_digest(&app, now, as_of, lang)?;
     let nothing = !args.json && args.html.is_none() && !args.send;
     if args.preview || nothing {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -456,14 +466,14 @@ async fn digest(cli: &Cli, args: &DigestArgs) -> Result<()> {
         );
     }
     if let Some(dir) = &args.html {
-        let rendered = app.render_digest(&d)?;
+        let rendered = olifant::digest::run::render_digest(&app, &d)?;
         let index = dir.join("index.html");
-        olifant::app::demo::write_html(&index, &rendered)?;
+        olifant::admin::demo::write_html(&index, &rendered)?;
         eprintln!("wrote {}", index.display());
     }
     if args.send {
-        match app.send_digest(now, now, &clock::now).await? {
-            Some(state) => eprintln!("digest: {}", olifant::app::prompts::describe_state(&state)),
+        match olifant::digest::run::send_digest(&app, now, now, &clock::now).await? {
+            Some(state) => eprintln!("digest: {}", olifant::send::outbox::describe_state(&state)),
             None => eprintln!("digest: already sent for this moment"),
         }
     }
@@ -502,7 +512,7 @@ async fn init(cli: &Cli, args: &cli::InitArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let config = config::load(&outcome.path)?;
-    let steps = olifant::app::check::check(&outcome.path, &config).await;
+    let steps = olifant::admin::check::check(&outcome.path, &config).await;
     let mut failed = false;
     for s in &steps {
         println!("{} {}: {}", if s.ok { "✓" } else { "✗" }, s.name, s.detail);
@@ -595,7 +605,7 @@ fn clients(cli: &Cli, cmd: &ClientsCommand) -> Result<()> {
     Ok(())
 }
 
-fn print_status(s: &olifant::app::status::Status) {
+fn print_status(s: &olifant::admin::status::Status) {
     let t = |d: Option<DateTime<Utc>>| {
         d.map_or("never".to_string(), |d| {
             d.with_timezone(&s.timezone)

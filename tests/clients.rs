@@ -112,7 +112,9 @@ fn edit_of_a_config_declared_client_is_refused_and_names_the_config() {
         "{err}"
     );
     assert_eq!(
-        app.find_client("Bakkerij Jansen").unwrap().cadence,
+        olifant::app::clients::find_client(&app, "Bakkerij Jansen")
+            .unwrap()
+            .cadence,
         Cadence::Monthly
     );
     let rows = app.clients_list(now()).unwrap();
@@ -188,7 +190,7 @@ fn sync_rule_status_survives_reopen_and_config_fields_win() {
         .replace("cadence = \"monthly\"", "cadence = \"quarterly\"")
         .replace("revenue = 12000", "revenue = 15000");
     let app = open(dir.path(), &changed);
-    let c = app.find_client("Bakkerij Jansen").unwrap();
+    let c = olifant::app::clients::find_client(&app, "Bakkerij Jansen").unwrap();
     assert_eq!(c.cadence, Cadence::Quarterly);
     assert_eq!(c.revenue, Some(15000.0));
     assert_eq!(
@@ -227,16 +229,18 @@ fn csv_import_of_a_good_file_with_quoted_fields() {
     assert_eq!(report.imported, 3);
     assert!(report.skipped.is_empty());
     assert_eq!(calls.borrow().last(), Some(&(3, 3)));
-    let j = app.find_client("jansen, bakkerij").unwrap();
+    let j = olifant::app::clients::find_client(&app, "jansen, bakkerij").unwrap();
     assert_eq!(j.cadence, Cadence::Quarterly);
     assert_eq!(j.revenue, Some(12000.5));
     assert_eq!(j.tags, vec!["bakery".to_string(), "local".to_string()]);
     assert_eq!(j.since, Utc.with_ymd_and_hms(2024, 1, 15, 0, 0, 0).unwrap());
-    let h = app.find_client("Het \"Blauwe\" Huis").unwrap();
+    let h = olifant::app::clients::find_client(&app, "Het \"Blauwe\" Huis").unwrap();
     assert_eq!(h.cadence, Cadence::Monthly);
     assert_eq!(h.since, now());
     assert_eq!(
-        app.find_client("studio noord").unwrap().cadence,
+        olifant::app::clients::find_client(&app, "studio noord")
+            .unwrap()
+            .cadence,
         Cadence::EveryDays(10)
     );
 }
@@ -248,7 +252,13 @@ fn csv_columns_may_be_reordered_and_left_out() {
     let report =
         import_clients_csv(&app, "tags,name\na|b,Acme\n", false, &no_progress, now()).unwrap();
     assert_eq!(report.imported, 1);
-    assert_eq!(app.find_client("acme").unwrap().tags.len(), 2);
+    assert_eq!(
+        olifant::app::clients::find_client(&app, "acme")
+            .unwrap()
+            .tags
+            .len(),
+        2
+    );
     let e = import_clients_csv(&app, "naam,cadence\nX,weekly\n", false, &no_progress, now())
         .unwrap_err()
         .to_string();

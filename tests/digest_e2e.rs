@@ -122,13 +122,20 @@ async fn a_sent_digest_arrives_with_text_html_and_inline_images_once() {
     app.store.flush().unwrap();
 
     let clock = move || now;
-    let state = app.send_digest(now, now, &clock).await.unwrap();
+    let state = olifant::digest::run::send_digest(&app, now, now, &clock)
+        .await
+        .unwrap();
     assert!(
         matches!(state, Some(olifant::model::SendState::Sent { .. })),
         "{state:?}"
     );
     // The same occurrence is never sent twice.
-    assert_eq!(app.send_digest(now, now, &clock).await.unwrap(), None);
+    assert_eq!(
+        olifant::digest::run::send_digest(&app, now, now, &clock)
+            .await
+            .unwrap(),
+        None
+    );
 
     let got = s
         .wait_for_messages(&owner, "INBOX", 1, std::time::Duration::from_secs(15))
@@ -211,7 +218,8 @@ fn stub_sender_is_the_offline_double_for_the_same_path() {
     let app = App::open_with_sender(cfg, Arc::new(stub.clone()), now).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let clock = move || now;
-    rt.block_on(app.send_digest(now, now, &clock)).unwrap();
+    rt.block_on(olifant::digest::run::send_digest(&app, now, now, &clock))
+        .unwrap();
     let sent = stub.sent();
     assert_eq!(sent.len(), 1);
     let msg = MessageParser::default().parse(&sent[0].raw).unwrap();
@@ -229,7 +237,9 @@ async fn a_digest_that_failed_for_now_is_sent_at_a_later_tick_and_only_once() {
     let stub = StubSender::with_script(vec![StubOutcome::Transient; 4]);
     let app = App::open_with_sender(cfg, Arc::new(stub.clone()), now - Duration::days(40)).unwrap();
     let clock = move || now;
-    let first = app.send_digest(now, now, &clock).await.unwrap();
+    let first = olifant::digest::run::send_digest(&app, now, now, &clock)
+        .await
+        .unwrap();
     assert!(
         matches!(
             first,
@@ -246,12 +256,19 @@ async fn a_digest_that_failed_for_now_is_sent_at_a_later_tick_and_only_once() {
         "the occurrence stays open"
     );
     assert!(stub.sent().is_empty());
-    let second = app.send_digest(now, now, &clock).await.unwrap();
+    let second = olifant::digest::run::send_digest(&app, now, now, &clock)
+        .await
+        .unwrap();
     assert!(
         matches!(second, Some(olifant::model::SendState::Sent { .. })),
         "{second:?}"
     );
     assert_eq!(app.store.meta().unwrap().last_digest_run, Some(now));
-    assert_eq!(app.send_digest(now, now, &clock).await.unwrap(), None);
+    assert_eq!(
+        olifant::digest::run::send_digest(&app, now, now, &clock)
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(stub.sent().len(), 1);
 }

@@ -107,7 +107,7 @@ fn the_store_backed_digest_matches_the_in_memory_digest() {
         app.store.put_reflection(r).unwrap();
     }
 
-    let from_store = app.build_digest(now(), None, None).unwrap();
+    let from_store = olifant::digest::run::build_digest(&app, now(), None, None).unwrap();
 
     let everything = app.store.reflections().unwrap();
     assert_eq!(everything.len(), written.len());
@@ -186,7 +186,7 @@ fn not_understood_counts_only_replies_since_the_previous_digest() {
             .put_reflection(&reflection(name, days_ago, 3, understood))
             .unwrap();
     }
-    let d = app.build_digest(now(), None, None).unwrap();
+    let d = olifant::digest::run::build_digest(&app, now(), None, None).unwrap();
     assert_eq!(d.not_understood, 3);
     // Without that digest the window is the last 30 days: all five count.
     let dir2 = tempfile::tempdir().unwrap();
@@ -196,8 +196,7 @@ fn not_understood_counts_only_replies_since_the_previous_digest() {
         fresh.store.put_reflection(&r).unwrap();
     }
     assert_eq!(
-        fresh
-            .build_digest(now(), None, None)
+        olifant::digest::run::build_digest(&fresh, now(), None, None)
             .unwrap()
             .not_understood,
         5

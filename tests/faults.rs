@@ -18,7 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use olifant::app::demo_replies::{self, Archetype, PromptSeen};
+use olifant::admin::demo_replies::{self, Archetype, PromptSeen};
 use olifant::app::App;
 use olifant::model::{Cadence, Client, ClientStatus, Lang, PromptRecord, PromptStatus, SendState};
 use olifant::send::file::FileSender;
@@ -184,8 +184,9 @@ impl Fixture {
                 since: now - chrono::Duration::days(400),
             };
             app.store.put_client(&client).expect("client");
-            let id = app.fresh_prompt_id().expect("prompt id");
-            let mail = app.compose_prompt_for(&client, id, now).expect("compose");
+            let id = olifant::prompt::run::fresh_prompt_id(&app).expect("prompt id");
+            let mail =
+                olifant::prompt::run::compose_prompt_for(&app, &client, id, now).expect("compose");
             app.store
                 .put_prompt(&PromptRecord {
                     id,
@@ -1042,7 +1043,9 @@ async fn a_recreated_mailbox_with_the_same_messages_stores_no_duplicates() {
     };
     {
         let app = f.real_app();
-        let r = app.ingest_once(&olifant::clock::now).await.expect("ingest");
+        let r = olifant::ingest::pipeline::ingest_once(&app, &olifant::clock::now)
+            .await
+            .expect("ingest");
         assert_eq!(r.stored, 10, "{r:?}");
     }
     // Recreate the mailbox (new UIDVALIDITY) holding the same messages again, plus new ones.
@@ -1062,7 +1065,9 @@ async fn a_recreated_mailbox_with_the_same_messages_stores_no_duplicates() {
     f.append_all(old).await;
     f.append_all(new).await;
     let app = f.real_app();
-    let r = app.ingest_once(&olifant::clock::now).await.expect("ingest");
+    let r = olifant::ingest::pipeline::ingest_once(&app, &olifant::clock::now)
+        .await
+        .expect("ingest");
     assert_eq!((r.stored, r.duplicates), (5, 10), "{r:?}");
     let g = golden_of(&app.store, "Replies");
     assert_each_stored_once(&g, 15, "after UIDVALIDITY changed");
@@ -1080,7 +1085,9 @@ async fn a_corrupt_store_is_refused_and_reingest_rebuilds_it_from_the_server() {
     f.append_all(&replies).await;
     let before = {
         let app = f.real_app();
-        let r = app.ingest_once(&olifant::clock::now).await.expect("ingest");
+        let r = olifant::ingest::pipeline::ingest_once(&app, &olifant::clock::now)
+            .await
+            .expect("ingest");
         assert_eq!(r.stored, 12, "{r:?}");
         golden_of(&app.store, "INBOX")
     };

@@ -81,12 +81,11 @@ impl Fixture {
     /// Sends (to the stub) one prompt about Acme, created at `at`; returns it and its token.
     async fn prompt_at(&self, at: DateTime<Utc>) -> (PromptRecord, String) {
         let client = self.acme();
-        let (record, _) = self
-            .app
-            .send_prompt(&client, at, at, &move || at)
-            .await
-            .expect("prompt sent to the stub");
-        let token = self.app.token_for(record.id);
+        let (record, _) =
+            olifant::prompt::run::send_prompt(&self.app, &client, at, at, &move || at)
+                .await
+                .expect("prompt sent to the stub");
+        let token = olifant::prompt::run::token_for(&self.app, record.id);
         (record, token)
     }
 
@@ -95,9 +94,7 @@ impl Fixture {
             disposition: d,
             handled: h,
             ..
-        } = self
-            .app
-            .handle_message(raw, origin, now())
+        } = olifant::ingest::pipeline::handle_message(&self.app, raw, origin, now())
             .unwrap_or_else(|e| panic!("{origin}: handle_message failed: {e}"));
         (d, h)
     }
@@ -289,9 +286,7 @@ async fn a_50_mib_message_is_skipped_by_size_and_reported() {
         max_message_size: 1024 * 1024,
         batch: olifant::ingest::pipeline::BATCH,
     };
-    let report = f
-        .app
-        .ingest_pass(&mut session, &folders, &now)
+    let report = olifant::ingest::pipeline::ingest_pass(&f.app, &mut session, &folders, &now)
         .await
         .expect("ingest pass");
     assert_eq!(report.too_large, 1, "{report:?}");
@@ -314,9 +309,7 @@ async fn a_50_mib_message_is_skipped_by_size_and_reported() {
     assert_eq!(reported.len(), 1, "events: {events:?}");
     assert!(reported[0].detail.contains(&big.len().to_string()));
     // A second pass reports it again in its counts but records it only once.
-    let again = f
-        .app
-        .ingest_pass(&mut session, &folders, &now)
+    let again = olifant::ingest::pipeline::ingest_pass(&f.app, &mut session, &folders, &now)
         .await
         .expect("second pass");
     assert_eq!(again.fetched, 0);
@@ -339,9 +332,7 @@ fn assert_spoof_ignored(f: &Fixture, name: &str, raw: &[u8]) -> String {
         disposition: d,
         handled: h,
         followup,
-    } = f
-        .app
-        .handle_message(raw, name, now())
+    } = olifant::ingest::pipeline::handle_message(&f.app, raw, name, now())
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     let reason = match h {
         Handled::Ignored(r) => r,

@@ -378,15 +378,17 @@ async fn a_client_named_with_crlf_and_notes_with_dot_lines_inject_nothing_throug
     assert_eq!(clients.len(), 2);
     let mut tokens = Vec::new();
     for c in &clients {
-        let (record, state) = app
-            .send_prompt(c, now, now, &move || now)
+        let (record, state) = olifant::prompt::run::send_prompt(&app, c, now, now, &move || now)
             .await
             .expect("prompt sent");
         assert!(
             matches!(state, olifant::model::SendState::Sent { .. }),
             "{state:?}"
         );
-        tokens.push((c.name.clone(), app.token_for(record.id)));
+        tokens.push((
+            c.name.clone(),
+            olifant::prompt::run::token_for(&app, record.id),
+        ));
     }
     // The owner replies to the evil client's prompt with hostile notes.
     let (evil, token) = tokens
@@ -416,8 +418,7 @@ async fn a_client_named_with_crlf_and_notes_with_dot_lines_inject_nothing_throug
         max_message_size: 10 * 1024 * 1024,
         batch: olifant::ingest::pipeline::BATCH,
     };
-    let report = app
-        .ingest_pass(&mut session, &folders, &move || now)
+    let report = olifant::ingest::pipeline::ingest_pass(&app, &mut session, &folders, &move || now)
         .await
         .expect("ingest pass");
     assert_eq!(report.stored, 1, "{report:?}");
@@ -533,10 +534,10 @@ name = "Acme"
         .into_iter()
         .next()
         .expect("Acme");
-    let (record, state) = app
-        .send_prompt(&client, now, now, &olifant::clock::now)
-        .await
-        .expect("prompt");
+    let (record, state) =
+        olifant::prompt::run::send_prompt(&app, &client, now, now, &olifant::clock::now)
+            .await
+            .expect("prompt");
     assert!(
         matches!(state, olifant::model::SendState::Sent { .. }),
         "{state:?}"
@@ -544,7 +545,7 @@ name = "Acme"
     let got = s.wait_for_messages(&owner, "INBOX", 1, WAIT).await;
     assert!(contains(&got[0].1, &record.message_id));
     // The owner replies (to the bot's plus-address over plain SMTP, as any mail arrives).
-    let token = app.token_for(record.id);
+    let token = olifant::prompt::run::token_for(&app, record.id);
     let (bl, bd) = bot_user.split_once('@').expect("bot address");
     let to = format!("{bl}+{token}@{bd}");
     let reply = support::simple_message(&owner, &to, "Re: prompt", "1. 4\r\n2. 3\r\nFine.");
@@ -552,8 +553,7 @@ name = "Acme"
         .await
         .expect("reply delivered");
     s.wait_for_messages(&bot_user, "INBOX", 1, WAIT).await;
-    let report = app
-        .ingest_once(&olifant::clock::now)
+    let report = olifant::ingest::pipeline::ingest_once(&app, &olifant::clock::now)
         .await
         .expect("ingest over IMAP");
     assert_eq!(report.stored, 1, "{report:?}");
@@ -572,7 +572,7 @@ name = "Acme"
     app.store.flush().expect("flush");
     drop(app);
     if let Ok(a) = App::open(bad, olifant::clock::now()) {
-        let e = a.ingest_once(&olifant::clock::now).await;
+        let e = olifant::ingest::pipeline::ingest_once(&a, &olifant::clock::now).await;
         assert!(e.is_err(), "a wrong password must not log in");
         let shown = format!(
             "{:?} {}",

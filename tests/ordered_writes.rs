@@ -59,7 +59,7 @@ async fn pass_over(app: &App, dir: &std::path::Path, messages: &[Vec<u8>]) -> In
         max_message_size: 64 << 20,
         batch: olifant::ingest::pipeline::BATCH,
     };
-    app.ingest_pass(&mut *session, &folders, &|| now())
+    olifant::ingest::pipeline::ingest_pass(app, &mut *session, &folders, &|| now())
         .await
         .unwrap()
 }
@@ -71,7 +71,7 @@ fn a_seen_marker_without_its_reflection_is_handled_again_not_skipped() {
     let p = prompt(&app, "Acme");
     let raw = reply(&app, &p, "a@example.test", "1 4, 2 5, 8 yes");
     let olifant::ingest::plan::Outcome { handled: first, .. } =
-        app.handle_message(&raw, "test:1", now()).unwrap();
+        olifant::ingest::pipeline::handle_message(&app, &raw, "test:1", now()).unwrap();
     assert!(
         matches!(first, Handled::Stored { merged: false, .. }),
         "{first:?}"
@@ -81,7 +81,7 @@ fn a_seen_marker_without_its_reflection_is_handled_again_not_skipped() {
     assert!(!app.store.reply_recorded(p.id, "a@example.test").unwrap());
 
     let olifant::ingest::plan::Outcome { handled: again, .. } =
-        app.handle_message(&raw, "test:1", now()).unwrap();
+        olifant::ingest::pipeline::handle_message(&app, &raw, "test:1", now()).unwrap();
     assert!(
         matches!(again, Handled::Stored { .. }),
         "the lost reflection must be rebuilt, got {again:?}"
@@ -95,7 +95,7 @@ fn a_seen_marker_without_its_reflection_is_handled_again_not_skipped() {
     assert!(!r.answers.is_empty());
     // Now complete: a third delivery is a plain duplicate.
     let olifant::ingest::plan::Outcome { handled: third, .. } =
-        app.handle_message(&raw, "test:1", now()).unwrap();
+        olifant::ingest::pipeline::handle_message(&app, &raw, "test:1", now()).unwrap();
     assert_eq!(third, Handled::Duplicate);
 }
 
@@ -136,7 +136,7 @@ fn a_reply_already_in_its_reflection_is_not_merged_again_over_a_newer_one() {
         .unwrap();
 
     let olifant::ingest::plan::Outcome { handled, .. } =
-        app.handle_message(&raw, "test:1", now()).unwrap();
+        olifant::ingest::pipeline::handle_message(&app, &raw, "test:1", now()).unwrap();
     assert!(
         matches!(handled, Handled::Stored { merged: true, .. }),
         "{handled:?}"
@@ -151,7 +151,7 @@ fn a_reply_already_in_its_reflection_is_not_merged_again_over_a_newer_one() {
     assert_eq!(r.sources, stored.sources);
     // And now it is marked seen.
     let olifant::ingest::plan::Outcome { handled: again, .. } =
-        app.handle_message(&raw, "test:1", now()).unwrap();
+        olifant::ingest::pipeline::handle_message(&app, &raw, "test:1", now()).unwrap();
     assert_eq!(again, Handled::Duplicate);
 }
 
@@ -183,7 +183,7 @@ async fn the_replies_of_one_batch_are_one_event_that_counts_them_all() {
         assert!(stored[0].detail.contains(name), "{}", stored[0].detail);
     }
     // The digest counts the replies, not the events.
-    let digest = app.build_digest(now(), None, None).unwrap();
+    let digest = olifant::digest::run::build_digest(&app, now(), None, None).unwrap();
     assert_eq!(digest.activity.replies_stored, names.len());
 }
 

@@ -42,7 +42,9 @@ async fn a_pass_delivers_one_wellformed_prompt_per_due_client_and_a_second_pass_
     let now = occurrence + chrono::Duration::minutes(5);
     let app = f.open(f.config("en", "", &tail), now);
 
-    let report = app.run_prompts(now, &fixed(now)).await.expect("prompt run");
+    let report = olifant::prompt::run::run_prompts(&app, now, &fixed(now))
+        .await
+        .expect("prompt run");
     assert_eq!(report.occurrence, Some(occurrence), "{report:?}");
     let mut sent = report.sent.clone();
     sent.sort();
@@ -103,8 +105,7 @@ async fn a_pass_delivers_one_wellformed_prompt_per_due_client_and_a_second_pass_
 
     // The same occurrence again, a minute later: nothing new.
     let later = now + chrono::Duration::minutes(1);
-    let again = app
-        .run_prompts(later, &fixed(later))
+    let again = olifant::prompt::run::run_prompts(&app, later, &fixed(later))
         .await
         .expect("second run");
     assert!(again.sent.is_empty(), "{again:?}");
@@ -124,7 +125,9 @@ async fn max_prompts_per_run_caps_a_run() {
     }
     let now = last_monday_nine() + chrono::Duration::minutes(1);
     let app = f.open(f.config("en", "", &tail), now);
-    let report = app.run_prompts(now, &fixed(now)).await.expect("run");
+    let report = olifant::prompt::run::run_prompts(&app, now, &fixed(now))
+        .await
+        .expect("run");
     assert_eq!(report.sent.len(), 2, "{report:?}");
     assert!(
         report
@@ -137,10 +140,10 @@ async fn max_prompts_per_run_caps_a_run() {
     );
     f.s.wait_for_messages(&f.owner, "INBOX", 2, DELIVERY).await;
     // A rerun for the same occurrence counts what was already sent against the cap.
-    let again = app
-        .run_prompts(now + chrono::Duration::minutes(2), &fixed(now))
-        .await
-        .expect("rerun");
+    let again =
+        olifant::prompt::run::run_prompts(&app, now + chrono::Duration::minutes(2), &fixed(now))
+            .await
+            .expect("rerun");
     assert!(again.sent.is_empty(), "{again:?}");
     assert_eq!(settled_count(&f).await, 2);
 }
@@ -154,7 +157,9 @@ async fn an_ambiguous_send_is_unknown_and_never_repeated() {
     let stub = StubSender::with_script([StubOutcome::AmbiguousLost]);
     let app = App::open_with_sender(f.config("en", "", &tail), Arc::new(stub.clone()), now)
         .expect("open");
-    let report = app.run_prompts(now, &fixed(now)).await.expect("run");
+    let report = olifant::prompt::run::run_prompts(&app, now, &fixed(now))
+        .await
+        .expect("run");
     assert!(report.sent.is_empty(), "{report:?}");
     assert_eq!(report.failed.len(), 1, "{report:?}");
     assert!(report.failed[0].1.starts_with("unknown"), "{report:?}");
@@ -167,13 +172,15 @@ async fn an_ambiguous_send_is_unknown_and_never_repeated() {
 
     // Neither a later pass nor the retry of failed prompts sends it again.
     let later = now + chrono::Duration::hours(1);
-    let again = app.run_prompts(later, &fixed(later)).await.expect("rerun");
+    let again = olifant::prompt::run::run_prompts(&app, later, &fixed(later))
+        .await
+        .expect("rerun");
     assert!(
         again.sent.is_empty() && again.failed.is_empty(),
         "{again:?}"
     );
     assert_eq!(
-        app.retry_failed_prompts(later, &fixed(later))
+        olifant::prompt::run::retry_failed_prompts(&app, later, &fixed(later))
             .await
             .unwrap(),
         0
@@ -192,13 +199,13 @@ async fn a_send_interrupted_between_intent_and_answer_is_unknown_after_restart_a
     {
         // What a crash right after the intent was flushed leaves behind.
         let app = f.open(config.clone(), now);
-        let id = app.fresh_prompt_id().unwrap();
+        let id = olifant::prompt::run::fresh_prompt_id(&app).unwrap();
         let client = app
             .store
             .client(&ClientKey::from_name("Acme Ltd"))
             .unwrap()
             .unwrap();
-        let mail = app.compose_prompt_for(&client, id, now).unwrap();
+        let mail = olifant::prompt::run::compose_prompt_for(&app, &client, id, now).unwrap();
         app.store
             .put_prompt(&PromptRecord {
                 id,
@@ -228,13 +235,20 @@ async fn a_send_interrupted_between_intent_and_answer_is_unknown_after_restart_a
     );
 
     let t = now + chrono::Duration::minutes(2);
-    let report = app.run_prompts(t, &fixed(t)).await.expect("run");
+    let report = olifant::prompt::run::run_prompts(&app, t, &fixed(t))
+        .await
+        .expect("run");
     assert_eq!(
         report.sent,
         vec!["Bakkerij Jansen".to_string()],
         "{report:?}"
     );
-    assert_eq!(app.retry_failed_prompts(t, &fixed(t)).await.unwrap(), 0);
+    assert_eq!(
+        olifant::prompt::run::retry_failed_prompts(&app, t, &fixed(t))
+            .await
+            .unwrap(),
+        0
+    );
     let msgs = f.s.wait_for_messages(&f.owner, "INBOX", 1, DELIVERY).await;
     assert_eq!(settled_count(&f).await, 1);
     let m = parse(&msgs[0].1);
@@ -259,7 +273,7 @@ async fn a_postfix_outage_is_a_transient_failure_and_the_retry_sends_each_prompt
         .await
         .unwrap();
     // RetryPolicy::default(): 4 attempts, 2 + 4 + 8 s apart (~14 s).
-    let report = app.run_prompts(now, &fixed(now)).await;
+    let report = olifant::prompt::run::run_prompts(&app, now, &fixed(now)).await;
     let s = f.s.clone();
     tokio::task::spawn_blocking(move || s.ctl("start-postfix"))
         .await
@@ -272,12 +286,24 @@ async fn a_postfix_outage_is_a_transient_failure_and_the_retry_sends_each_prompt
         "{report:?}"
     );
     let p = &app.store.prompts().unwrap()[0];
-    assert!(olifant::app::outbox::retryable(&p.send), "{p:?}");
+    assert!(olifant::send::outbox::retryable(&p.send), "{p:?}");
 
     let t = now + chrono::Duration::minutes(10);
-    assert_eq!(app.retry_failed_prompts(t, &fixed(t)).await.unwrap(), 1);
-    assert_eq!(app.retry_failed_prompts(t, &fixed(t)).await.unwrap(), 0);
-    let again = app.run_prompts(t, &fixed(t)).await.expect("rerun");
+    assert_eq!(
+        olifant::prompt::run::retry_failed_prompts(&app, t, &fixed(t))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        olifant::prompt::run::retry_failed_prompts(&app, t, &fixed(t))
+            .await
+            .unwrap(),
+        0
+    );
+    let again = olifant::prompt::run::run_prompts(&app, t, &fixed(t))
+        .await
+        .expect("rerun");
     assert!(again.sent.is_empty(), "{again:?}");
     f.s.wait_for_messages(&f.owner, "INBOX", 1, DELIVERY).await;
     assert_eq!(settled_count(&f).await, 1);
@@ -293,7 +319,9 @@ async fn dutch_and_english_prompts_for_a_name_with_quotes_and_ampersand_arrive_i
         let f = Fixture::new(&format!("pr-{lang}"));
         let now = last_monday_nine() + chrono::Duration::minutes(1);
         let app = f.open(f.config(lang, "", &client_block(name, "")), now);
-        let report = app.run_prompts(now, &fixed(now)).await.expect("run");
+        let report = olifant::prompt::run::run_prompts(&app, now, &fixed(now))
+            .await
+            .expect("run");
         assert_eq!(report.sent, vec![name.to_string()], "{report:?}");
         let msgs = f.s.wait_for_messages(&f.owner, "INBOX", 1, DELIVERY).await;
         let m = parse(&msgs[0].1);
@@ -327,16 +355,22 @@ async fn an_unanswered_prompt_gets_one_threaded_reminder_over_smtp() {
     let f = Fixture::new("pr-remind");
     let now = last_monday_nine() + chrono::Duration::minutes(5);
     let app = f.open(f.config("en", "", &client_block("Acme Ltd", "")), now);
-    let report = app.run_prompts(now, &fixed(now)).await.expect("run");
+    let report = olifant::prompt::run::run_prompts(&app, now, &fixed(now))
+        .await
+        .expect("run");
     assert_eq!(report.sent.len(), 1, "{report:?}");
     let prompt = app.store.prompts().unwrap().remove(0);
 
     // reminder_after_days = 3 (default): a pass three days and an hour later reminds once.
     let later = now + chrono::Duration::days(3) + chrono::Duration::hours(1);
-    let report = app.run_prompts(later, &fixed(later)).await.expect("run");
+    let report = olifant::prompt::run::run_prompts(&app, later, &fixed(later))
+        .await
+        .expect("run");
     assert_eq!(report.reminded, vec!["Acme Ltd".to_string()], "{report:?}");
     let again = later + chrono::Duration::hours(2);
-    let report = app.run_prompts(again, &fixed(again)).await.expect("run");
+    let report = olifant::prompt::run::run_prompts(&app, again, &fixed(again))
+        .await
+        .expect("run");
     assert!(report.reminded.is_empty(), "{report:?}");
 
     let msgs = f.s.wait_for_messages(&f.owner, "INBOX", 2, DELIVERY).await;

@@ -29,7 +29,9 @@ async fn with_prompts(f: &Fixture, config: olifant::config::Config) -> (App, Vec
     let now = last_monday_nine() + chrono::Duration::minutes(5);
     let n = config.clients.len();
     let app = f.open(config, now);
-    let report = app.run_prompts(now, &fixed(now)).await.expect("prompt run");
+    let report = olifant::prompt::run::run_prompts(&app, now, &fixed(now))
+        .await
+        .expect("prompt run");
     assert_eq!(report.sent.len(), n, "{report:?}");
     f.s.wait_for_messages(&f.owner, "INBOX", n, DELIVERY).await;
     let mut prompts = app.store.prompts().unwrap();
@@ -117,7 +119,7 @@ fn token_of(p: &PromptRecord) -> String {
 }
 
 async fn ingest(app: &App) -> IngestReport {
-    app.ingest_once(&olifant::clock::now)
+    olifant::ingest::pipeline::ingest_once(app, &olifant::clock::now)
         .await
         .unwrap_or_else(|e| panic!("ingest failed: {e}"))
 }
@@ -290,9 +292,13 @@ async fn a_restart_mid_batch_stores_each_reply_exactly_once_and_moves_all() {
         disposition,
         handled,
         followup: _receipt,
-    } = app
-        .handle_message(&inbox[0].1, "INBOX:crash:1", olifant::clock::now())
-        .expect("handle");
+    } = olifant::ingest::pipeline::handle_message(
+        &app,
+        &inbox[0].1,
+        "INBOX:crash:1",
+        olifant::clock::now(),
+    )
+    .expect("handle");
     assert!(
         matches!(handled, Handled::Stored { merged: false, .. }),
         "{handled:?}"
@@ -376,13 +382,13 @@ async fn a_pass_of_several_batches_stores_and_moves_each_reply_once_with_its_rec
             .await;
     let last_uid = inbox.iter().map(|(u, _)| *u).max().unwrap();
 
-    let (source, mut folders) = app.mail_source().expect("source");
+    let (source, mut folders) = olifant::ingest::pipeline::mail_source(&app).expect("source");
     folders.batch = 2;
     let mut session = source.connect().await.expect("connect");
-    let report = app
-        .ingest_pass(&mut *session, &folders, &olifant::clock::now)
-        .await
-        .expect("pass");
+    let report =
+        olifant::ingest::pipeline::ingest_pass(&app, &mut *session, &folders, &olifant::clock::now)
+            .await
+            .expect("pass");
     let _ = session.logout().await;
     assert_eq!(
         (
@@ -977,7 +983,7 @@ async fn a_pause_command_by_mail_sets_the_pause_and_is_confirmed() {
     );
 
     // The pause holds: a due client is skipped.
-    let plan = app.plan_prompts(olifant::clock::now()).unwrap();
+    let plan = olifant::prompt::run::plan_prompts(&app, olifant::clock::now()).unwrap();
     assert!(plan.to_send.is_empty(), "{plan:?}");
     assert!(
         plan.skipped
@@ -1008,9 +1014,13 @@ async fn a_digest_command_handled_before_a_crash_is_answered_once_and_never_twic
         let app = f.open(config.clone(), olifant::clock::now());
         let olifant::ingest::plan::Outcome {
             handled, followup, ..
-        } = app
-            .handle_message(&raw, "INBOX:crash:1", olifant::clock::now())
-            .expect("handle");
+        } = olifant::ingest::pipeline::handle_message(
+            &app,
+            &raw,
+            "INBOX:crash:1",
+            olifant::clock::now(),
+        )
+        .expect("handle");
         assert!(matches!(handled, Handled::Command(_)), "{handled:?}");
         assert!(followup.is_some());
         app.store.flush().unwrap();
@@ -1099,8 +1109,13 @@ async fn olifants_own_mail_stays_put_with_an_ignored_folder_even_when_seen_again
     f.s.append(&f.bot, "INBOX", &stranger).await;
     // Handled and flushed, then a crash before the moves.
     for raw in [&own, &stranger] {
-        app.handle_message(raw, "INBOX:crash:1", olifant::clock::now())
-            .expect("handle");
+        olifant::ingest::pipeline::handle_message(
+            &app,
+            raw,
+            "INBOX:crash:1",
+            olifant::clock::now(),
+        )
+        .expect("handle");
     }
     app.store.flush().unwrap();
     drop(app);
@@ -1132,7 +1147,7 @@ async fn an_imap_outage_fails_the_pass_and_the_next_pass_stores_the_reply_once()
     tokio::task::spawn_blocking(move || s.ctl("stop-dovecot"))
         .await
         .unwrap();
-    let failed = app.ingest_once(&olifant::clock::now).await;
+    let failed = olifant::ingest::pipeline::ingest_once(&app, &olifant::clock::now).await;
     let s = f.s.clone();
     tokio::task::spawn_blocking(move || s.ctl("start-dovecot"))
         .await

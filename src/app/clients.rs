@@ -112,6 +112,13 @@ fn clean_name(name: &str) -> Result<String, AppError> {
     Ok(collapsed)
 }
 
+/// A client by the name the owner typed.
+pub fn find_client(app: &App, name: &str) -> Result<Client, AppError> {
+    app.store
+        .client(&ClientKey::from_name(name))?
+        .ok_or_else(|| AppError::UnknownClient(name.to_string()))
+}
+
 impl App {
     fn clients_today(&self, now: DateTime<Utc>) -> NaiveDate {
         now.with_timezone(&self.config.owner.timezone).date_naive()
@@ -217,7 +224,7 @@ impl App {
         revenue: Option<f64>,
         tags: Option<&[String]>,
     ) -> Result<Client, AppError> {
-        let mut c = self.find_client(name)?;
+        let mut c = find_client(self, name)?;
         if self.declared_in_config(&c.name) {
             return Err(AppError::Invalid(format!(
                 "\"{}\" is declared in the config: edit [[clients]] in {} instead (olifant reads it at the next start)",
@@ -249,7 +256,7 @@ impl App {
         verb: &str,
         status: impl FnOnce(&Client) -> ClientStatus,
     ) -> Result<Client, AppError> {
-        let mut c = self.find_client(name)?;
+        let mut c = find_client(self, name)?;
         if matches!(c.status, ClientStatus::Archived { .. }) && verb != "resume" {
             return Err(AppError::Invalid(format!(
                 "\"{}\" is archived; to {verb} it, first run `olifant clients resume \"{}\"`",
@@ -295,7 +302,7 @@ impl App {
     /// `olifant clients archive` (let go): no more prompts, history kept. Archiving an
     /// archived client keeps the original date.
     pub fn client_archive(&self, name: &str, now: DateTime<Utc>) -> Result<Client, AppError> {
-        let c = self.find_client(name)?;
+        let c = find_client(self, name)?;
         if matches!(c.status, ClientStatus::Archived { .. }) {
             return Ok(c);
         }

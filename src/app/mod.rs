@@ -1,22 +1,13 @@
-//! The use cases that tie the stages together: a prompt run, an ingest pass, a digest run,
-//! the demo, export and import. Each one is an edge: it reads the clock, the store and the
-//! network, and hands the pure stages their inputs.
-//!
-//! [`App`] holds what every use case needs: the validated config, the open store (which
-//! holds the data-directory lock), the templates, the token key and the mail sender.
+//! The context every use case runs in: [`App`] holds the validated config, the open store
+//! (which holds the data-directory lock), the templates, the token key and the mail sender,
+//! and maps the config to what the stages take (addressing, the parser's context, the mail
+//! source). It has no use cases of its own: those are free functions beside their stage
+//! (`prompt::run`, `ingest::pipeline`, `ingest::commands`, `digest::run`, `send::outbox`)
+//! and, for the owner's admin commands, in `admin`.
 
-pub mod check;
 pub mod clients;
-pub mod commands;
-pub mod demo;
-pub mod demo_replies;
-pub mod digest_run;
 pub mod export;
 pub mod init;
-pub mod outbox;
-pub mod prompts;
-pub mod rebuild;
-pub mod status;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,6 +16,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{Config, ConfigError, SendConfig};
 use crate::model::{Client, ClientStatus, SendState};
+use crate::parse::ParseContext;
 use crate::prompt::compose::Addressing;
 use crate::prompt::token::TokenKey;
 use crate::send::{file::FileSender, sendmail::SendmailSender, smtp, MailSender};
@@ -98,6 +90,19 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
+    /// The parser's view of the config.
+    pub fn parse_context(&self) -> ParseContext<'_> {
+        ParseContext {
+            vocabulary: self.config.vocabulary(),
+            owner_addresses: &self.config.owner.addresses,
+            bot_address: &self.config.bot.address,
+            plus_separator: self.config.bot.plus_separator,
+            key: Some(&self.key),
+            trusted_authserv_id: self.config.ingest.trusted_authserv_id.as_deref(),
+            default_lang: self.config.owner.language,
+        }
+    }
+
     /// Opens the store, loads templates, resolves secrets and builds the configured sender.
     pub fn open(config: Config, now: DateTime<Utc>) -> Result<App, AppError> {
         let sender = build_sender(&config)?;
@@ -259,73 +264,4 @@ pub fn imap_settings(
     s.poll_interval = c.poll_interval;
     s.ca_file = c.ca_file.clone();
     Ok(s)
-}
-
-impl App {
-    /// The configured mail source (IMAP or Maildir) and the folders an ingest pass uses.
-    pub fn mail_source(
-        &self,
-    ) -> Result<
-        (
-            Box<dyn crate::ingest::source::MailSource>,
-            crate::ingest::pipeline::Folders,
-        ),
-        AppError,
-    > {
-        use crate::config::ReceiveConfig;
-        use crate::ingest::pipeline::Folders;
-        Ok(match &self.config.receive {
-            ReceiveConfig::Imap(c) => {
-                let settings = imap_settings(c)?;
-                let folders = Folders {
-                    mailbox: c.mailbox.clone(),
-                    processed: c.processed_mailbox.clone(),
-                    ignored: c.ignored_mailbox.clone(),
-                    max_message_size: c.max_message_size,
-                    batch: ingest_batch(),
-                };
-                (
-                    Box::new(crate::ingest::imap::ImapSource::new(settings)?),
-                    folders,
-                )
-            }
-            ReceiveConfig::Maildir { path } => (
-                Box::new(crate::ingest::maildir::MaildirSource::new(
-                    path.clone(),
-                    std::time::Duration::from_secs(2),
-                )),
-                Folders {
-                    mailbox: "INBOX".into(),
-                    processed: "olifant/processed".into(),
-                    ignored: None,
-                    max_message_size: 10 * 1024 * 1024,
-                    batch: ingest_batch(),
-                },
-            ),
-        })
-    }
-
-    /// Connects to the mail source and runs one ingest pass.
-    pub async fn ingest_once(
-        &self,
-        clock: &crate::clock::Clock,
-    ) -> Result<crate::ingest::pipeline::IngestReport, AppError> {
-        let (source, folders) = self.mail_source()?;
-        let mut session = source.connect().await?;
-        let report = self.ingest_pass(&mut *session, &folders, clock).await;
-        let _ = session.logout().await;
-        report
-    }
-}
-
-/// Messages per ingest batch: [`crate::ingest::pipeline::BATCH`], or `OLIFANT_INGEST_BATCH`
-/// (a test hook, like `OLIFANT_TICK_SECONDS`: the fault tests crash passes of many small
-/// batches, so a move overlaps the next batch's handling at every failpoint).
-fn ingest_batch() -> usize {
-    std::env::var("OLIFANT_INGEST_BATCH")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(crate::ingest::pipeline::BATCH)
-        .min(crate::ingest::pipeline::BATCH)
 }

@@ -49,6 +49,7 @@
 
 mod chart;
 mod render;
+pub mod run;
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,5 +1,6 @@
 //! Read new mail from IMAP or a local Maildir and drive each message through parse → store.
 
+pub mod commands;
 pub mod imap;
 pub mod maildir;
 pub mod pipeline;

@@ -7,6 +7,7 @@
 pub mod compose;
 pub mod dates;
 pub mod questionnaire;
+pub mod run;
 pub mod token;
 
 pub use compose::{

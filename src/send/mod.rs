@@ -11,6 +11,7 @@
 
 pub mod compose;
 pub mod file;
+pub mod outbox;
 pub mod sendmail;
 pub mod smtp;
 pub mod stub;

@@ -36,8 +36,8 @@ pub fn prompt(app: &App, name: &str) -> PromptRecord {
         since: now() - Duration::days(60),
     };
     app.store.put_client(&client).unwrap();
-    let id = app.fresh_prompt_id().unwrap();
-    let token = app.token_for(id);
+    let id = olifant::prompt::run::fresh_prompt_id(app).unwrap();
+    let token = olifant::prompt::run::token_for(app, id);
     let p = PromptRecord {
         id,
         client: client.key(),
@@ -60,7 +60,7 @@ pub fn prompt(app: &App, name: &str) -> PromptRecord {
 
 /// The owner's reply to `p` with Message-ID `message_id` and `body`.
 pub fn reply(app: &App, p: &PromptRecord, message_id: &str, body: &str) -> Vec<u8> {
-    let token = app.token_for(p.id);
+    let token = olifant::prompt::run::token_for(app, p.id);
     format!(
         "From: owner@example.test\r\nTo: olifant+{token}@example.test\r\nSubject: Re: {}\r\nMessage-ID: <{message_id}>\r\nIn-Reply-To: <{}>\r\nDate: Mon, 02 Mar 2026 08:00:00 +0000\r\n\r\n{body}\r\n",
         p.subject, p.message_id

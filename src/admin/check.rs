@@ -21,7 +21,7 @@ pub async fn check(path: &Path, config: &Config) -> Vec<CheckStep> {
         Err(e) => steps.push(CheckStep::fail("permissions", e.to_string(), None)),
     }
     match &config.send {
-        SendConfig::Smtp(c) => match super::smtp_settings(c) {
+        SendConfig::Smtp(c) => match crate::app::smtp_settings(c) {
             Ok(s) => {
                 if c.credentials.is_some() {
                     steps.push(CheckStep::pass("smtp password", "resolved"));
@@ -48,7 +48,7 @@ pub async fn check(path: &Path, config: &Config) -> Vec<CheckStep> {
         }
     }
     match &config.receive {
-        ReceiveConfig::Imap(c) => match super::imap_settings(c) {
+        ReceiveConfig::Imap(c) => match crate::app::imap_settings(c) {
             Ok(s) => {
                 steps.push(CheckStep::pass("imap password", "resolved"));
                 steps.extend(prefix("imap", crate::ingest::imap::check(&s).await));

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 
 use super::demo_replies::{self, Archetype, PromptSeen};
-use super::{App, AppError};
+use crate::app::{App, AppError};
 use crate::config;
 use crate::ingest::maildir::MaildirSource;
 use crate::ingest::source::MailSource;
@@ -127,7 +127,7 @@ pub async fn run_demo(
 
     let source = MaildirSource::new(inbox.clone(), std::time::Duration::from_millis(10));
     let mut session = source.connect().await?;
-    let (_, folders) = app.mail_source()?;
+    let (_, folders) = crate::ingest::pipeline::mail_source(&app)?;
     let mut cycles: BTreeMap<ClientKey, usize> = BTreeMap::new();
     let mut seen_files: BTreeSet<PathBuf> = BTreeSet::new();
     let mut pending: Vec<(DateTime<Utc>, Vec<u8>)> = Vec::new();
@@ -151,7 +151,7 @@ pub async fn run_demo(
         let t = at_local(monday, 9, 5);
         out.runs += 1;
         let fixed = move || t;
-        let report = app.run_prompts(t, &fixed).await?;
+        let report = crate::prompt::run::run_prompts(&app, t, &fixed).await?;
         out.prompts += report.sent.len();
         out.reminders += report.reminded.len();
 
@@ -251,7 +251,8 @@ pub async fn run_demo(
                 session.append_received("INBOX", raw, Some(*when)).await?;
             }
             let fixed = move || now;
-            let r = app.ingest_pass(&mut *session, &folders, &fixed).await?;
+            let r =
+                crate::ingest::pipeline::ingest_pass(&app, &mut *session, &folders, &fixed).await?;
             out.stored += r.stored + r.merged;
             out.auto_replies += r.auto_replies;
             out.bounces += r.bounces;
@@ -259,10 +260,10 @@ pub async fn run_demo(
     }
     let _ = session.logout().await;
 
-    let digest = app.build_digest(real_now, None, Some(lang))?;
+    let digest = crate::digest::run::build_digest(&app, real_now, None, Some(lang))?;
     out.digest_text = crate::digest::render_terminal(&digest, lang, false);
     out.digest_json = crate::digest::to_json(&digest);
-    let rendered = app.render_digest(&digest)?;
+    let rendered = crate::digest::run::render_digest(&app, &digest)?;
     write_html(&out.html_path, &rendered)?;
     Ok(out)
 }

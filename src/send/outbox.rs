@@ -8,11 +8,14 @@
 
 use std::time::Duration;
 
-#[cfg(test)]
 use chrono::{DateTime, Utc};
 
+use crate::config::BotConfig;
 use crate::model::SendState;
+use crate::prompt::compose::PromptMail;
+use crate::send::compose::{compose, ComposeError, Email};
 use crate::send::{MailSender, OutgoingMessage, SendError};
+use crate::store::{Event, EventKind, Store, StoreError};
 
 /// How often and how patiently transient failures are retried within one hand-over.
 #[derive(Debug, Clone, Copy)]
@@ -129,6 +132,96 @@ pub fn retryable(state: &SendState) -> bool {
             ..
         }
     )
+}
+
+/// Records the outcome of a hand-over as an event and the last SMTP contact.
+pub fn after_send(
+    store: &Store,
+    state: &SendState,
+    kind: EventKind,
+    what: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (kind, detail) = match state {
+        SendState::Sent { .. } => {
+            store.update_meta(|m| m.last_smtp_ok = Some(now))?;
+            (kind, what.to_string())
+        }
+        other => (
+            EventKind::SendFailed,
+            format!("{what}: {}", describe_state(other)),
+        ),
+    };
+    store.record_event(&Event::new(now, kind, detail))?;
+    store.flush()?;
+    Ok(())
+}
+
+/// Hands `msg` over exactly once (see [`send_once`]) through `sender`; `write` stores each
+/// send state in the message's record in `store`. The outcome is recorded as an event.
+pub async fn hand_over(
+    store: &Store,
+    sender: &dyn MailSender,
+    write: impl FnMut(&SendState) -> Result<(), StoreError>,
+    msg: &OutgoingMessage,
+    kind: EventKind,
+    what: &str,
+    clock: &crate::clock::Clock,
+) -> Result<SendState, StoreError> {
+    let mut ledger = StoreLedger { store, write };
+    let state = send_once(&mut ledger, sender, msg, RetryPolicy::default(), clock).await?;
+    after_send(store, &state, kind, what, clock())?;
+    Ok(state)
+}
+
+/// Composes MIME bytes for a mail from olifant (`bot`) to the owner.
+pub fn outgoing(
+    bot: &BotConfig,
+    mail: &PromptMail,
+    now: DateTime<Utc>,
+    images: Vec<crate::send::compose::InlineImage>,
+) -> Result<OutgoingMessage, ComposeError> {
+    let email = Email {
+        from: (Some(bot.name.clone()), bot.address.clone()),
+        to: vec![(
+            (!mail.to_name.is_empty()).then(|| mail.to_name.clone()),
+            mail.to.clone(),
+        )],
+        reply_to: Some((Some(bot.name.clone()), mail.reply_to.clone())),
+        subject: mail.subject.clone(),
+        message_id: mail.message_id.clone(),
+        in_reply_to: mail.in_reply_to.clone(),
+        references: mail.references.clone(),
+        date: now,
+        extra_headers: mail.extra_headers.clone(),
+        text: mail.text.clone(),
+        html: (!mail.html.is_empty()).then(|| mail.html.clone()),
+        inline_images: images,
+    };
+    Ok(OutgoingMessage {
+        envelope_from: bot.address.clone(),
+        recipients: vec![mail.to.clone()],
+        message_id: mail.message_id.clone(),
+        raw: compose(&email)?,
+    })
+}
+
+/// A short human description of a send state.
+pub fn describe_state(s: &SendState) -> String {
+    match s {
+        SendState::Intent { .. } => "in progress".into(),
+        SendState::Sent { .. } => "sent".into(),
+        SendState::Unknown { reason, .. } => format!("unknown: {reason}"),
+        SendState::Failed {
+            permanent, reason, ..
+        } => {
+            if *permanent {
+                format!("refused: {reason}")
+            } else {
+                format!("failed for now: {reason}")
+            }
+        }
+    }
 }
 
 #[cfg(test)]
