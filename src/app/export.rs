@@ -55,7 +55,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
 use serde_json::{json, Map, Value};
 
-use super::clients::{check_revenue, csv_field, parse_cadence};
+use super::clients::{check_revenue, parse_cadence};
 use super::{App, AppError};
 use crate::model::{
     Answer, Client, ClientKey, ClientStatus, Lang, PromptId, PromptRecord, PromptStatus,
@@ -242,13 +242,7 @@ pub fn export_csv(app: &App) -> Result<String, AppError> {
         header.push(format!("{k}_comment"));
     }
     header.push("notes".into());
-    let mut out = String::new();
-    let mut line = |fields: &[String]| {
-        let f: Vec<String> = fields.iter().map(|s| csv_field(s)).collect();
-        out.push_str(&f.join(","));
-        out.push_str("\r\n");
-    };
-    line(&header);
+    let mut lines = vec![header];
     for (r, j) in &rows {
         let mut f = vec![
             j["date"].as_str().unwrap_or_default().to_string(),
@@ -264,9 +258,26 @@ pub fn export_csv(app: &App) -> Result<String, AppError> {
             f.push(a.and_then(|a| a.comment.clone()).unwrap_or_default());
         }
         f.push(r.notes.clone());
-        line(&f);
+        lines.push(f);
     }
-    Ok(out)
+    csv_text(&lines)
+}
+
+/// Rows as CSV text written by the `csv` crate: fields quoted where needed, CRLF line ends.
+fn csv_text(rows: &[Vec<String>]) -> Result<String, AppError> {
+    let failed = |e: &dyn std::fmt::Display| {
+        AppError::Invalid(format!(
+            "cannot write the CSV export: {e}; export as JSON (--format json) instead"
+        ))
+    };
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for row in rows {
+        w.write_record(row).map_err(|e| failed(&e))?;
+    }
+    let bytes = w.into_inner().map_err(|e| failed(&e))?;
+    String::from_utf8(bytes).map_err(|e| failed(&e))
 }
 
 // ── import ────────────────────────────────────────────────────────────────────────────
@@ -761,6 +772,30 @@ mod tests {
         let midnight = Utc.with_ymd_and_hms(2024, 1, 15, 0, 0, 0).unwrap();
         assert_eq!(date_or_ts(midnight), "2024-01-15");
         assert_ne!(date_or_ts(t).len(), 10);
+    }
+
+    #[test]
+    fn csv_text_round_trips_awkward_fields_through_the_import_reader() {
+        let awkward = [
+            "plain",
+            "a,b",
+            "say \"hi\"",
+            "two\nlines",
+            "cr\r\nlf",
+            " padded ",
+            "",
+        ];
+        let rows: Vec<Vec<String>> = awkward
+            .iter()
+            .map(|s| vec![s.to_string(), "x".to_string()])
+            .collect();
+        let text = csv_text(&rows).unwrap();
+        assert!(text.ends_with("x\r\n"), "{text:?}");
+        let back: Vec<Vec<String>> = super::super::clients::parse_csv(&text)
+            .into_iter()
+            .map(|r| r.unwrap().fields)
+            .collect();
+        assert_eq!(back, rows);
     }
 
     #[test]
