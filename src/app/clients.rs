@@ -526,11 +526,15 @@ pub fn parse_csv(text: &str) -> Vec<Result<CsvRecord, (usize, String)>> {
         line
     };
     let mut out: Vec<Result<CsvRecord, (usize, String)>> = Vec::new();
-    for r in reader.records() {
+    // Byte records: the fields are cut from UTF-8 text at ASCII bytes, so they are UTF-8.
+    for r in reader.byte_records() {
         out.push(match r {
             Ok(r) => Ok(CsvRecord {
                 line: line_of(r.position()),
-                fields: r.iter().map(str::to_string).collect(),
+                fields: r
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect(),
             }),
             Err(e) => Err((
                 line_of(e.position()),

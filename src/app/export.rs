@@ -390,11 +390,6 @@ impl TryFrom<u64> for Rating {
 }
 
 #[derive(Deserialize)]
-struct VersionIn {
-    version: Option<u64>,
-}
-
-#[derive(Deserialize)]
 struct ExportIn {
     pause: Option<PauseIn>,
     clients: Option<Vec<ClientIn>>,
@@ -637,11 +632,20 @@ pub fn import_json(app: &App, text: &str) -> Result<ImportSummary, AppError> {
         ));
     }
     // The version first: a file of another version may fail the checks below.
-    let version = need(
-        typed::<VersionIn>(&root)?.version,
-        "version",
-        "1 (this is not an olifant export?)",
-    )?;
+    let version = match root.get("version").filter(|v| !v.is_null()) {
+        None => {
+            return Err(bad(
+                "version",
+                "missing; expected 1 (this is not an olifant export?)",
+            ))
+        }
+        Some(v) => v.as_u64().ok_or_else(|| {
+            bad(
+                "version",
+                format!("{v} is not a version; expected 1 (this is not an olifant export?)"),
+            )
+        })?,
+    };
     if version != EXPORT_VERSION {
         return Err(bad(
             "version",
