@@ -744,7 +744,7 @@ pub fn words_to_cron(text: &str) -> Result<String, ScheduleWordsError> {
 
 // ── Time zone detection (edge) ──────────────────────────────────────────────────────────
 
-/// Reads an IANA name out of a `TZ` value, an `/etc/timezone` line or a zoneinfo path.
+/// Reads an IANA name out of a `TZ` value or the system's answer (maybe a zoneinfo path).
 fn tz_name(raw: &str) -> Option<Tz> {
     let s = raw.trim().trim_start_matches(':');
     let s = match s.rsplit_once("zoneinfo/") {
