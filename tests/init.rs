@@ -116,3 +116,26 @@ fn non_interactive_init_file_passes_config_load() {
     assert_eq!(config.owner.language, Lang::Nl);
     assert_eq!(config.bot.address, "sanne+olifant@fastmail.com");
 }
+
+#[test]
+fn awkward_strings_round_trip_through_the_written_config() {
+    let name = "Sanne \"de\" V\\ries\nline two\ttab \u{7} ☃ Åse 🐘 '''\"\"\"";
+    let command = "pass show 'mail/o\"lifant' \\\n --clip";
+    let username = "sännе\\\"x\"@example.com";
+    let a = InitAnswers {
+        owner_name: name.into(),
+        username: username.into(),
+        ..answers(Provider::Fastmail, Some(command))
+    };
+    let text = render_config(&a);
+    let config = parse_str(&text, "init").unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(config.owner.name, name);
+    let ReceiveConfig::Imap(imap) = &config.receive else {
+        panic!("[imap] not used for receiving: {:?}", config.receive)
+    };
+    assert_eq!(imap.credentials.username, username);
+    match &imap.credentials.password {
+        SecretSource::Command { command: c, .. } => assert_eq!(c, command),
+        other => panic!("password source {other:?}, expected the command"),
+    }
+}

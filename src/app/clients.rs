@@ -356,7 +356,7 @@ pub fn import_clients_csv(
     };
     let mut columns: Vec<usize> = Vec::new();
     for (i, h) in header.fields.iter().enumerate() {
-        let h = h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
+        let h = h.trim().to_ascii_lowercase();
         let Some(c) = CSV_COLUMNS.iter().position(|c| *c == h) else {
             return Err(AppError::Invalid(format!(
                 "line {}: unknown column {h:?} (column {}); the columns are name,cadence,revenue,tags,since",
@@ -498,103 +498,70 @@ pub struct CsvRecord {
     pub fields: Vec<String>,
 }
 
-/// Splits CSV text into records (RFC 4180: `,` separates, `"` quotes, `""` is a quote
-/// inside quotes, quoted fields may hold commas and line breaks; CRLF or LF ends a record).
-/// A record that cannot be read (unterminated quote, text after a closing quote) is an
-/// error with its line number; reading goes on at the next line.
+/// What the csv crate reads after a complete record from [`PARSE_CSV_SENTINEL`]: one field.
+const SENTINEL_FIELD: &str = ",\n";
+
+/// Appended to the text by [`parse_csv`]. The csv crate ends a quoted field that is never
+/// closed at the end of the input without a word; these bytes tell. After a complete
+/// record they read as one more record, a quoted field holding `,` and a line break
+/// ([`SENTINEL_FIELD`]); inside an open quote they close it and end that record.
+const PARSE_CSV_SENTINEL: &str = "\n\",\n";
+
+/// Reads CSV text into records with the `csv` crate (RFC 4180: `,` separates, `"` quotes,
+/// `""` is a quote inside quotes, quoted fields may hold commas and line breaks; CRLF, LF
+/// or CR ends a record; blank lines and a leading UTF-8 byte order mark are skipped).
+/// A quote that is never closed is an error with the line its record starts on.
 pub fn parse_csv(text: &str) -> Vec<Result<CsvRecord, (usize, String)>> {
-    let mut out = Vec::new();
-    let mut chars = text.chars().peekable();
-    let mut line = 1usize;
-    while chars.peek().is_some() {
-        let start = line;
-        let mut fields = Vec::new();
-        let mut field = String::new();
-        let mut error: Option<String> = None;
-        loop {
-            // At the start of a field.
-            if chars.peek() == Some(&'"') {
-                chars.next();
-                let mut closed = false;
-                while let Some(c) = chars.next() {
-                    match c {
-                        '"' if chars.peek() == Some(&'"') => {
-                            chars.next();
-                            field.push('"');
-                        }
-                        '"' => {
-                            closed = true;
-                            break;
-                        }
-                        '\n' => {
-                            line += 1;
-                            field.push('\n');
-                        }
-                        c => field.push(c),
-                    }
-                }
-                if !closed {
-                    error = Some(format!(
-                        "a quote opened on line {start} is never closed; close it with \""
-                    ));
-                    break;
-                }
-                // After the closing quote only a separator or the end of the record may follow.
-                match chars.peek() {
-                    None | Some(',') | Some('\n') | Some('\r') => {}
-                    Some(_) => {
-                        error = Some(
-                            "text after a closing quote; write a quote inside a quoted field as \"\""
-                                .into(),
-                        );
-                    }
-                }
-            }
-            // Unquoted text (or the rest after an error, skipped to the end of the line).
-            let mut ended = false;
-            let mut next_field = false;
-            while let Some(&c) = chars.peek() {
-                chars.next();
-                match c {
-                    ',' if error.is_none() => {
-                        next_field = true;
-                        break;
-                    }
-                    '\r' if chars.peek() == Some(&'\n') => {}
-                    '\n' => {
-                        line += 1;
-                        ended = true;
-                        break;
-                    }
-                    c if error.is_none() => field.push(c),
-                    _ => {}
-                }
-            }
-            fields.push(std::mem::take(&mut field));
-            if next_field {
-                continue;
-            }
-            let _ = ended;
-            break;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let input = format!("{text}{PARSE_CSV_SENTINEL}");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(input.as_bytes());
+    // The csv crate's position of a record is where it began reading, before the line
+    // breaks it skips (the LF of a CRLF, blank lines): count lines from the first byte
+    // after them. Records come in order, so counting goes forward only.
+    let bytes = input.as_bytes();
+    let (mut counted_to, mut line) = (0usize, 1usize);
+    let mut line_of = |p: Option<&csv::Position>| {
+        let mut at = p.map_or(counted_to, |p| p.byte() as usize).max(counted_to);
+        while matches!(bytes.get(at), Some(b'\r' | b'\n')) {
+            at += 1;
         }
-        out.push(match error {
-            Some(e) => Err((start, e)),
-            None => Ok(CsvRecord {
-                line: start,
-                fields,
+        line += memchr::memchr_iter(b'\n', &bytes[counted_to..at]).count();
+        counted_to = at;
+        line
+    };
+    let mut out: Vec<Result<CsvRecord, (usize, String)>> = Vec::new();
+    // Byte records: the fields are cut from UTF-8 text at ASCII bytes, so they are UTF-8.
+    for r in reader.byte_records() {
+        out.push(match r {
+            Ok(r) => Ok(CsvRecord {
+                line: line_of(r.position()),
+                fields: r
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect(),
             }),
+            Err(e) => Err((
+                line_of(e.position()),
+                format!("cannot read this row ({e}); check its quotes"),
+            )),
         });
     }
-    out
-}
-
-/// Quotes a CSV field when it needs it (comma, quote, line break, or outer spaces).
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+    match out.pop() {
+        Some(Ok(r)) if r.fields == [SENTINEL_FIELD] => {}
+        Some(Ok(r)) => out.push(Err((
+            r.line,
+            format!(
+                "a quote opened on line {} is never closed; close it with \"",
+                r.line
+            ),
+        ))),
+        Some(Err(e)) => out.push(Err(e)),
+        None => {}
     }
+    out
 }
 
 #[cfg(test)]
@@ -628,20 +595,28 @@ mod tests {
     }
 
     #[test]
-    fn csv_text_after_closing_quote_is_an_error_and_reading_goes_on() {
-        let r = parse_csv("\"a\"b,c\nd\n");
-        assert!(r[0].is_err());
-        assert_eq!(r[1].as_ref().unwrap().fields, vec!["d".to_string()]);
-        assert_eq!(r[1].as_ref().unwrap().line, 2);
+    fn csv_text_after_a_closing_quote_is_read_on_as_the_csv_crate_does() {
+        let recs = ok("\"a\"b,c\nd\n");
+        assert_eq!(recs[0], (1, vec!["ab".into(), "c".into()]));
+        assert_eq!(recs[1], (2, vec!["d".into()]));
     }
 
     #[test]
-    fn csv_field_quoting_round_trips_through_the_parser() {
-        for s in ["plain", "a,b", "say \"hi\"", "two\nlines", " padded ", ""] {
-            let line = format!("{},x\n", csv_field(s));
-            let recs = ok(&line);
-            assert_eq!(recs[0].1[0], s, "{line:?}");
-        }
+    fn csv_byte_order_mark_and_blank_lines_are_skipped_and_lines_still_count() {
+        let recs = ok("\u{feff}name,tags\n\n  \r\nAcme,a|b\r\n\nLast");
+        assert_eq!(recs[0], (1, vec!["name".into(), "tags".into()]));
+        assert_eq!(recs[1], (3, vec!["  ".into()]));
+        assert_eq!(recs[2], (4, vec!["Acme".into(), "a|b".into()]));
+        assert_eq!(recs[3], (6, vec!["Last".into()]));
+        assert_eq!(recs.len(), 4);
+    }
+
+    #[test]
+    fn csv_a_last_record_like_the_sentinel_is_kept() {
+        let recs = ok("name\n\",\n\"\n");
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[1], (2, vec![SENTINEL_FIELD.to_string()]));
+        assert!(ok("").is_empty());
     }
 
     #[test]

@@ -53,12 +53,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::clients::{check_revenue, csv_field, parse_cadence};
+use super::clients::{check_revenue, parse_cadence};
 use super::{App, AppError};
 use crate::model::{
-    Answer, Client, ClientKey, ClientStatus, Lang, PromptId, PromptRecord, PromptStatus,
+    Answer, Cadence, Client, ClientKey, ClientStatus, Lang, PromptId, PromptRecord, PromptStatus,
     Reflection, Reminder, SendState,
 };
 
@@ -242,13 +244,7 @@ pub fn export_csv(app: &App) -> Result<String, AppError> {
         header.push(format!("{k}_comment"));
     }
     header.push("notes".into());
-    let mut out = String::new();
-    let mut line = |fields: &[String]| {
-        let f: Vec<String> = fields.iter().map(|s| csv_field(s)).collect();
-        out.push_str(&f.join(","));
-        out.push_str("\r\n");
-    };
-    line(&header);
+    let mut lines = vec![header];
     for (r, j) in &rows {
         let mut f = vec![
             j["date"].as_str().unwrap_or_default().to_string(),
@@ -264,346 +260,335 @@ pub fn export_csv(app: &App) -> Result<String, AppError> {
             f.push(a.and_then(|a| a.comment.clone()).unwrap_or_default());
         }
         f.push(r.notes.clone());
-        line(&f);
+        lines.push(f);
     }
-    Ok(out)
+    csv_text(&lines)
+}
+
+/// Rows as CSV text written by the `csv` crate: fields quoted where needed, CRLF line ends.
+fn csv_text(rows: &[Vec<String>]) -> Result<String, AppError> {
+    let failed = |e: &dyn std::fmt::Display| {
+        AppError::Invalid(format!(
+            "cannot write the CSV export: {e}; export as JSON (--format json) instead"
+        ))
+    };
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for row in rows {
+        w.write_record(row).map_err(|e| failed(&e))?;
+    }
+    let bytes = w.into_inner().map_err(|e| failed(&e))?;
+    String::from_utf8(bytes).map_err(|e| failed(&e))
 }
 
 // ── import ────────────────────────────────────────────────────────────────────────────
+//
+// The file is read into typed structs by serde; `serde_path_to_error` names the JSON path
+// of a value serde refuses. Checks that span several fields (or a required field that is
+// missing) name their path from the item's index.
 
 fn bad(path: &str, problem: impl std::fmt::Display) -> AppError {
     AppError::Invalid(format!("import: {path}: {problem}"))
 }
 
-/// A JSON value with the path that leads to it, for error messages.
-#[derive(Clone, Copy)]
-struct At<'a> {
-    v: &'a Value,
-    path: &'a str,
+/// Reads `T` out of `root`; a refused value is reported with its JSON path.
+fn typed<T: DeserializeOwned>(root: &Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(root).map_err(|e| bad(&e.path().to_string(), e.inner()))
 }
 
-impl<'a> At<'a> {
-    fn obj(&self) -> Result<&'a Map<String, Value>, AppError> {
-        self.v.as_object().ok_or_else(|| {
-            bad(
-                self.path,
-                format!("expected an object {{…}}, found {}", kind(self.v)),
-            )
-        })
-    }
+/// A required field: `None` (missing or null) is an error that says what to give.
+fn need<T>(v: Option<T>, path: &str, what: &str) -> Result<T, AppError> {
+    v.ok_or_else(|| bad(path, format!("missing; expected {what}")))
+}
 
-    fn str(&self) -> Result<&'a str, AppError> {
-        self.v.as_str().ok_or_else(|| {
-            bad(
-                self.path,
-                format!("expected a string, found {}", kind(self.v)),
-            )
-        })
-    }
+/// A date written `YYYY-MM-DD`.
+#[derive(Deserialize)]
+#[serde(try_from = "String")]
+struct Day(NaiveDate);
 
-    fn u64(&self) -> Result<u64, AppError> {
-        self.v.as_u64().ok_or_else(|| {
-            bad(
-                self.path,
-                format!(
-                    "expected a whole number of 0 or more, found {}",
-                    kind(self.v)
-                ),
-            )
-        })
+impl TryFrom<String> for Day {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+            .map(Day)
+            .map_err(|_| format!("{s:?} is not a date; write YYYY-MM-DD"))
     }
+}
 
-    fn arr(&self) -> Result<&'a Vec<Value>, AppError> {
-        self.v.as_array().ok_or_else(|| {
-            bad(
-                self.path,
-                format!("expected a list […], found {}", kind(self.v)),
-            )
-        })
-    }
+/// An RFC 3339 timestamp, or a date meaning midnight UTC.
+#[derive(Deserialize)]
+#[serde(try_from = "String")]
+struct Time(DateTime<Utc>);
 
-    fn date(&self) -> Result<NaiveDate, AppError> {
-        let s = self.str()?;
-        s.parse::<NaiveDate>()
-            .map_err(|_| bad(self.path, format!("{s:?} is not a date; write YYYY-MM-DD")))
-    }
-
-    /// An RFC 3339 timestamp, or a date meaning midnight UTC.
-    fn time(&self) -> Result<DateTime<Utc>, AppError> {
-        let s = self.str()?;
-        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-            return Ok(t.with_timezone(&Utc));
+impl TryFrom<String> for Time {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(&s) {
+            return Ok(Time(t.with_timezone(&Utc)));
         }
-        if let Some(d) = s
-            .parse::<NaiveDate>()
+        s.parse::<NaiveDate>()
             .ok()
             .and_then(|d| d.and_hms_opt(0, 0, 0))
-        {
-            return Ok(d.and_utc());
+            .map(|d| Time(d.and_utc()))
+            .ok_or_else(|| {
+                format!("{s:?} is not a date or time; write 2026-11-02 or 2026-11-02T08:00:00Z")
+            })
+    }
+}
+
+/// A cadence in words.
+#[derive(Deserialize)]
+#[serde(try_from = "String")]
+struct CadenceIn(Cadence);
+
+impl TryFrom<String> for CadenceIn {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        parse_cadence(&s).map(CadenceIn)
+    }
+}
+
+/// A yearly revenue of 0 or more.
+#[derive(Deserialize)]
+#[serde(try_from = "f64")]
+struct Revenue(f64);
+
+impl TryFrom<f64> for Revenue {
+    type Error = String;
+    fn try_from(x: f64) -> Result<Self, String> {
+        check_revenue(x).map(Revenue)
+    }
+}
+
+/// A language code.
+#[derive(Deserialize)]
+#[serde(try_from = "String")]
+struct LangIn(Lang);
+
+impl TryFrom<String> for LangIn {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Lang::from_code(&s)
+            .map(LangIn)
+            .ok_or_else(|| format!("{s:?}: expected \"en\" or \"nl\""))
+    }
+}
+
+/// An answer's rating.
+#[derive(Deserialize)]
+#[serde(try_from = "u64")]
+struct Rating(u8);
+
+impl TryFrom<u64> for Rating {
+    type Error = String;
+    fn try_from(n: u64) -> Result<Self, String> {
+        u8::try_from(n)
+            .map(Rating)
+            .map_err(|_| format!("{n} is too large for a rating"))
+    }
+}
+
+#[derive(Deserialize)]
+struct ExportIn {
+    pause: Option<PauseIn>,
+    clients: Option<Vec<ClientIn>>,
+    prompts: Option<Vec<PromptIn>>,
+    reflections: Option<Vec<ReflectionIn>>,
+}
+
+#[derive(Deserialize)]
+struct PauseIn {
+    until: Option<Day>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum StatusIn {
+    Active,
+    Paused,
+    Archived,
+}
+
+#[derive(Deserialize)]
+struct ClientIn {
+    name: Option<String>,
+    cadence: Option<CadenceIn>,
+    revenue: Option<Revenue>,
+    tags: Option<Vec<String>>,
+    since: Option<Time>,
+    status: Option<StatusIn>,
+    paused_until: Option<Day>,
+    archived_at: Option<Time>,
+}
+
+impl ClientIn {
+    fn into_client(self, path: &str) -> Result<Client, AppError> {
+        let at = |key: &str| format!("{path}.{key}");
+        let name = need(self.name, &at("name"), "the client's name")?;
+        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.is_empty() {
+            return Err(bad(&at("name"), "empty; give the client's name"));
         }
-        Err(bad(
-            self.path,
-            format!("{s:?} is not a date or time; write 2026-11-02 or 2026-11-02T08:00:00Z"),
-        ))
-    }
-
-    fn serde<T: serde::de::DeserializeOwned>(&self) -> Result<T, AppError> {
-        serde_json::from_value(self.v.clone()).map_err(|e| bad(self.path, e))
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "true/false",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// Fields of one object, with paths.
-struct Obj<'a> {
-    m: &'a Map<String, Value>,
-    path: String,
-}
-
-impl<'a> Obj<'a> {
-    fn new(at: At<'a>) -> Result<Obj<'a>, AppError> {
-        Ok(Obj {
-            m: at.obj()?,
-            path: at.path.to_string(),
+        let since = need(self.since, &at("since"), "a date like \"2024-01-15\"")?.0;
+        let status_in = self.status.unwrap_or(StatusIn::Active);
+        let status = match status_in {
+            StatusIn::Active => ClientStatus::Active,
+            StatusIn::Paused => ClientStatus::Paused {
+                until: self.paused_until.as_ref().map(|d| d.0),
+            },
+            StatusIn::Archived => ClientStatus::Archived {
+                since: need(
+                    self.archived_at,
+                    &at("archived_at"),
+                    "when the client was let go, e.g. \"2026-11-02T08:00:00Z\"",
+                )?
+                .0,
+            },
+        };
+        if status_in != StatusIn::Paused && self.paused_until.is_some() {
+            let word = if status_in == StatusIn::Active {
+                "active"
+            } else {
+                "archived"
+            };
+            return Err(bad(
+                &at("paused_until"),
+                format!("given but the status is {word:?}; set \"status\": \"paused\" or drop it"),
+            ));
+        }
+        Ok(Client {
+            name,
+            cadence: self.cadence.map(|c| c.0).unwrap_or_default(),
+            revenue: self.revenue.map(|r| r.0),
+            tags: self.tags.unwrap_or_default(),
+            status,
+            since,
         })
     }
+}
 
-    fn sub(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.to_string()
-        } else {
-            format!("{}.{key}", self.path)
+#[derive(Deserialize)]
+struct PromptIn {
+    id: Option<u64>,
+    client: Option<String>,
+    client_key: Option<String>,
+    lang: Option<LangIn>,
+    occurrence: Option<Time>,
+    created_at: Option<Time>,
+    message_id: Option<String>,
+    subject: Option<String>,
+    send: Option<SendState>,
+    status: Option<PromptStatus>,
+    reminder: Option<Reminder>,
+}
+
+impl PromptIn {
+    fn into_prompt(self, path: &str) -> Result<PromptRecord, AppError> {
+        let at = |key: &str| format!("{path}.{key}");
+        let id = need(self.id, &at("id"), "the prompt's number")?;
+        let client_name = need(self.client, &at("client"), "the client's name")?;
+        let client = ClientKey::from_name(self.client_key.as_deref().unwrap_or(&client_name));
+        if client.as_str().is_empty() {
+            return Err(bad(&at("client"), "empty; give the client's name"));
         }
+        let lang = need(self.lang, &at("lang"), "\"en\" or \"nl\"")?.0;
+        let occurrence = need(self.occurrence, &at("occurrence"), "an RFC 3339 time")?.0;
+        let created_at = need(self.created_at, &at("created_at"), "an RFC 3339 time")?.0;
+        let message_id = need(
+            self.message_id,
+            &at("message_id"),
+            "the prompt's Message-ID",
+        )?;
+        if message_id.trim().is_empty() {
+            return Err(bad(
+                &at("message_id"),
+                "empty; give the prompt's Message-ID",
+            ));
+        }
+        let send = need(
+            self.send,
+            &at("send"),
+            "e.g. {\"state\": \"sent\", \"at\": \"…\"}",
+        )?;
+        let status = need(self.status, &at("status"), "e.g. {\"state\": \"open\"}")?;
+        Ok(PromptRecord {
+            id: PromptId(id),
+            client,
+            client_name,
+            lang,
+            occurrence,
+            created_at,
+            message_id,
+            subject: self.subject.unwrap_or_default(),
+            send,
+            status,
+            reminder: self.reminder,
+        })
     }
+}
 
-    /// The field, or `None` when missing or null.
-    fn opt<R>(
-        &self,
-        key: &str,
-        f: impl FnOnce(At<'_>) -> Result<R, AppError>,
-    ) -> Result<Option<R>, AppError> {
-        match self.m.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => {
-                let p = self.sub(key);
-                f(At { v, path: &p }).map(Some)
+#[derive(Deserialize)]
+struct AnswerIn {
+    rating: Option<Rating>,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ReflectionIn {
+    client: Option<String>,
+    date: Option<Day>,
+    at: Option<Time>,
+    prompt: Option<u64>,
+    answers: Option<BTreeMap<String, AnswerIn>>,
+    notes: Option<String>,
+    sources: Option<Vec<String>>,
+}
+
+impl ReflectionIn {
+    fn into_reflection(self, path: &str, tz: chrono_tz::Tz) -> Result<Reflection, AppError> {
+        let at = |key: &str| format!("{path}.{key}");
+        let client = ClientKey::from_name(&need(self.client, &at("client"), "the client's name")?);
+        if client.as_str().is_empty() {
+            return Err(bad(&at("client"), "empty; give the client's name"));
+        }
+        // Both are checked (by serde); the exact time wins.
+        let date = match (self.at, self.date) {
+            (Some(t), _) => t.0,
+            (None, Some(d)) => {
+                d.0.and_hms_opt(0, 0, 0)
+                    .and_then(|n| tz.from_local_datetime(&n).earliest())
+                    .map(|t| t.with_timezone(&Utc))
+                    .ok_or_else(|| bad(&at("date"), "no such day in the owner's time zone"))?
             }
-        }
-    }
-
-    fn req<R>(
-        &self,
-        key: &str,
-        what: &str,
-        f: impl FnOnce(At<'_>) -> Result<R, AppError>,
-    ) -> Result<R, AppError> {
-        self.opt(key, f)?
-            .ok_or_else(|| bad(&self.sub(key), format!("missing; expected {what}")))
-    }
-
-    /// A list field (missing = empty), each item with its indexed path.
-    fn list<R>(
-        &self,
-        key: &str,
-        mut f: impl FnMut(At<'_>) -> Result<R, AppError>,
-    ) -> Result<Vec<R>, AppError> {
-        let Some(v) = self.m.get(key).filter(|v| !v.is_null()) else {
-            return Ok(Vec::new());
+            (None, None) => {
+                return Err(bad(
+                    &at("date"),
+                    "missing; expected the reflection's date like \"2026-11-02\"",
+                ))
+            }
         };
-        let p = self.sub(key);
-        let items = At { v, path: &p }.arr()?;
-        let mut out = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let ip = format!("{p}[{i}]");
-            out.push(f(At { v: item, path: &ip })?);
-        }
-        Ok(out)
+        let answers = self
+            .answers
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, a)| {
+                let answer = Answer {
+                    rating: a.rating.map(|r| r.0),
+                    comment: a.comment,
+                };
+                (k, answer)
+            })
+            .collect();
+        Ok(Reflection {
+            client,
+            prompt: self.prompt.map(PromptId),
+            date,
+            answers,
+            notes: self.notes.unwrap_or_default(),
+            sources: self.sources.unwrap_or_default(),
+        })
     }
-}
-
-fn read_client(at: At<'_>) -> Result<Client, AppError> {
-    let o = Obj::new(at)?;
-    let name = o.req("name", "the client's name", |a| a.str().map(str::to_string))?;
-    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() {
-        return Err(bad(&o.sub("name"), "empty; give the client's name"));
-    }
-    let cadence = o
-        .opt("cadence", |a| {
-            let s = a.str()?;
-            parse_cadence(s).map_err(|e| bad(a.path, e))
-        })?
-        .unwrap_or_default();
-    let revenue = o.opt("revenue", |a| {
-        let x = a.v.as_f64().ok_or_else(|| {
-            bad(
-                a.path,
-                format!("expected a number or null, found {}", kind(a.v)),
-            )
-        })?;
-        check_revenue(x).map_err(|e| bad(a.path, e))
-    })?;
-    let tags = o.list("tags", |a| a.str().map(str::to_string))?;
-    let since = o.req("since", "a date like \"2024-01-15\"", |a| a.time())?;
-    let status_text = o
-        .opt("status", |a| a.str().map(str::to_string))?
-        .unwrap_or_else(|| "active".into());
-    let status = match status_text.as_str() {
-        "active" => ClientStatus::Active,
-        "paused" => ClientStatus::Paused {
-            until: o.opt("paused_until", |a| a.date())?,
-        },
-        "archived" => ClientStatus::Archived {
-            since: o.req(
-                "archived_at",
-                "when the client was let go, e.g. \"2026-11-02T08:00:00Z\"",
-                |a| a.time(),
-            )?,
-        },
-        other => {
-            return Err(bad(
-                &o.sub("status"),
-                format!(
-                    "{other:?} is not a status; expected \"active\", \"paused\" or \"archived\""
-                ),
-            ))
-        }
-    };
-    if status_text != "paused" && o.opt("paused_until", |_| Ok(()))?.is_some() {
-        return Err(bad(
-            &o.sub("paused_until"),
-            format!(
-                "given but the status is {status_text:?}; set \"status\": \"paused\" or drop it"
-            ),
-        ));
-    }
-    Ok(Client {
-        name,
-        cadence,
-        revenue,
-        tags,
-        status,
-        since,
-    })
-}
-
-fn read_prompt(at: At<'_>) -> Result<PromptRecord, AppError> {
-    let o = Obj::new(at)?;
-    let id = o.req("id", "the prompt's number", |a| a.u64())?;
-    let client_name = o.req("client", "the client's name", |a| {
-        a.str().map(str::to_string)
-    })?;
-    let client = o
-        .opt("client_key", |a| a.str().map(str::to_string))?
-        .map(|k| ClientKey::from_name(&k))
-        .unwrap_or_else(|| ClientKey::from_name(&client_name));
-    if client.as_str().is_empty() {
-        return Err(bad(&o.sub("client"), "empty; give the client's name"));
-    }
-    let lang = o.req("lang", "\"en\" or \"nl\"", |a| {
-        let s = a.str()?;
-        Lang::from_code(s).ok_or_else(|| bad(a.path, format!("{s:?}: expected \"en\" or \"nl\"")))
-    })?;
-    let occurrence = o.req("occurrence", "an RFC 3339 time", |a| a.time())?;
-    let created_at = o.req("created_at", "an RFC 3339 time", |a| a.time())?;
-    let message_id = o.req("message_id", "the prompt's Message-ID", |a| {
-        a.str().map(str::to_string)
-    })?;
-    if message_id.trim().is_empty() {
-        return Err(bad(
-            &o.sub("message_id"),
-            "empty; give the prompt's Message-ID",
-        ));
-    }
-    let subject = o
-        .opt("subject", |a| a.str().map(str::to_string))?
-        .unwrap_or_default();
-    let send: SendState = o.req("send", "e.g. {\"state\": \"sent\", \"at\": \"…\"}", |a| {
-        a.serde()
-    })?;
-    let status: PromptStatus = o.req("status", "e.g. {\"state\": \"open\"}", |a| a.serde())?;
-    let reminder: Option<Reminder> = o.opt("reminder", |a| a.serde())?;
-    Ok(PromptRecord {
-        id: PromptId(id),
-        client,
-        client_name,
-        lang,
-        occurrence,
-        created_at,
-        message_id,
-        subject,
-        send,
-        status,
-        reminder,
-    })
-}
-
-fn read_reflection(at: At<'_>, tz: chrono_tz::Tz) -> Result<Reflection, AppError> {
-    let o = Obj::new(at)?;
-    let client = o.req("client", "the client's name", |a| {
-        a.str().map(ClientKey::from_name)
-    })?;
-    if client.as_str().is_empty() {
-        return Err(bad(&o.sub("client"), "empty; give the client's name"));
-    }
-    // Both are checked; the exact time wins.
-    let date = o.opt("date", |a| a.date())?;
-    let exact = o.opt("at", |a| a.time())?;
-    let date = match (exact, date) {
-        (Some(t), _) => t,
-        (None, Some(d)) => d
-            .and_hms_opt(0, 0, 0)
-            .and_then(|n| tz.from_local_datetime(&n).earliest())
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or_else(|| bad(&o.sub("date"), "no such day in the owner's time zone"))?,
-        (None, None) => {
-            return Err(bad(
-                &o.sub("date"),
-                "missing; expected the reflection's date like \"2026-11-02\"",
-            ))
-        }
-    };
-    let prompt = o.opt("prompt", |a| a.u64().map(PromptId))?;
-    let mut answers = BTreeMap::new();
-    let answers_path = o.sub("answers");
-    if let Some(v) = o.m.get("answers").filter(|v| !v.is_null()) {
-        let m = At {
-            v,
-            path: &answers_path,
-        }
-        .obj()?;
-        for (k, v) in m {
-            let p = format!("{answers_path}.{k}");
-            let a = Obj::new(At { v, path: &p })?;
-            let rating = a.opt("rating", |r| {
-                let n = r.u64()?;
-                u8::try_from(n).map_err(|_| bad(r.path, format!("{n} is too large for a rating")))
-            })?;
-            let comment = a.opt("comment", |c| c.str().map(str::to_string))?;
-            answers.insert(k.clone(), Answer { rating, comment });
-        }
-    }
-    let notes = o
-        .opt("notes", |a| a.str().map(str::to_string))?
-        .unwrap_or_default();
-    let sources = o.list("sources", |a| a.str().map(str::to_string))?;
-    Ok(Reflection {
-        client,
-        prompt,
-        date,
-        answers,
-        notes,
-        sources,
-    })
 }
 
 /// Refuses a store with anything in it besides the config's `[[clients]]` (all active).
@@ -641,24 +626,42 @@ pub fn import_json(app: &App, text: &str) -> Result<ImportSummary, AppError> {
             e.column()
         ))
     })?;
-    let top = Obj::new(At { v: &root, path: "" }).map_err(|_| {
-        AppError::Invalid(
+    if !root.is_object() {
+        return Err(AppError::Invalid(
             "import: the file is not a JSON object; give a file written by `olifant export --format json`".into(),
-        )
-    })?;
-    let version = top.req("version", "1 (this is not an olifant export?)", |a| a.u64())?;
+        ));
+    }
+    // The version first: a file of another version may fail the checks below.
+    let version = match root.get("version").filter(|v| !v.is_null()) {
+        None => {
+            return Err(bad(
+                "version",
+                "missing; expected 1 (this is not an olifant export?)",
+            ))
+        }
+        Some(v) => v.as_u64().ok_or_else(|| {
+            bad(
+                "version",
+                format!("{v} is not a version; expected 1 (this is not an olifant export?)"),
+            )
+        })?,
+    };
     if version != EXPORT_VERSION {
         return Err(bad(
             "version",
             format!("{version} is not supported: this olifant reads version {EXPORT_VERSION}; import with the olifant that wrote it, or a newer one"),
         ));
     }
-    let pause = top.opt("pause", |a| {
-        let o = Obj::new(a)?;
-        Ok(o.opt("until", |u| u.date())?.unwrap_or(NaiveDate::MAX))
-    })?;
+    let file: ExportIn = typed(&root)?;
+    let pause = file.pause.map(|p| p.until.map_or(NaiveDate::MAX, |d| d.0));
 
-    let clients = top.list("clients", read_client)?;
+    let clients = file
+        .clients
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| c.into_client(&format!("clients[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut keys: HashMap<ClientKey, usize> = HashMap::new();
     for (i, c) in clients.iter().enumerate() {
         if let Some(prev) = keys.insert(c.key(), i) {
@@ -672,7 +675,13 @@ pub fn import_json(app: &App, text: &str) -> Result<ImportSummary, AppError> {
         }
     }
 
-    let prompts = top.list("prompts", read_prompt)?;
+    let prompts = file
+        .prompts
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| p.into_prompt(&format!("prompts[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut ids: HashMap<PromptId, usize> = HashMap::new();
     let mut mids: HashMap<String, usize> = HashMap::new();
     for (i, p) in prompts.iter().enumerate() {
@@ -705,7 +714,13 @@ pub fn import_json(app: &App, text: &str) -> Result<ImportSummary, AppError> {
     }
 
     let tz = app.config.owner.timezone;
-    let reflections = top.list("reflections", |a| read_reflection(a, tz))?;
+    let reflections = file
+        .reflections
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.into_reflection(&format!("reflections[{i}]"), tz))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut answered: HashMap<PromptId, usize> = HashMap::new();
     for (i, r) in reflections.iter().enumerate() {
         if let Some(p) = r.prompt {
@@ -761,6 +776,73 @@ mod tests {
         let midnight = Utc.with_ymd_and_hms(2024, 1, 15, 0, 0, 0).unwrap();
         assert_eq!(date_or_ts(midnight), "2024-01-15");
         assert_ne!(date_or_ts(t).len(), 10);
+    }
+
+    #[test]
+    fn csv_text_round_trips_awkward_fields_through_the_import_reader() {
+        let awkward = [
+            "plain",
+            "a,b",
+            "say \"hi\"",
+            "two\nlines",
+            "cr\r\nlf",
+            " padded ",
+            "",
+        ];
+        let rows: Vec<Vec<String>> = awkward
+            .iter()
+            .map(|s| vec![s.to_string(), "x".to_string()])
+            .collect();
+        let text = csv_text(&rows).unwrap();
+        assert!(text.ends_with("x\r\n"), "{text:?}");
+        let back: Vec<Vec<String>> = super::super::clients::parse_csv(&text)
+            .into_iter()
+            .map(|r| r.unwrap().fields)
+            .collect();
+        assert_eq!(back, rows);
+    }
+
+    fn refused(root: Value) -> String {
+        match typed::<ExportIn>(&root) {
+            Ok(_) => panic!("accepted {root}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn refused_values_are_named_by_their_json_path_down_to_list_items_and_keys() {
+        let e = refused(json!({"clients": [{"name": "A"}, {"name": "B", "tags": ["x", 3]}]}));
+        assert!(
+            e.starts_with("import: clients[1].tags[1]: invalid type"),
+            "{e}"
+        );
+        let e = refused(json!({"reflections": [{"answers": {"energy": {"rating": 300}}}]}));
+        assert_eq!(
+            e,
+            "import: reflections[0].answers.energy.rating: 300 is too large for a rating"
+        );
+        let e = refused(json!({"prompts": [{}, {"lang": "fr"}]}));
+        assert!(e.starts_with("import: prompts[1].lang: \"fr\""), "{e}");
+        let e = refused(json!({"pause": {"until": "2026-02-30"}}));
+        assert!(
+            e.contains("pause.until: \"2026-02-30\" is not a date"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn checks_across_fields_name_the_field_by_the_item_index() {
+        let root = json!({"clients": [{"name": "A", "since": "2024-01-15", "paused_until": "2026-01-01"}]});
+        let client = typed::<ExportIn>(&root).unwrap().clients.unwrap().remove(0);
+        let e = client.into_client("clients[0]").unwrap_err().to_string();
+        assert!(
+            e.contains("import: clients[0].paused_until: given but the status is \"active\""),
+            "{e}"
+        );
+        let root = json!({"clients": [{"name": " "}]});
+        let client = typed::<ExportIn>(&root).unwrap().clients.unwrap().remove(0);
+        let e = client.into_client("clients[0]").unwrap_err().to_string();
+        assert!(e.contains("import: clients[0].name: empty"), "{e}");
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!   day-of-week);
 //! * [`render_config`] writes the commented TOML (never a plain password).
 //!
-//! The edges are thin: [`detect_timezone`] reads `TZ`, `/etc/timezone` and `/etc/localtime`,
+//! The edges are thin: [`detect_timezone`] reads `TZ`, then asks the system (through the
+//! `iana-time-zone` crate),
 //! [`run_init`] asks the missing answers through a [`Prompter`] and writes the file with
 //! mode 0600 (parent directories 0700).
 
@@ -332,25 +333,9 @@ impl InitAnswers {
     }
 }
 
-/// Quotes `s` as a TOML basic string.
+/// `s` as a TOML string value; the `toml` crate picks the quoting and escapes.
 fn toml_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    toml::Value::String(s.to_string()).to_string()
 }
 
 /// Makes `s` safe inside a `#` comment (one line, no control characters).
@@ -759,7 +744,7 @@ pub fn words_to_cron(text: &str) -> Result<String, ScheduleWordsError> {
 
 // ── Time zone detection (edge) ──────────────────────────────────────────────────────────
 
-/// Reads an IANA name out of a `TZ` value, an `/etc/timezone` line or a zoneinfo path.
+/// Reads an IANA name out of a `TZ` value or the system's answer (maybe a zoneinfo path).
 fn tz_name(raw: &str) -> Option<Tz> {
     let s = raw.trim().trim_start_matches(':');
     let s = match s.rsplit_once("zoneinfo/") {
@@ -773,29 +758,26 @@ fn tz_name(raw: &str) -> Option<Tz> {
     s.parse::<Tz>().ok()
 }
 
-/// [`detect_timezone`] with the environment and the file system root passed in (tests use
-/// a temporary directory as root).
-pub fn detect_timezone_in(env: &dyn Fn(&str) -> Option<String>, root: &Path) -> String {
-    if let Some(tz) = env("TZ").as_deref().and_then(tz_name) {
-        return tz.name().to_string();
-    }
-    if let Ok(text) = std::fs::read_to_string(root.join("etc/timezone")) {
-        if let Some(tz) = text.lines().next().and_then(tz_name) {
-            return tz.name().to_string();
-        }
-    }
-    if let Ok(target) = std::fs::read_link(root.join("etc/localtime")) {
-        if let Some(tz) = target.to_str().and_then(tz_name) {
-            return tz.name().to_string();
-        }
-    }
-    "UTC".to_string()
+/// [`detect_timezone`] with its sources passed in (tests pass fakes): `env` reads an
+/// environment variable, `system` gives the operating system's zone name.
+pub fn detect_timezone_in(
+    env: &dyn Fn(&str) -> Option<String>,
+    system: &dyn Fn() -> Option<String>,
+) -> String {
+    env("TZ")
+        .as_deref()
+        .and_then(tz_name)
+        .or_else(|| system().as_deref().and_then(tz_name))
+        .map_or_else(|| "UTC".to_string(), |tz| tz.name().to_string())
 }
 
-/// The owner's time zone: `TZ`, else `/etc/timezone`, else the target of the
-/// `/etc/localtime` symlink under `zoneinfo/`, else `UTC`. Only valid IANA names count.
+/// The owner's time zone: `TZ`, else the system's zone as the `iana-time-zone` crate finds
+/// it (on Linux the `/etc/localtime` symlink, then `/etc/timezone`), else `UTC`. Only
+/// valid IANA names count.
 pub fn detect_timezone() -> String {
-    detect_timezone_in(&|name| std::env::var(name).ok(), Path::new("/"))
+    detect_timezone_in(&|name| std::env::var(name).ok(), &|| {
+        iana_time_zone::get_timezone().ok()
+    })
 }
 
 // ── Interactive flow (edge) ─────────────────────────────────────────────────────────────
@@ -1758,48 +1740,49 @@ mod tests {
     // ── time zone ──
 
     #[test]
-    fn timezone_detection_order_with_a_fake_environment_and_root() {
-        let root = tempfile::tempdir().unwrap();
+    fn timezone_detection_order_with_a_fake_environment_and_system() {
         let no_env = |_: &str| None;
-        assert_eq!(detect_timezone_in(&no_env, root.path()), "UTC");
+        let no_system = || None;
+        assert_eq!(detect_timezone_in(&no_env, &no_system), "UTC");
 
-        std::fs::create_dir_all(root.path().join("etc")).unwrap();
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(
-            "../usr/share/zoneinfo/posix/Europe/Lisbon",
-            root.path().join("etc/localtime"),
-        )
-        .unwrap();
-        #[cfg(unix)]
-        assert_eq!(detect_timezone_in(&no_env, root.path()), "Europe/Lisbon");
+        let system = |v: &'static str| move || Some(v.to_string());
+        // The system's answer may be a zoneinfo path's tail, posix/ included.
+        assert_eq!(
+            detect_timezone_in(&no_env, &system("posix/Europe/Lisbon")),
+            "Europe/Lisbon"
+        );
+        assert_eq!(detect_timezone_in(&no_env, &system("garbage")), "UTC");
 
-        std::fs::write(root.path().join("etc/timezone"), "America/New_York\n").unwrap();
-        assert_eq!(detect_timezone_in(&no_env, root.path()), "America/New_York");
-
+        let new_york = system("America/New_York");
+        assert_eq!(detect_timezone_in(&no_env, &new_york), "America/New_York");
         let tz = |v: &'static str| move |name: &str| (name == "TZ").then(|| v.to_string());
         assert_eq!(
-            detect_timezone_in(&tz("Asia/Tokyo"), root.path()),
+            detect_timezone_in(&tz("Asia/Tokyo"), &new_york),
             "Asia/Tokyo"
         );
         assert_eq!(
-            detect_timezone_in(&tz(":Europe/Amsterdam"), root.path()),
+            detect_timezone_in(&tz(":Europe/Amsterdam"), &new_york),
             "Europe/Amsterdam"
         );
         assert_eq!(
-            detect_timezone_in(&tz("/usr/share/zoneinfo/Europe/Paris"), root.path()),
+            detect_timezone_in(&tz("/usr/share/zoneinfo/Europe/Paris"), &new_york),
             "Europe/Paris"
         );
-        // An invalid TZ falls through to the next source.
+        // An invalid TZ falls through to the system's zone, an invalid one of those to UTC.
         assert_eq!(
-            detect_timezone_in(&tz("Mars/Olympus"), root.path()),
+            detect_timezone_in(&tz("Mars/Olympus"), &new_york),
             "America/New_York"
         );
-        std::fs::write(root.path().join("etc/timezone"), "garbage\n").unwrap();
-        #[cfg(unix)]
         assert_eq!(
-            detect_timezone_in(&tz("Mars/Olympus"), root.path()),
-            "Europe/Lisbon"
+            detect_timezone_in(&tz("Mars/Olympus"), &system("garbage")),
+            "UTC"
         );
+    }
+
+    #[test]
+    fn the_real_detection_gives_a_valid_iana_name() {
+        let name = detect_timezone();
+        assert!(name.parse::<Tz>().is_ok(), "{name:?}");
     }
 
     // ── flow ──

@@ -1,7 +1,7 @@
 //! PNG charts without any text (no fonts): an overview scatter and per-client sparklines.
 //!
 //! Drawn with plotters into an in-memory RGB buffer and encoded with the `png` crate
-//! (already in the tree through plotters' bitmap encoder).
+//! (plotters is built without its bitmap encoder, so the `image` crate stays out of the tree).
 
 use plotters::prelude::*;
 

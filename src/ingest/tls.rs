@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
-use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use tokio_rustls::TlsConnector;
 
@@ -24,7 +25,7 @@ pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, Source
                 path.display()
             ))
         })?;
-        let certs = rustls_pemfile::certs(&mut pem.as_slice())
+        let certs = CertificateDer::pem_slice_iter(&pem)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| {
                 SourceError::Config(format!("ca_file {} is not valid PEM: {e}", path.display()))

@@ -20,6 +20,7 @@ use futures::TryStreamExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
 
 /// Upper bound for any single IMAP/SMTP step in the harness; a dead server fails the test
 /// instead of hanging it.
@@ -177,7 +178,7 @@ impl Servers {
     pub fn ca_certs(&self) -> Vec<rustls::pki_types::CertificateDer<'static>> {
         let pem = std::fs::read(&self.ca_file)
             .unwrap_or_else(|e| panic!("cannot read test CA {}: {e}", self.ca_file.display()));
-        let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
+        let certs: Vec<_> = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
             .collect::<Result<_, _>>()
             .unwrap_or_else(|e| panic!("bad PEM in {}: {e}", self.ca_file.display()));
         assert!(
