@@ -4,35 +4,41 @@
 //! the replies, and periodically sends a digest of which clients to nurture, keep, watch or
 //! let go.
 //!
-//! ## The flow
+//! ## The map
 //!
 //! ```text
-//! schedule → prompt → send → ingest → parse → store → score → digest
+//! schedule → prompt → send → ingest → parse → store → score → digest     the flow, in folders
+//!  (pure)   (pure)   (I/O)   (I/O)    (pure)  (I/O)   (pure)  (pure)
+//!           prompt::run       ingest::pipeline                  digest::run   use cases (edges)
+//!           send::outbox      ingest::plan (pure) + commands
+//! app      the context every use case takes: config, store, templates, key, sender
+//! clients  the client book (add, edit, pause, let go), used by the CLI and by mail commands
+//! admin    the owner's commands: init, check, status, export/import, CSV, demo, rebuild
+//! daemon   the one place that waits on timers, IDLE and signals; main.rs is the CLI
 //! ```
 //!
-//! * [`schedule`] decides what is due at `now` (pure).
-//! * [`prompt`] composes the prompt for one client: questionnaire, wording, tokens (pure).
-//! * [`send`] hands finished messages to SMTP, a sendmail binary or a local directory (I/O).
-//! * [`ingest`] reads new mail from IMAP or a local Maildir and drives each message through
-//!   parse → store, exactly once (I/O).
-//! * [`parse`] classifies a message, strips quotes and signatures and extracts the answers (pure).
-//! * [`store`] keeps everything in sled behind typed methods, flushed before any outside effect.
-//! * [`score`] turns reflections into health, trend and a verdict with evidence (pure).
-//! * [`digest`] renders the digest, charts included (pure).
-//! * [`app`] holds the use cases that tie the stages together (a prompt run, an ingest
-//!   pass, a digest run, the demo, export/import), each an edge over the pure stages.
-//! * [`daemon`] is the one place that waits on timers, IDLE and signals.
+//! * [`schedule`] decides what is due at `now`; [`prompt`] composes a prompt for one client;
+//!   [`prompt::run`] carries a prompt run out exactly once through [`send::outbox`].
+//! * [`ingest::pipeline`] is one pass (list, fetch, batch, flush, move, checkpoint, with the
+//!   failpoints); for each message [`parse`] reads it, [`ingest::plan`] decides what it means
+//!   from what the [`store`] knows (pure), and the pass applies the writes.
+//!   [`ingest::commands`] carries out commands by mail and sends receipts.
+//! * [`score`] turns reflections into health, trend and a verdict with evidence;
+//!   [`digest`] builds and renders the digest; [`digest::run`] reads it from the store and
+//!   sends it exactly once.
+//! * No stage imports [`admin`] or the CLI, and no file imports one that imports it back.
 //!
 //! Around them: [`config`] (raw TOML → validated config; secrets resolved at the edge),
 //! [`model`] (the plain data every stage shares), [`templates`] (embedded templates with the
-//! owner's overrides), [`logging`] (filters that keep secrets out of traces) and
-//! [`failpoint`] (test-only crash points).
+//! owner's overrides), [`logging`] (filters that keep secrets out of traces), [`clock`] and
+//! [`failpoint`](mod@failpoint) (test-only crash points).
 //!
 //! ## The pure/edge rule
 //!
-//! `schedule`, `prompt`, `parse`, `score` and `digest` never read the clock, a socket, the
-//! disk or the environment: time and data come in as arguments. I/O lives at the edges
-//! (`send`, `ingest`, `store`, `config` loading, `daemon`), each capability behind one trait
+//! `schedule`, `prompt` (but `prompt::run`), `parse`, `ingest::plan`, `score` and `digest`
+//! (but `digest::run`) never read the clock, a socket, the disk or the environment: time and
+//! data come in as arguments. I/O lives at the edges (the `run` use cases, `send`, `ingest`,
+//! `store`, `config` loading, `daemon`), each capability behind one trait
 //! with the real and test implementations side by side. [`clock`] is the only place that
 //! reads the wall clock.
 #![forbid(unsafe_code)]
@@ -64,7 +70,9 @@ pub mod score;
 // 8. told
 pub mod digest;
 
-// The use cases that tie the stages together, and the daemon that runs them.
+// The context the use cases run in, the client book, the owner's admin commands, and the
+// daemon that runs the flow.
 pub mod admin;
 pub mod app;
+pub mod clients;
 pub mod daemon;

@@ -238,7 +238,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Prompt(PromptCommand::Preview { client, lang }) => {
             let app = open_app(&cli)?;
-            let c = olifant::app::clients::find_client(&app, client)?;
+            let c = olifant::clients::find_client(&app, client)?;
             let mail = preview(&app, &c, lang.map(Into::into))?;
             println!(
                 "Subject: {}\nReply-To: {}\n\n{}",
@@ -295,7 +295,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Digest(args) => digest(&cli, args).await?,
         Command::Explain { client, as_of } => {
             let app = open_app(&cli)?;
-            let c = olifant::app::clients::find_client(&app, client)?;
+            let c = olifant::clients::find_client(&app, client)?;
             let now = match as_of {
                 Some(d) => end_of_day(&app, parse_date(d, "--as-of")?),
                 None => clock::now(),
@@ -309,8 +309,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Export { format, out } => {
             let app = open_app(&cli)?;
             let text = match format {
-                ExportFormat::Json => olifant::app::export::export_json_string(&app)?,
-                ExportFormat::Csv => olifant::app::export::export_csv(&app)?,
+                ExportFormat::Json => olifant::admin::export::export_json_string(&app)?,
+                ExportFormat::Csv => olifant::admin::export::export_csv(&app)?,
             };
             match out {
                 Some(p) => std::fs::write(p, text)
@@ -322,7 +322,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let app = open_app(&cli)?;
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let s = olifant::app::export::import_json(&app, &text)?;
+            let s = olifant::admin::export::import_json(&app, &text)?;
             app.store.flush()?;
             println!(
                 "imported {} clients, {} prompts and {} reflections",
@@ -481,7 +481,7 @@ async fn digest(cli: &Cli, args: &DigestArgs) -> Result<()> {
 }
 
 async fn init(cli: &Cli, args: &cli::InitArgs) -> Result<ExitCode> {
-    use olifant::app::init::{run_init, InitOptions, TerminalPrompter};
+    use olifant::admin::init::{run_init, InitOptions, TerminalPrompter};
     let out = match &args.out {
         Some(p) => p.clone(),
         None => config_path(cli)?,
@@ -534,7 +534,7 @@ fn clients(cli: &Cli, cmd: &ClientsCommand) -> Result<()> {
     let today = now.with_timezone(&app.config.owner.timezone).date_naive();
     match cmd {
         ClientsCommand::List => {
-            for r in app.clients_list(now)? {
+            for r in olifant::clients::clients_list(&app, now)? {
                 println!(
                     "{:<32} {:<14} {:<22} {:>3} reflections{}",
                     r.name,
@@ -550,11 +550,19 @@ fn clients(cli: &Cli, cmd: &ClientsCommand) -> Result<()> {
             }
         }
         ClientsCommand::Add(a) => {
-            app.client_add(&a.name, a.cadence.as_deref(), a.revenue, &a.tags, now)?;
+            olifant::clients::client_add(
+                &app,
+                &a.name,
+                a.cadence.as_deref(),
+                a.revenue,
+                &a.tags,
+                now,
+            )?;
             println!("added {}", a.name);
         }
         ClientsCommand::Edit(a) => {
-            app.client_edit(
+            olifant::clients::client_edit(
+                &app,
                 &a.name,
                 a.cadence.as_deref(),
                 a.revenue,
@@ -567,19 +575,19 @@ fn clients(cli: &Cli, cmd: &ClientsCommand) -> Result<()> {
                 .as_deref()
                 .map(|d| parse_date(d, "--until"))
                 .transpose()?;
-            app.client_pause(name, until)?;
+            olifant::clients::client_pause(&app, name, until)?;
             println!("paused {name}");
         }
         ClientsCommand::Snooze { name, span } => {
-            app.client_snooze(name, span, today)?;
+            olifant::clients::client_snooze(&app, name, span, today)?;
             println!("snoozed {name}");
         }
         ClientsCommand::Resume { name } => {
-            app.client_resume(name)?;
+            olifant::clients::client_resume(&app, name)?;
             println!("resumed {name}");
         }
         ClientsCommand::Archive { name } => {
-            app.client_archive(name, now)?;
+            olifant::clients::client_archive(&app, name, now)?;
             println!("let go of {name}; the history stays");
         }
         ClientsCommand::Import { file, skip_bad } => {
@@ -593,8 +601,9 @@ fn clients(cli: &Cli, cmd: &ClientsCommand) -> Result<()> {
                 bar.set_length(total as u64);
                 bar.set_position(done as u64);
             };
-            let report =
-                olifant::app::clients::import_clients_csv(&app, &text, *skip_bad, &progress, now)?;
+            let report = olifant::admin::clients_csv::import_clients_csv(
+                &app, &text, *skip_bad, &progress, now,
+            )?;
             bar.finish_and_clear();
             println!("imported {} clients", report.imported);
             for (line, reason) in &report.skipped {

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use olifant::app::clients::import_clients_csv;
+use olifant::admin::clients_csv::import_clients_csv;
 use olifant::app::{App, AppError};
 use olifant::config::{parse_with, Config, EXAMPLE_LOCAL_TOML};
 use olifant::model::{Cadence, ClientKey, ClientStatus};
@@ -46,28 +46,29 @@ fn store_only_client_add_edit_and_status_changes_persist() {
     let dir = tempfile::tempdir().unwrap();
     {
         let app = open(dir.path(), "");
-        let c = app
-            .client_add(
-                "  Studio   Noord ",
-                Some("every 10 days"),
-                Some(800.0),
-                &["design".into(), " ".into(), "design".into()],
-                now(),
-            )
-            .unwrap();
+        let c = olifant::clients::client_add(
+            &app,
+            "  Studio   Noord ",
+            Some("every 10 days"),
+            Some(800.0),
+            &["design".into(), " ".into(), "design".into()],
+            now(),
+        )
+        .unwrap();
         assert_eq!(c.name, "Studio Noord");
         assert_eq!(c.tags, vec!["design".to_string()]);
-        let c = app
-            .client_edit(
-                "studio noord",
-                Some("weekly"),
-                None,
-                Some(&["web".to_string()]),
-            )
-            .unwrap();
+        let c = olifant::clients::client_edit(
+            &app,
+            "studio noord",
+            Some("weekly"),
+            None,
+            Some(&["web".to_string()]),
+        )
+        .unwrap();
         assert_eq!(c.cadence, Cadence::Weekly);
         assert_eq!(c.revenue, Some(800.0));
-        app.client_snooze(
+        olifant::clients::client_snooze(
+            &app,
             "Studio Noord",
             "2w",
             NaiveDate::from_ymd_opt(2026, 3, 10).unwrap(),
@@ -75,7 +76,7 @@ fn store_only_client_add_edit_and_status_changes_persist() {
         .unwrap();
     }
     let app = open(dir.path(), "");
-    let rows = app.clients_list(now()).unwrap();
+    let rows = olifant::clients::clients_list(&app, now()).unwrap();
     assert_eq!(rows.len(), 1);
     let r = &rows[0];
     assert_eq!(r.name, "Studio Noord");
@@ -86,25 +87,32 @@ fn store_only_client_add_edit_and_status_changes_persist() {
     assert_eq!(r.reflections, 0);
     assert_eq!(r.last_reflection, None);
 
-    app.client_pause("Studio Noord", None).unwrap();
-    assert_eq!(app.clients_list(now()).unwrap()[0].status, "paused");
-    app.client_archive("Studio Noord", now()).unwrap();
-    assert_eq!(app.clients_list(now()).unwrap()[0].status, "archived");
-    let err = app
-        .client_pause("Studio Noord", None)
+    olifant::clients::client_pause(&app, "Studio Noord", None).unwrap();
+    assert_eq!(
+        olifant::clients::clients_list(&app, now()).unwrap()[0].status,
+        "paused"
+    );
+    olifant::clients::client_archive(&app, "Studio Noord", now()).unwrap();
+    assert_eq!(
+        olifant::clients::clients_list(&app, now()).unwrap()[0].status,
+        "archived"
+    );
+    let err = olifant::clients::client_pause(&app, "Studio Noord", None)
         .unwrap_err()
         .to_string();
     assert!(err.contains("clients resume"), "{err}");
-    app.client_resume("Studio Noord").unwrap();
-    assert_eq!(app.clients_list(now()).unwrap()[0].status, "active");
+    olifant::clients::client_resume(&app, "Studio Noord").unwrap();
+    assert_eq!(
+        olifant::clients::clients_list(&app, now()).unwrap()[0].status,
+        "active"
+    );
 }
 
 #[test]
 fn edit_of_a_config_declared_client_is_refused_and_names_the_config() {
     let dir = tempfile::tempdir().unwrap();
     let app = open(dir.path(), DECLARED);
-    let err = app
-        .client_edit("bakkerij jansen", Some("weekly"), None, None)
+    let err = olifant::clients::client_edit(&app, "bakkerij jansen", Some("weekly"), None, None)
         .unwrap_err()
         .to_string();
     assert!(
@@ -112,12 +120,12 @@ fn edit_of_a_config_declared_client_is_refused_and_names_the_config() {
         "{err}"
     );
     assert_eq!(
-        olifant::app::clients::find_client(&app, "Bakkerij Jansen")
+        olifant::clients::find_client(&app, "Bakkerij Jansen")
             .unwrap()
             .cadence,
         Cadence::Monthly
     );
-    let rows = app.clients_list(now()).unwrap();
+    let rows = olifant::clients::clients_list(&app, now()).unwrap();
     assert!(rows[0].declared_in_config);
     assert_eq!(rows[0].since, NaiveDate::from_ymd_opt(2024, 1, 15).unwrap());
     assert_eq!(rows[0].revenue, Some(12000.0));
@@ -127,53 +135,50 @@ fn edit_of_a_config_declared_client_is_refused_and_names_the_config() {
 fn add_of_an_existing_name_is_refused_whatever_the_case_and_spacing() {
     let dir = tempfile::tempdir().unwrap();
     let app = open(dir.path(), DECLARED);
-    let err = app
-        .client_add("BAKKERIJ  jansen", None, None, &[], now())
+    let err = olifant::clients::client_add(&app, "BAKKERIJ  jansen", None, None, &[], now())
         .unwrap_err()
         .to_string();
     assert!(err.contains("already a client"), "{err}");
-    app.client_add("Studio Noord", None, None, &[], now())
-        .unwrap();
-    let err = app
-        .client_add("studio noord", None, None, &[], now())
+    olifant::clients::client_add(&app, "Studio Noord", None, None, &[], now()).unwrap();
+    let err = olifant::clients::client_add(&app, "studio noord", None, None, &[], now())
         .unwrap_err()
         .to_string();
     assert!(err.contains("clients edit"), "{err}");
-    assert_eq!(app.clients_list(now()).unwrap().len(), 2);
+    assert_eq!(
+        olifant::clients::clients_list(&app, now()).unwrap().len(),
+        2
+    );
 }
 
 #[test]
 fn bad_input_is_refused_with_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let app = open(dir.path(), "");
-    let e = app
-        .client_add("X", Some("sometimes"), None, &[], now())
+    let e = olifant::clients::client_add(&app, "X", Some("sometimes"), None, &[], now())
         .unwrap_err()
         .to_string();
     assert!(e.contains("weekly, biweekly"), "{e}");
-    let e = app
-        .client_add("X", None, Some(-5.0), &[], now())
+    let e = olifant::clients::client_add(&app, "X", None, Some(-5.0), &[], now())
         .unwrap_err()
         .to_string();
     assert!(e.contains("0 or more"), "{e}");
-    let e = app.client_add("   ", None, None, &[], now()).unwrap_err();
+    let e = olifant::clients::client_add(&app, "   ", None, None, &[], now()).unwrap_err();
     assert!(matches!(e, AppError::Invalid(_)));
-    app.client_add("X", None, None, &[], now()).unwrap();
-    let e = app
-        .client_snooze(
-            "X",
-            "forever",
-            NaiveDate::from_ymd_opt(2026, 3, 10).unwrap(),
-        )
-        .unwrap_err()
-        .to_string();
+    olifant::clients::client_add(&app, "X", None, None, &[], now()).unwrap();
+    let e = olifant::clients::client_snooze(
+        &app,
+        "X",
+        "forever",
+        NaiveDate::from_ymd_opt(2026, 3, 10).unwrap(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("2w"), "{e}");
-    let e = app
-        .client_edit("X", None, None, None)
+    let e = olifant::clients::client_edit(&app, "X", None, None, None)
         .unwrap_err()
         .to_string();
     assert!(e.contains("nothing to change"), "{e}");
-    let e = app.client_resume("Nobody").unwrap_err();
+    let e = olifant::clients::client_resume(&app, "Nobody").unwrap_err();
     assert!(matches!(e, AppError::UnknownClient(_)));
 }
 
@@ -182,15 +187,19 @@ fn sync_rule_status_survives_reopen_and_config_fields_win() {
     let dir = tempfile::tempdir().unwrap();
     {
         let app = open(dir.path(), DECLARED);
-        app.client_pause("Bakkerij Jansen", NaiveDate::from_ymd_opt(2026, 6, 1))
-            .unwrap();
+        olifant::clients::client_pause(
+            &app,
+            "Bakkerij Jansen",
+            NaiveDate::from_ymd_opt(2026, 6, 1),
+        )
+        .unwrap();
     }
     // The owner changes the cadence and revenue in the config.
     let changed = DECLARED
         .replace("cadence = \"monthly\"", "cadence = \"quarterly\"")
         .replace("revenue = 12000", "revenue = 15000");
     let app = open(dir.path(), &changed);
-    let c = olifant::app::clients::find_client(&app, "Bakkerij Jansen").unwrap();
+    let c = olifant::clients::find_client(&app, "Bakkerij Jansen").unwrap();
     assert_eq!(c.cadence, Cadence::Quarterly);
     assert_eq!(c.revenue, Some(15000.0));
     assert_eq!(
@@ -202,11 +211,10 @@ fn sync_rule_status_survives_reopen_and_config_fields_win() {
     drop(app);
     // Removed from the config: stays in the store, now editable.
     let app = open(dir.path(), "");
-    let rows = app.clients_list(now()).unwrap();
+    let rows = olifant::clients::clients_list(&app, now()).unwrap();
     assert_eq!(rows.len(), 1);
     assert!(!rows[0].declared_in_config);
-    app.client_edit("Bakkerij Jansen", Some("weekly"), None, None)
-        .unwrap();
+    olifant::clients::client_edit(&app, "Bakkerij Jansen", Some("weekly"), None, None).unwrap();
 }
 
 #[test]
@@ -229,16 +237,16 @@ fn csv_import_of_a_good_file_with_quoted_fields() {
     assert_eq!(report.imported, 3);
     assert!(report.skipped.is_empty());
     assert_eq!(calls.borrow().last(), Some(&(3, 3)));
-    let j = olifant::app::clients::find_client(&app, "jansen, bakkerij").unwrap();
+    let j = olifant::clients::find_client(&app, "jansen, bakkerij").unwrap();
     assert_eq!(j.cadence, Cadence::Quarterly);
     assert_eq!(j.revenue, Some(12000.5));
     assert_eq!(j.tags, vec!["bakery".to_string(), "local".to_string()]);
     assert_eq!(j.since, Utc.with_ymd_and_hms(2024, 1, 15, 0, 0, 0).unwrap());
-    let h = olifant::app::clients::find_client(&app, "Het \"Blauwe\" Huis").unwrap();
+    let h = olifant::clients::find_client(&app, "Het \"Blauwe\" Huis").unwrap();
     assert_eq!(h.cadence, Cadence::Monthly);
     assert_eq!(h.since, now());
     assert_eq!(
-        olifant::app::clients::find_client(&app, "studio noord")
+        olifant::clients::find_client(&app, "studio noord")
             .unwrap()
             .cadence,
         Cadence::EveryDays(10)
@@ -253,7 +261,7 @@ fn csv_columns_may_be_reordered_and_left_out() {
         import_clients_csv(&app, "tags,name\na|b,Acme\n", false, &no_progress, now()).unwrap();
     assert_eq!(report.imported, 1);
     assert_eq!(
-        olifant::app::clients::find_client(&app, "acme")
+        olifant::clients::find_client(&app, "acme")
             .unwrap()
             .tags
             .len(),
@@ -302,7 +310,10 @@ fn csv_bad_rows_are_reported_with_line_numbers_and_nothing_is_imported() {
         "{text}"
     );
     // All or nothing: only the config's client is there.
-    assert_eq!(app.clients_list(now()).unwrap().len(), 1);
+    assert_eq!(
+        olifant::clients::clients_list(&app, now()).unwrap().len(),
+        1
+    );
 }
 
 #[test]
@@ -314,8 +325,7 @@ fn csv_skip_bad_imports_the_good_rows_and_lists_the_rest() {
     assert_eq!(report.skipped.len(), 7);
     drop(app);
     let app = open(dir.path(), "[[clients]]\nname = \"Existing\"\n");
-    let names: Vec<String> = app
-        .clients_list(now())
+    let names: Vec<String> = olifant::clients::clients_list(&app, now())
         .unwrap()
         .into_iter()
         .map(|r| r.name)

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use olifant::app::clients::parse_csv;
-use olifant::app::export::{export_csv, export_json, export_json_string, import_json};
+use olifant::admin::clients_csv::parse_csv;
+use olifant::admin::export::{export_csv, export_json, export_json_string, import_json};
 use olifant::app::App;
 use olifant::config::{parse_with, EXAMPLE_LOCAL_TOML};
 use olifant::model::{
@@ -83,7 +83,8 @@ fn answers(pairs: &[(&str, Option<u8>, Option<&str>)]) -> BTreeMap<String, Answe
 /// A store with every kind of thing the export must carry.
 fn fill(app: &App) {
     let t0 = Utc.with_ymd_and_hms(2026, 9, 1, 7, 0, 0).unwrap();
-    app.client_add(
+    olifant::clients::client_add(
+        app,
         "Studio Noord",
         Some("weekly"),
         Some(850.25),
@@ -91,13 +92,20 @@ fn fill(app: &App) {
         t0,
     )
     .unwrap();
-    app.client_add("Gone B.V.", None, None, &[], t0).unwrap();
-    app.client_add("Sleepy \"Quotes\" & Co", Some("quarterly"), None, &[], t0)
-        .unwrap();
-    app.client_archive("Gone B.V.", t0 + Duration::days(20))
-        .unwrap();
-    app.client_pause("Café Ümlaut", None).unwrap();
-    app.client_snooze(
+    olifant::clients::client_add(app, "Gone B.V.", None, None, &[], t0).unwrap();
+    olifant::clients::client_add(
+        app,
+        "Sleepy \"Quotes\" & Co",
+        Some("quarterly"),
+        None,
+        &[],
+        t0,
+    )
+    .unwrap();
+    olifant::clients::client_archive(app, "Gone B.V.", t0 + Duration::days(20)).unwrap();
+    olifant::clients::client_pause(app, "Café Ümlaut", None).unwrap();
+    olifant::clients::client_snooze(
+        app,
         "Sleepy \"Quotes\" & Co",
         "1m",
         NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
@@ -255,7 +263,7 @@ fn import_into_a_non_empty_store_is_refused() {
     // A store holding only one paused config client is not empty either.
     let b = tempfile::tempdir().unwrap();
     let app = open(b.path());
-    app.client_pause("Bakkerij Jansen", None).unwrap();
+    olifant::clients::client_pause(&app, "Bakkerij Jansen", None).unwrap();
     assert!(import_json(&app, &text).is_err());
 }
 

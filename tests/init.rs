@@ -4,7 +4,7 @@
 //! config-store branch; it does not compile on branch `init` alone. The unit tests in
 //! src/app/init.rs cover everything else.
 
-use olifant::app::init::{
+use olifant::admin::init::{
     render_config, run_init, InitAnswers, InitOptions, Prompter, Provider, TlsMode,
     DEFAULT_PASSWORD_COMMAND, PASSWORD_ENV,
 };

@@ -1,6 +1,6 @@
 //! Phase one: what the user wrote, as serde reads it. Unknown keys are refused everywhere.
 //!
-//! Nothing here is checked beyond TOML types; [`super::validate`] turns a [`RawConfig`]
+//! Nothing here is checked beyond TOML types; `config::validate` turns a [`RawConfig`]
 //! into a [`super::Config`].
 
 use serde::Deserialize;

@@ -54,7 +54,7 @@ pub fn apply_command(app: &App, command: &Command, now: DateTime<Utc>) -> Result
             ))
         }
         Command::Snooze { client, span } => {
-            let mut c = crate::app::clients::find_client(app, client)?;
+            let mut c = crate::clients::find_client(app, client)?;
             let until = span_after(span, today);
             c.status = ClientStatus::Paused { until };
             app.store.put_client(&c)?;
@@ -64,7 +64,7 @@ pub fn apply_command(app: &App, command: &Command, now: DateTime<Utc>) -> Result
             ))
         }
         Command::LetGo { client } => {
-            let mut c = crate::app::clients::find_client(app, client)?;
+            let mut c = crate::clients::find_client(app, client)?;
             c.status = ClientStatus::Archived { since: now };
             app.store.put_client(&c)?;
             Ok(t(
@@ -82,14 +82,14 @@ pub fn apply_command(app: &App, command: &Command, now: DateTime<Utc>) -> Result
                     format!("{} is al klant.", c.name),
                 ));
             }
-            let c = app.client_add(name, None, None, &[], now)?;
+            let c = crate::clients::client_add(app, name, None, None, &[], now)?;
             Ok(t(
                 format!("Added {}; asked about monthly.", c.name),
                 format!("{} toegevoegd; maandelijks gevraagd.", c.name),
             ))
         }
         Command::Explain { client } => {
-            let c = crate::app::clients::find_client(app, client)?;
+            let c = crate::clients::find_client(app, client)?;
             explain_text(app, &c, now, None)
         }
         Command::Digest => Ok(t(
@@ -247,7 +247,7 @@ fn apply_command_text(
     let nl = lang == Lang::Nl;
     Ok(match command {
         Command::Explain { client } => {
-            let c = crate::app::clients::find_client(app, client)?;
+            let c = crate::clients::find_client(app, client)?;
             explain_text(app, &c, now, None)?
         }
         Command::Help | Command::Unknown(_) => {
@@ -288,7 +288,7 @@ fn apply_command_text(
             }
         }
         Command::Snooze { client, .. } | Command::LetGo { client } => {
-            let c = crate::app::clients::find_client(app, client)?;
+            let c = crate::clients::find_client(app, client)?;
             match c.status {
                 ClientStatus::Archived { .. } => {
                     if nl {
@@ -317,7 +317,7 @@ fn apply_command_text(
             }
         }
         Command::AddClient { name } => {
-            let c = crate::app::clients::find_client(app, name)?;
+            let c = crate::clients::find_client(app, name)?;
             if nl {
                 format!("{} staat in je klantenlijst.", c.name)
             } else {

@@ -441,7 +441,7 @@ pub fn handle_message(
     handle_message_with(app, raw, origin, now, &app.parse_context())
 }
 
-/// [`App::handle_message`] with a given parser context (reingest trusts old tokens).
+/// [`handle_message`] with a given parser context (reingest trusts old tokens).
 pub fn handle_message_with(
     app: &App,
     raw: &[u8],
@@ -457,8 +457,8 @@ pub fn handle_message_with(
 }
 
 /// Decides what a read message means ([`plan::plan`]) from what the store knows, then
-/// writes it ([`App::apply`]). Writes go to the store unflushed; the "reply stored" event
-/// is the caller's ([`App::record_stored`], once per batch in a pass).
+/// writes it ([`apply`]). Writes go to the store unflushed; the "reply stored" event
+/// is the caller's ([`record_stored`], once per batch in a pass).
 fn handle_read(
     app: &App,
     raw: &[u8],
@@ -699,7 +699,7 @@ pub async fn ingest_once(
     app: &App,
     clock: &crate::clock::Clock,
 ) -> Result<crate::ingest::pipeline::IngestReport, AppError> {
-    let (source, folders) = crate::ingest::pipeline::mail_source(app)?;
+    let (source, folders) = mail_source(app)?;
     let mut session = source.connect().await?;
     let report = ingest_pass(app, &mut *session, &folders, clock).await;
     let _ = session.logout().await;

@@ -1,4 +1,4 @@
-//! What one message means: decided here, written by [`super::apply`].
+//! What one message means: decided here, written by `ingest::pipeline::apply`.
 //!
 //! [`plan`] is pure. It takes the parser's [`Reading`], what the store already knows about
 //! that message ([`Known`], looked up beforehand) and the owner's [`Rules`], and returns a
@@ -74,7 +74,7 @@ impl Outcome {
     }
 }
 
-/// One write a plan asks for. [`super::apply`] makes them in order, unflushed.
+/// One write a plan asks for. `ingest::pipeline::apply` makes them in order, unflushed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
     /// The raw message's record under its dedup id: the bytes too, or only a marker (mail

@@ -5,10 +5,6 @@
 //! (`prompt::run`, `ingest::pipeline`, `ingest::commands`, `digest::run`, `send::outbox`)
 //! and, for the owner's admin commands, in `admin`.
 
-pub mod clients;
-pub mod export;
-pub mod init;
-
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -51,7 +47,7 @@ pub enum AppError {
     #[error("{0}")]
     Invalid(String),
     /// Rows of an imported file are wrong (line number, reason); nothing was imported.
-    #[error("{}", clients::bad_rows_message(rows))]
+    #[error("{}", bad_rows_message(rows))]
     BadRows {
         /// 1-based line number and what is wrong with it.
         rows: Vec<(usize, String)>,
@@ -264,4 +260,18 @@ pub fn imap_settings(
     s.poll_interval = c.poll_interval;
     s.ca_file = c.ca_file.clone();
     Ok(s)
+}
+
+/// The text of [`AppError::BadRows`]: one line per bad row, then what to do.
+pub fn bad_rows_message(rows: &[(usize, String)]) -> String {
+    let mut s = format!(
+        "{} bad row{}; nothing was imported:",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    );
+    for (line, reason) in rows {
+        s.push_str(&format!("\n  line {line}: {reason}"));
+    }
+    s.push_str("\nfix these rows and import again, or pass --skip-bad to import the good rows");
+    s
 }

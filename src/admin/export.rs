@@ -57,8 +57,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::clients::{check_revenue, parse_cadence};
-use super::{App, AppError};
+use crate::app::{App, AppError};
+use crate::clients::{check_revenue, parse_cadence};
 use crate::model::{
     Answer, Cadence, Client, ClientKey, ClientStatus, Lang, PromptId, PromptRecord, PromptStatus,
     Reflection, Reminder, SendState,
@@ -795,7 +795,7 @@ mod tests {
             .collect();
         let text = csv_text(&rows).unwrap();
         assert!(text.ends_with("x\r\n"), "{text:?}");
-        let back: Vec<Vec<String>> = super::super::clients::parse_csv(&text)
+        let back: Vec<Vec<String>> = crate::admin::clients_csv::parse_csv(&text)
             .into_iter()
             .map(|r| r.unwrap().fields)
             .collect();
