@@ -14,7 +14,7 @@
 //! app      the context every use case takes: config, store, templates, key, sender
 //! clients  the client book (add, edit, pause, let go), used by the CLI and by mail commands
 //! admin    the owner's commands: init, check, status, export/import, CSV, demo, rebuild
-//! daemon   the one place that waits on timers, IDLE and signals; main.rs is the CLI
+//! daemon   the one place that waits on timers, IDLE and signals; src/bin/olifant/ is the CLI
 //! ```
 //!
 //! * [`schedule`] decides what is due at `now`; [`prompt`] composes a prompt for one client;

@@ -1,8 +1,9 @@
-//! Command-line definitions. Each command's doc comment is its `--help`.
+//! Command-line definitions (each command's doc comment is its `--help`), and the
+//! completions and man page made from them.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// olifant asks you, by email and on a schedule, how each client is going, reads your replies,
 /// and tells you which clients to nurture, keep, watch or let go.
@@ -384,4 +385,19 @@ pub enum ExportFormat {
     Json,
     /// One row per reflection.
     Csv,
+}
+
+/// `olifant completions`: prints the completions for `shell`.
+pub fn completions(shell: clap_complete::Shell) {
+    clap_complete::generate(
+        shell,
+        &mut Cli::command(),
+        "olifant",
+        &mut std::io::stdout(),
+    );
+}
+
+/// `olifant manpage`: prints the man page (roff).
+pub fn manpage() -> std::io::Result<()> {
+    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())
 }
