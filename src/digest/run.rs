@@ -196,13 +196,10 @@ pub async fn send_digest(
         created_at: now,
         send: SendState::Intent { at: now },
     };
-    let state = crate::send::outbox::hand_over(
+    let state = crate::send::outbox::hand_over_outgoing(
         &app.store,
         &*app.sender,
-        |s| {
-            record.send = s.clone();
-            app.store.put_outgoing(&record)
-        },
+        &mut record,
         &msg,
         EventKind::DigestSent,
         "digest",

@@ -221,13 +221,10 @@ pub(crate) async fn send_followup(
         created_at: now,
         send: SendState::Intent { at: now },
     };
-    crate::send::outbox::hand_over(
+    crate::send::outbox::hand_over_outgoing(
         &app.store,
         &*app.sender,
-        |s| {
-            record.send = s.clone();
-            app.store.put_outgoing(&record)
-        },
+        &mut record,
         &msg,
         EventKind::Other,
         "receipt or confirmation",

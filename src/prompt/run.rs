@@ -186,14 +186,26 @@ pub async fn send_prompt(
         status: PromptStatus::Open,
         reminder: None,
     };
-    let msg = crate::send::outbox::outgoing(&app.config.bot, &mail, now, Vec::new())?;
+    let state = hand_over_prompt(app, &mut record, &mail, now, clock).await?;
+    Ok((record, state))
+}
+
+/// Composes `mail` and hands it over exactly once, keeping `record`'s send state.
+async fn hand_over_prompt(
+    app: &App,
+    record: &mut PromptRecord,
+    mail: &PromptMail,
+    now: DateTime<Utc>,
+    clock: &crate::clock::Clock,
+) -> Result<SendState, AppError> {
+    let msg = outbox::outgoing(&app.config.bot, mail, now, Vec::new())?;
     let name = record.client_name.clone();
-    let state = crate::send::outbox::hand_over(
+    let state = outbox::hand_over(
         &app.store,
         &*app.sender,
         |s| {
             record.send = s.clone();
-            app.store.put_prompt(&record)
+            app.store.put_prompt(record)
         },
         &msg,
         EventKind::PromptSent,
@@ -201,7 +213,7 @@ pub async fn send_prompt(
         clock,
     )
     .await?;
-    Ok((record, state))
+    Ok(state)
 }
 
 /// Re-sends prompts whose earlier attempt failed transiently (nothing was delivered),
@@ -223,21 +235,8 @@ pub async fn retry_failed_prompts(
             continue;
         };
         let mail = compose_prompt_for(app, &client, p.id, p.created_at)?;
-        let msg = crate::send::outbox::outgoing(&app.config.bot, &mail, now, Vec::new())?;
         let mut record = p.clone();
-        let state = crate::send::outbox::hand_over(
-            &app.store,
-            &*app.sender,
-            |s| {
-                record.send = s.clone();
-                app.store.put_prompt(&record)
-            },
-            &msg,
-            EventKind::PromptSent,
-            &p.client_name,
-            clock,
-        )
-        .await?;
+        let state = hand_over_prompt(app, &mut record, &mail, now, clock).await?;
         if matches!(state, SendState::Sent { .. }) {
             resent += 1;
         }
@@ -262,13 +261,13 @@ async fn send_reminder(
         },
     )?;
     let now = clock();
-    let msg = crate::send::outbox::outgoing(&app.config.bot, &mail, now, Vec::new())?;
+    let msg = outbox::outgoing(&app.config.bot, &mail, now, Vec::new())?;
     prompt.reminder = Some(Reminder {
         message_id: mail.message_id.clone(),
         send: SendState::Intent { at: now },
     });
     let name = prompt.client_name.clone();
-    crate::send::outbox::hand_over(
+    outbox::hand_over(
         &app.store,
         &*app.sender,
         |s| {

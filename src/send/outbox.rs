@@ -15,7 +15,7 @@ use crate::model::SendState;
 use crate::prompt::compose::PromptMail;
 use crate::send::compose::{compose, ComposeError, Email};
 use crate::send::{MailSender, OutgoingMessage, SendError};
-use crate::store::{Event, EventKind, Store, StoreError};
+use crate::store::{Event, EventKind, OutgoingRecord, Store, StoreError};
 
 /// How often and how patiently transient failures are retried within one hand-over.
 #[derive(Debug, Clone, Copy)]
@@ -172,6 +172,24 @@ pub async fn hand_over(
     let state = send_once(&mut ledger, sender, msg, RetryPolicy::default(), clock).await?;
     after_send(store, &state, kind, what, clock())?;
     Ok(state)
+}
+
+/// [`hand_over`] for a mail kept in the outgoing tree (digest, receipt, confirmation):
+/// `record`'s send state follows the hand-over.
+pub async fn hand_over_outgoing(
+    store: &Store,
+    sender: &dyn MailSender,
+    record: &mut OutgoingRecord,
+    msg: &OutgoingMessage,
+    kind: EventKind,
+    what: &str,
+    clock: &crate::clock::Clock,
+) -> Result<SendState, StoreError> {
+    let write = |s: &SendState| {
+        record.send = s.clone();
+        store.put_outgoing(record)
+    };
+    hand_over(store, sender, write, msg, kind, what, clock).await
 }
 
 /// Composes MIME bytes for a mail from olifant (`bot`) to the owner.
