@@ -6,8 +6,6 @@
 //! moved to the processed folder, a receipt follows, a `pause 1w` mail is confirmed, SIGTERM
 //! stops the daemon with exit code 0, and `olifant status` afterwards shows it all stored.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -16,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use async_imap::extensions::idle::IdleResponse;
 use chrono::Days;
-use support::{Servers, SERVERS_LOCK};
+
+use crate::support::{self, Servers, SERVERS_LOCK};
 
 /// How a config reaches a server.
 #[derive(Clone, Copy, Debug)]

@@ -2,7 +2,7 @@
 //! crate): every file is read without a panic or a hang, and the quote stripper's agreement
 //! with each upstream library's expected reply is reported per folder, with floors.
 //!
-//! Run: `OLIFANT_CORPUS_DIR=/work/shared/corpus cargo test --test corpus -- --nocapture`.
+//! Run: `OLIFANT_CORPUS_DIR=/work/shared/corpus cargo test --test offline corpus:: -- --nocapture`.
 //! A missing corpus directory fails the test: it is never skipped silently.
 
 use std::path::{Path, PathBuf};

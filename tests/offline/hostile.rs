@@ -5,8 +5,8 @@
 //!
 //! Speed and memory targets for the same inputs live in `benches/hostile.rs`, not here.
 //!
-//! Run: `OLIFANT_CORPUS_DIR=/work/shared/corpus cargo test --test hostile`. A missing corpus
-//! fails the test: it never skips.
+//! Run: `OLIFANT_CORPUS_DIR=/work/shared/corpus cargo test --test offline hostile::`. A missing
+//! corpus fails the test: it never skips.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,9 +20,7 @@ use olifant::model::{Client, ClientKey, PromptRecord};
 use olifant::parse::read_message;
 use olifant::send::stub::StubSender;
 
-#[path = "hostile_inputs/mod.rs"]
-mod hostile_inputs;
-use hostile_inputs::{monsters, reply};
+use crate::hostile_inputs::{monsters, reply};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()

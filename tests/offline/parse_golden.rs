@@ -2,8 +2,8 @@
 //! and must produce exactly the `ParsedMessage` JSON in the `.json` beside it.
 //!
 //! On a mismatch the actual output is written to `<name>.actual.json` and the test fails
-//! listing the files. `OLIFANT_BLESS=1 cargo test --test parse_golden` (re)writes the `.json`
-//! files; review each one by hand before committing it.
+//! listing the files. `OLIFANT_BLESS=1 cargo test --test offline parse_golden::` (re)writes the
+//! `.json` files; review each one by hand before committing it.
 //!
 //! The fixtures' prompt tokens are made with the fixed key `[7u8; 32]` for prompt ids 1
 //! (Acme, English), 2 (Bakkerij Jansen, Dutch) and 3 (a bounced prompt);

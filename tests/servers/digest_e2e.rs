@@ -1,17 +1,16 @@
 //! The digest sent through the real Postfix arrives in the owner's Dovecot mailbox with a
 //! text part, an HTML part and inline PNG images a mail client can show (multipart/related,
 //! every `cid:` in the HTML backed by an image part). Sent exactly once per occurrence.
-
-mod support;
+//! (Its offline double, through the stub sender, is in `offline::digest_store`.)
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use mail_parser::{MessageParser, MimeHeaders, PartType};
 use olifant::app::App;
 use olifant::model::{Answer, Cadence, Client, ClientStatus, Reflection};
-use olifant::send::stub::StubSender;
+
+use crate::support;
 
 fn config(s: &support::Servers, owner: &str, bot: &str, dir: &std::path::Path) -> String {
     let pw = dir.join("pw");
@@ -198,60 +197,4 @@ async fn a_sent_digest_arrives_with_text_html_and_inline_images_once() {
         cids.len(),
         "every cid: in the HTML has its image part"
     );
-}
-
-#[test]
-fn stub_sender_is_the_offline_double_for_the_same_path() {
-    // The real-server test above covers the wire; this guards the offline seam used by the
-    // rest of the suite: a digest composed for the stub has the same MIME shape.
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = olifant::config::Config::example_local(dir.path()).unwrap();
-    let now = Utc.with_ymd_and_hms(2026, 11, 2, 7, 0, 0).unwrap();
-    let stub = StubSender::new();
-    let app = App::open_with_sender(cfg, Arc::new(stub.clone()), now).unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let clock = move || now;
-    rt.block_on(app.send_digest(now, now, &clock)).unwrap();
-    let sent = stub.sent();
-    assert_eq!(sent.len(), 1);
-    let msg = MessageParser::default().parse(&sent[0].raw).unwrap();
-    assert!(msg.body_text(0).is_some());
-    assert!(msg.body_html(0).is_some());
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_digest_that_failed_for_now_is_sent_at_a_later_tick_and_only_once() {
-    use olifant::send::stub::StubOutcome;
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = olifant::config::Config::example_local(dir.path()).unwrap();
-    let now = Utc.with_ymd_and_hms(2026, 11, 2, 7, 0, 0).unwrap();
-    // Every attempt of the first hand-over fails for now (server down).
-    let stub = StubSender::with_script(vec![StubOutcome::Transient; 4]);
-    let app = App::open_with_sender(cfg, Arc::new(stub.clone()), now - Duration::days(40)).unwrap();
-    let clock = move || now;
-    let first = app.send_digest(now, now, &clock).await.unwrap();
-    assert!(
-        matches!(
-            first,
-            Some(olifant::model::SendState::Failed {
-                permanent: false,
-                ..
-            })
-        ),
-        "{first:?}"
-    );
-    assert_ne!(
-        app.store.meta().unwrap().last_digest_run,
-        Some(now),
-        "the occurrence stays open"
-    );
-    assert!(stub.sent().is_empty());
-    let second = app.send_digest(now, now, &clock).await.unwrap();
-    assert!(
-        matches!(second, Some(olifant::model::SendState::Sent { .. })),
-        "{second:?}"
-    );
-    assert_eq!(app.store.meta().unwrap().last_digest_run, Some(now));
-    assert_eq!(app.send_digest(now, now, &clock).await.unwrap(), None);
-    assert_eq!(stub.sent().len(), 1);
 }

@@ -1,14 +1,13 @@
 //! Proves the test harness against the real private Dovecot + Postfix: delivery, every IMAP
 //! transport, plus-addressing, APPEND, IDLE, authentication, relay refusal and restarts.
-//! Run through `scripts/test --test mailservers`.
-
-mod support;
+//! Run through `scripts/test --test servers mailservers::`.
 
 use std::time::Duration;
 
 use async_imap::extensions::idle::IdleResponse;
 use async_imap::imap_proto::{MailboxDatum, Response};
-use support::{contains, simple_message, unique_user, Security, Servers, SERVERS_LOCK};
+
+use crate::support::{contains, simple_message, unique_user, Security, Servers, SERVERS_LOCK};
 
 const WAIT: Duration = Duration::from_secs(10);
 

@@ -1,4 +1,5 @@
-//! Fault injection against the real private Dovecot + Postfix (`scripts/test --test faults`).
+//! Fault injection against the real private Dovecot + Postfix
+//! (`scripts/test --test servers faults::`).
 //!
 //! Every scenario runs small here (the whole file in well under a minute of server time);
 //! `scripts/faults` runs the same code with `OLIFANT_FAULTS_FULL=1` and the full sizes
@@ -9,8 +10,6 @@
 //! The daemon under test is the real binary (`olifant run`), started as a child process with
 //! a config pointing at the test servers. Failpoints (`OLIFANT_FAILPOINT`) need the
 //! `failpoints` feature, which `scripts/test` turns on.
-
-mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -23,7 +22,8 @@ use olifant::app::App;
 use olifant::model::{Cadence, Client, ClientStatus, Lang, PromptRecord, PromptStatus, SendState};
 use olifant::send::file::FileSender;
 use olifant::store::{EventKind, Store};
-use support::{ImapSession, Servers, SERVERS_LOCK};
+
+use crate::support::{self, ImapSession, Servers, SERVERS_LOCK};
 
 const PROCESSED: &str = "olifant/processed";
 

@@ -5,19 +5,19 @@
 //!
 //! Tests that send take `SERVERS_LOCK.read()`; the Postfix-outage test takes the write lock.
 
-mod e2e_support;
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use e2e_support::{client_block, header, last_monday_nine, parse, reply_to, Fixture, DELIVERY};
 use mail_parser::MimeHeaders;
 use olifant::app::App;
 use olifant::model::{ClientKey, PromptRecord, PromptStatus, SendState};
 use olifant::send::stub::{StubOutcome, StubSender};
-use support::SERVERS_LOCK;
+
+use crate::e2e_support::{
+    self, client_block, header, last_monday_nine, parse, reply_to, Fixture, DELIVERY,
+};
+use crate::support::SERVERS_LOCK;
 
 fn fixed(t: DateTime<Utc>) -> impl Fn() -> DateTime<Utc> {
     move || t

@@ -9,9 +9,7 @@
 //!   every log record at TRACE captured; the password appears in no log line, no file of the
 //!   data directory and no `Debug` output.
 //!
-//! Run: `bash scripts/test --test injection`.
-
-mod support;
+//! Run: `bash scripts/test --test servers injection::`.
 
 use std::io::Write;
 use std::path::Path;
@@ -28,7 +26,8 @@ use olifant::model::{Cadence, Client, ClientStatus};
 use olifant::send::compose::{compose, Email};
 use olifant::send::smtp::{SmtpSender, SmtpSettings};
 use olifant::send::{MailSender, OutgoingMessage, Security, SendError, SendReceipt};
-use support::{contains, unique_user, Servers};
+
+use crate::support::{self, contains, unique_user, Servers, SERVERS_LOCK};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -69,7 +68,7 @@ fn logs() -> &'static Captured {
             .with_writer(c.clone())
             .finish()
             .try_init()
-            .expect("the only subscriber of this test binary");
+            .expect("the only subscriber of the servers test binary");
         c
     })
 }
@@ -191,6 +190,7 @@ const EVIL_NAME: &str = "Evil\r\nBcc: victim@example.test";
 
 #[tokio::test]
 async fn crlf_bare_lf_and_dot_lines_in_composed_mail_add_no_header_or_recipient_and_arrive_whole() {
+    let _shared = SERVERS_LOCK.read().await;
     let _ = logs();
     let s = Servers::get();
     let owner = unique_user("inj-owner");
@@ -345,6 +345,7 @@ name = "Evil\r\nBcc: victim@example.test"
 
 #[tokio::test]
 async fn a_client_named_with_crlf_and_notes_with_dot_lines_inject_nothing_through_the_app() {
+    let _shared = SERVERS_LOCK.read().await;
     let _ = logs();
     let s = Servers::get();
     let owner = unique_user("inj-app-owner");
@@ -473,6 +474,7 @@ fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 
 #[tokio::test]
 async fn a_full_cycle_leaks_the_password_into_no_log_file_or_debug_output() {
+    let _shared = SERVERS_LOCK.read().await;
     let captured = logs();
     let s = Servers::get();
     let owner = unique_user("sec-owner");

@@ -1,7 +1,8 @@
 //! Shared harness for integration tests that talk to the private Dovecot + Postfix started by
 //! `scripts/test` (via `scripts/mailservers`).
 //!
-//! Use it with `mod support;` at the top of a test file, then `let s = support::Servers::get();`.
+//! Use it with `use crate::support;` at the top of a test module, then
+//! `let s = support::Servers::get();`.
 //! Without the servers every test that calls [`Servers::get`] fails loudly: tests never skip.
 //!
 //! Every address `@example.test` exists and shares one password ([`Servers::password`]); use
@@ -39,9 +40,9 @@ pub type ImapClient = async_imap::Client<BoxStream>;
 /// An authenticated IMAP session.
 pub type ImapSession = async_imap::Session<BoxStream>;
 
-/// Tests in one test binary run in parallel against the same servers. A test that stops,
-/// restarts or kicks them takes `SERVERS_LOCK.write()`; a test that must not see that happen
-/// takes `SERVERS_LOCK.read()`. (Test binaries themselves run one after another.)
+/// The server tests are one test binary and run in parallel against the same servers. A test
+/// that stops, restarts or kicks them takes `SERVERS_LOCK.write()`; every other test that
+/// talks to them takes `SERVERS_LOCK.read()`, so it never sees that happen.
 pub static SERVERS_LOCK: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 /// How to reach the IMAP server.

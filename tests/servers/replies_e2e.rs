@@ -3,19 +3,17 @@
 //! `App::ingest_once`. Every test takes `SERVERS_LOCK.read()`; the one that stops Dovecot
 //! takes the write lock.
 
-mod e2e_support;
-mod support;
-
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use e2e_support::{client_block, last_monday_nine, parse, Fixture, DELIVERY};
 use futures::TryStreamExt;
 use olifant::app::App;
 use olifant::ingest::pipeline::{Handled, IngestReport};
 use olifant::model::{ClientKey, PromptRecord, PromptStatus};
 use olifant::store::EventKind;
-use support::SERVERS_LOCK;
+
+use crate::e2e_support::{self, client_block, last_monday_nine, parse, Fixture, DELIVERY};
+use crate::support::SERVERS_LOCK;
 
 const PROCESSED: &str = "olifant/processed";
 

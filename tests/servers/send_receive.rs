@@ -16,6 +16,8 @@ use olifant::send::file::FileSender;
 use olifant::send::smtp::{self, SmtpSender, SmtpSettings};
 use olifant::send::{MailSender, OutgoingMessage, Security, SendError};
 
+use crate::support::SERVERS_LOCK;
+
 struct Env {
     host: String,
     domain: String,
@@ -26,6 +28,8 @@ struct Env {
     submission: u16,
     smtps: u16,
     ca_file: PathBuf,
+    /// Held for the whole test: the tests that stop or restart the servers take the write lock.
+    _shared: tokio::sync::RwLockReadGuard<'static, ()>,
 }
 
 fn var(name: &str) -> String {
@@ -34,7 +38,7 @@ fn var(name: &str) -> String {
     })
 }
 
-fn env() -> Env {
+async fn env() -> Env {
     assert_eq!(
         std::env::var("OLIFANT_TEST_SERVERS").as_deref(),
         Ok("1"),
@@ -55,6 +59,7 @@ fn env() -> Env {
         submission: port("OLIFANT_TEST_SUBMISSION_PORT"),
         smtps: port("OLIFANT_TEST_SMTPS_PORT"),
         ca_file: PathBuf::from(var("OLIFANT_TEST_CA_FILE")),
+        _shared: SERVERS_LOCK.read().await,
     }
 }
 
@@ -164,7 +169,7 @@ fn contains(raw: &[u8], needle: &str) -> bool {
 
 #[tokio::test]
 async fn smtp_in_every_security_mode_delivers_and_imap_in_every_mode_reads_it_back() {
-    let e = env();
+    let e = env().await;
     let user = e.user("modes");
     for (security, tag) in [
         (Security::None, "plain"),
@@ -207,7 +212,7 @@ async fn smtp_in_every_security_mode_delivers_and_imap_in_every_mode_reads_it_ba
 
 #[tokio::test]
 async fn smtp_wrong_password_is_permanent_with_server_text_and_no_password() {
-    let e = env();
+    let e = env().await;
     let user = e.user("badpw");
     let wrong = "wrong-Pa55word-xyz";
     for security in [Security::StartTls, Security::Tls] {
@@ -233,7 +238,7 @@ async fn smtp_wrong_password_is_permanent_with_server_text_and_no_password() {
 
 #[tokio::test]
 async fn imap_wrong_password_is_an_auth_error_without_the_password() {
-    let e = env();
+    let e = env().await;
     let user = e.user("badpw-imap");
     let wrong = "wrong-Pa55word-imap";
     let mut settings = e.imap(Security::Tls, &user);
@@ -251,7 +256,7 @@ async fn imap_wrong_password_is_an_auth_error_without_the_password() {
 
 #[tokio::test]
 async fn tls_to_a_server_signed_by_an_unknown_ca_is_refused() {
-    let e = env();
+    let e = env().await;
     let user = e.user("noca");
     for security in [Security::Tls, Security::StartTls] {
         let mut s = e.smtp(security, &user);
@@ -287,7 +292,7 @@ async fn tls_to_a_server_signed_by_an_unknown_ca_is_refused() {
 
 #[tokio::test]
 async fn security_none_is_refused_for_a_non_loopback_host() {
-    let e = env();
+    let e = env().await;
     let mut s = e.smtp(Security::None, "x@example.test");
     s.host = "mail.example.test".into();
     assert!(matches!(SmtpSender::new(s), Err(SendError::Config(_))));
@@ -313,7 +318,7 @@ async fn silent_listener() -> (u16, tokio::task::JoinHandle<()>) {
 
 #[tokio::test]
 async fn a_server_that_never_greets_times_out_within_the_configured_bound() {
-    let _ = env();
+    let _ = env().await;
     let (port, h) = silent_listener().await;
     let mut s = SmtpSettings::new("127.0.0.1", port, Security::None);
     s.connect_timeout = Duration::from_secs(1);
@@ -362,7 +367,7 @@ async fn a_server_that_never_greets_times_out_within_the_configured_bound() {
 
 #[tokio::test]
 async fn file_sender_output_is_read_back_by_the_maildir_source() {
-    let _ = env();
+    let _ = env().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let sender = FileSender::new(dir.path().join("outbox"));
     let m1 = message("a@example.test", "olifant+t1@example.test", "first", "one");
@@ -403,7 +408,7 @@ async fn file_sender_output_is_read_back_by_the_maildir_source() {
 }
 
 async fn move_test(copy_expunge: bool) {
-    let e = env();
+    let e = env().await;
     let user = e.user(if copy_expunge { "move-uidplus" } else { "move" });
     let sender = SmtpSender::new(e.smtp(Security::None, &user)).expect("settings");
     let (local, domain) = user.split_once('@').expect("address");
@@ -463,7 +468,7 @@ async fn move_without_move_uses_uid_expunge_of_exactly_those_uids() {
 
 #[tokio::test]
 async fn fetching_with_body_peek_leaves_seen_unset() {
-    let e = env();
+    let e = env().await;
     let user = e.user("peek");
     let mut s = e.open(Security::None, &user).await;
     s.append("INBOX", &message(&user, &user, "peek", "body").raw)
@@ -483,7 +488,7 @@ async fn fetching_with_body_peek_leaves_seen_unset() {
 
 #[tokio::test]
 async fn idle_sees_a_delivery() {
-    let e = env();
+    let e = env().await;
     let user = e.user("idle");
     let mut s = e.open(Security::Tls, &user).await;
     assert!(s.info().idle, "Dovecot offers IDLE");
@@ -512,7 +517,7 @@ async fn idle_sees_a_delivery() {
 
 #[tokio::test]
 async fn size_listing_lets_an_oversized_message_be_skipped_without_download() {
-    let e = env();
+    let e = env().await;
     let user = e.user("size");
     let mut s = e.open(Security::None, &user).await;
     let small = message(&user, &user, "small", "tiny");
@@ -533,7 +538,7 @@ async fn size_listing_lets_an_oversized_message_be_skipped_without_download() {
 
 #[tokio::test]
 async fn check_passes_every_step_and_a_wrong_password_gets_a_hint() {
-    let e = env();
+    let e = env().await;
     let user = e.user("check");
     for security in [Security::None, Security::StartTls, Security::Tls] {
         let steps = smtp::check(&e.smtp(security, &user)).await;
@@ -590,7 +595,7 @@ async fn check_passes_every_step_and_a_wrong_password_gets_a_hint() {
 /// BYE, then a "manual interrupt"; it must come out as Reconnect, never as NewMail/Timeout.
 #[tokio::test]
 async fn a_server_disconnect_during_idle_asks_for_a_reconnect() {
-    let e = env();
+    let e = env().await;
     let user = e.user("kick");
     let mut s = e.open(Security::None, &user).await;
     let state = PathBuf::from(var("OLIFANT_TEST_STATE_DIR"));
