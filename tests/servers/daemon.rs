@@ -144,6 +144,7 @@ fn text(b: &[u8]) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn check_passes_in_every_security_mode() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -189,6 +190,7 @@ async fn check_passes_in_every_security_mode() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn check_with_a_wrong_password_shows_the_servers_reason_and_exits_3() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -337,6 +339,7 @@ async fn wait_in_folder(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn daemon_prompts_reads_replies_over_idle_obeys_commands_and_stops_on_sigterm() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -563,6 +566,7 @@ async fn sigterm(daemon: &mut Daemon) -> Option<i32> {
 /// (`sanne+olifant@…`): prompts and receipts land in the very INBOX the daemon reads. It
 /// must leave them there, take only the reply, and not answer its own mail.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn daemon_on_the_owners_own_mailbox_takes_only_the_reply() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();

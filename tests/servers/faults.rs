@@ -529,6 +529,7 @@ async fn assert_processed_exactly_once(f: &Fixture, n: usize) {
 // ------------------------------------------------------------------------------ 1. kill -9
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn kill_9_at_random_points_loses_and_duplicates_no_reply() {
     let _shared = SERVERS_LOCK.read().await;
     let n = knob("OLIFANT_FAULTS_REPLIES", 100, 1000) as usize;
@@ -677,6 +678,7 @@ async fn crash_at_and_resume_in(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_crash_at_every_ingest_step_resumes_to_the_same_state() {
     let _shared = SERVERS_LOCK.read().await;
     let n = knob("OLIFANT_FAULTS_STEP_REPLIES", 20, 20) as usize;
@@ -708,6 +710,7 @@ async fn a_crash_at_every_ingest_step_resumes_to_the_same_state() {
 // ------------------------------------------------------------------------------ 3. Dovecot down
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn dovecot_down_while_idle_reconnects_and_stores_what_arrived_meanwhile() {
     let _exclusive = SERVERS_LOCK.write().await;
     let down = knob("OLIFANT_FAULTS_DOVECOT_DOWN_SECS", 3, 10);
@@ -897,6 +900,7 @@ fn due_fixture(tag: &str, clients: usize, digest: bool) -> Fixture {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn postfix_down_during_a_prompt_run_sends_each_prompt_exactly_once() {
     let _exclusive = SERVERS_LOCK.write().await;
     let down = knob("OLIFANT_FAULTS_POSTFIX_DOWN_SECS", 4, 20);
@@ -957,6 +961,7 @@ async fn postfix_down_during_a_prompt_run_sends_each_prompt_exactly_once() {
 // ------------------------------------------------------------------------------ 5. crash after intent
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_crash_after_the_intent_is_never_resent_and_reported_unknown() {
     let _shared = SERVERS_LOCK.read().await;
     let f = due_fixture("intent", 1, true);
@@ -992,6 +997,7 @@ async fn a_crash_after_the_intent_is_never_resent_and_reported_unknown() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_crash_after_the_server_accepted_is_not_resent_either() {
     let _shared = SERVERS_LOCK.read().await;
     let f = due_fixture("accepted", 1, false);
@@ -1022,6 +1028,7 @@ async fn a_crash_after_the_server_accepted_is_not_resent_either() {
 // ------------------------------------------------------------------------------ 6. UIDVALIDITY
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_recreated_mailbox_with_the_same_messages_stores_no_duplicates() {
     let _shared = SERVERS_LOCK.read().await;
     let f = Fixture::new(
@@ -1073,6 +1080,7 @@ async fn a_recreated_mailbox_with_the_same_messages_stores_no_duplicates() {
 // ------------------------------------------------------------------------------ 7. data dir
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_corrupt_store_is_refused_and_reingest_rebuilds_it_from_the_server() {
     let _shared = SERVERS_LOCK.read().await;
     let f = Fixture::new("datadir", Setup::default());

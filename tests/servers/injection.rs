@@ -189,6 +189,7 @@ const EVIL_NAME: &str = "Evil\r\nBcc: victim@example.test";
 // ── compose + SmtpSender ────────────────────────────────────────────────────────────────
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn crlf_bare_lf_and_dot_lines_in_composed_mail_add_no_header_or_recipient_and_arrive_whole() {
     let _shared = SERVERS_LOCK.read().await;
     let _ = logs();
@@ -344,6 +345,7 @@ name = "Evil\r\nBcc: victim@example.test"
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_client_named_with_crlf_and_notes_with_dot_lines_inject_nothing_through_the_app() {
     let _shared = SERVERS_LOCK.read().await;
     let _ = logs();
@@ -473,6 +475,7 @@ fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_full_cycle_leaks_the_password_into_no_log_file_or_debug_output() {
     let _shared = SERVERS_LOCK.read().await;
     let captured = logs();

@@ -12,6 +12,7 @@ use crate::support::{contains, simple_message, unique_user, Security, Servers, S
 const WAIT: Duration = Duration::from_secs(10);
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn smtp_delivery_is_readable_over_plain_imaps_and_starttls() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -37,6 +38,7 @@ async fn smtp_delivery_is_readable_over_plain_imaps_and_starttls() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn plus_address_lands_in_the_base_users_inbox() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -63,6 +65,7 @@ async fn plus_address_lands_in_the_base_users_inbox() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn append_stores_the_exact_bytes_in_a_new_mailbox() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -80,6 +83,7 @@ async fn append_stores_the_exact_bytes_in_a_new_mailbox() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn idle_session_sees_a_new_delivery() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -116,6 +120,7 @@ async fn idle_session_sees_a_new_delivery() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn wrong_password_is_refused_on_every_transport() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -131,6 +136,7 @@ async fn wrong_password_is_refused_on_every_transport() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn relay_to_an_outside_domain_is_refused() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -161,6 +167,7 @@ async fn relay_to_an_outside_domain_is_refused() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn submission_and_smtps_deliver_for_authenticated_users_only() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -196,6 +203,7 @@ async fn submission_and_smtps_deliver_for_authenticated_users_only() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn dovecot_restart_keeps_ports_and_mail_and_kick_ends_sessions() {
     let _g = SERVERS_LOCK.write().await;
     let s = Servers::get();

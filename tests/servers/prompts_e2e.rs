@@ -30,6 +30,7 @@ async fn settled_count(f: &Fixture) -> usize {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_pass_delivers_one_wellformed_prompt_per_due_client_and_a_second_pass_sends_nothing() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("pr-pass");
@@ -114,6 +115,7 @@ async fn a_pass_delivers_one_wellformed_prompt_per_due_client_and_a_second_pass_
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn max_prompts_per_run_caps_a_run() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("pr-cap");
@@ -146,6 +148,7 @@ async fn max_prompts_per_run_caps_a_run() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn an_ambiguous_send_is_unknown_and_never_repeated() {
     // No servers needed for the stub, but the data dir and config are the real ones.
     let f = Fixture::new("pr-amb");
@@ -182,6 +185,7 @@ async fn an_ambiguous_send_is_unknown_and_never_repeated() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_send_interrupted_between_intent_and_answer_is_unknown_after_restart_and_not_resent() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("pr-crash");
@@ -247,6 +251,7 @@ async fn a_send_interrupted_between_intent_and_answer_is_unknown_after_restart_a
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_postfix_outage_is_a_transient_failure_and_the_retry_sends_each_prompt_once() {
     let _g = SERVERS_LOCK.write().await;
     let f = Fixture::new("pr-outage");
@@ -286,6 +291,7 @@ async fn a_postfix_outage_is_a_transient_failure_and_the_retry_sends_each_prompt
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn dutch_and_english_prompts_for_a_name_with_quotes_and_ampersand_arrive_intact() {
     let _g = SERVERS_LOCK.read().await;
     let name = "Café \"De Olifant\" & Zn.";
@@ -322,6 +328,7 @@ async fn dutch_and_english_prompts_for_a_name_with_quotes_and_ampersand_arrive_i
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn an_unanswered_prompt_gets_one_threaded_reminder_over_smtp() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("pr-remind");

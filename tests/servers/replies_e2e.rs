@@ -156,6 +156,7 @@ async fn wait_for_answer(f: &Fixture, id: &str) -> Vec<u8> {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn an_owner_reply_is_stored_once_moved_and_receipted_and_a_second_reply_merges() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-one");
@@ -266,6 +267,7 @@ async fn an_owner_reply_is_stored_once_moved_and_receipted_and_a_second_reply_me
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_restart_mid_batch_stores_each_reply_exactly_once_and_moves_all() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-restart");
@@ -337,6 +339,7 @@ async fn a_restart_mid_batch_stores_each_reply_exactly_once_and_moves_all() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_pass_of_several_batches_stores_and_moves_each_reply_once_with_its_receipt() {
     // Batches of two: each batch is moved while the next one is handled.
     let _g = SERVERS_LOCK.read().await;
@@ -426,6 +429,7 @@ async fn a_pass_of_several_batches_stores_and_moves_each_reply_once_with_its_rec
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn two_replies_to_one_prompt_in_one_batch_each_get_their_receipt() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-tworeceipts");
@@ -454,6 +458,7 @@ async fn two_replies_to_one_prompt_in_one_batch_each_get_their_receipt() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_uidvalidity_change_rescans_without_duplicates() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-uidv");
@@ -523,6 +528,7 @@ async fn a_uidvalidity_change_rescans_without_duplicates() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn spoofed_replies_store_nothing_through_the_real_pipeline() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-spoof");
@@ -704,6 +710,7 @@ async fn flags_by_uid(f: &Fixture, mailbox: &str) -> Vec<(u32, Vec<String>)> {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn unrelated_and_old_mail_is_never_downloaded_moved_or_flagged() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-unrel");
@@ -796,6 +803,7 @@ async fn unrelated_and_old_mail_is_never_downloaded_moved_or_flagged() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn an_out_of_office_and_a_bounce_are_recorded_not_stored() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-auto");
@@ -890,6 +898,7 @@ async fn an_out_of_office_and_a_bounce_are_recorded_not_stored() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn an_oversized_message_is_skipped_left_on_the_server_and_reported() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-big");
@@ -937,6 +946,7 @@ async fn an_oversized_message_is_skipped_left_on_the_server_and_reported() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_pause_command_by_mail_sets_the_pause_and_is_confirmed() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-pause");
@@ -986,6 +996,7 @@ async fn a_pause_command_by_mail_sets_the_pause_and_is_confirmed() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_digest_command_handled_before_a_crash_is_answered_once_and_never_twice() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-cmdcrash");
@@ -1029,6 +1040,7 @@ async fn a_digest_command_handled_before_a_crash_is_answered_once_and_never_twic
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn with_plain_reply_to_a_reply_is_matched_by_in_reply_to_alone() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-plain");
@@ -1071,6 +1083,7 @@ async fn with_plain_reply_to_a_reply_is_matched_by_in_reply_to_alone() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn olifants_own_mail_stays_put_with_an_ignored_folder_even_when_seen_again() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-own");
@@ -1117,6 +1130,7 @@ async fn olifants_own_mail_stays_put_with_an_ignored_folder_even_when_seen_again
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn an_imap_outage_fails_the_pass_and_the_next_pass_stores_the_reply_once() {
     let _g = SERVERS_LOCK.write().await;
     let f = Fixture::new("rp-imapdown");

@@ -168,6 +168,7 @@ fn contains(raw: &[u8], needle: &str) -> bool {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn smtp_in_every_security_mode_delivers_and_imap_in_every_mode_reads_it_back() {
     let e = env().await;
     let user = e.user("modes");
@@ -211,6 +212,7 @@ async fn smtp_in_every_security_mode_delivers_and_imap_in_every_mode_reads_it_ba
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn smtp_wrong_password_is_permanent_with_server_text_and_no_password() {
     let e = env().await;
     let user = e.user("badpw");
@@ -237,6 +239,7 @@ async fn smtp_wrong_password_is_permanent_with_server_text_and_no_password() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn imap_wrong_password_is_an_auth_error_without_the_password() {
     let e = env().await;
     let user = e.user("badpw-imap");
@@ -255,6 +258,7 @@ async fn imap_wrong_password_is_an_auth_error_without_the_password() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn tls_to_a_server_signed_by_an_unknown_ca_is_refused() {
     let e = env().await;
     let user = e.user("noca");
@@ -291,6 +295,7 @@ async fn tls_to_a_server_signed_by_an_unknown_ca_is_refused() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn security_none_is_refused_for_a_non_loopback_host() {
     let e = env().await;
     let mut s = e.smtp(Security::None, "x@example.test");
@@ -317,6 +322,7 @@ async fn silent_listener() -> (u16, tokio::task::JoinHandle<()>) {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_server_that_never_greets_times_out_within_the_configured_bound() {
     let _ = env().await;
     let (port, h) = silent_listener().await;
@@ -366,6 +372,7 @@ async fn a_server_that_never_greets_times_out_within_the_configured_bound() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn file_sender_output_is_read_back_by_the_maildir_source() {
     let _ = env().await;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -457,16 +464,19 @@ async fn move_test(copy_expunge: bool) {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn move_to_processed_creates_the_folder_and_the_message_leaves_inbox() {
     move_test(false).await;
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn move_without_move_uses_uid_expunge_of_exactly_those_uids() {
     move_test(true).await;
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn fetching_with_body_peek_leaves_seen_unset() {
     let e = env().await;
     let user = e.user("peek");
@@ -487,6 +497,7 @@ async fn fetching_with_body_peek_leaves_seen_unset() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn idle_sees_a_delivery() {
     let e = env().await;
     let user = e.user("idle");
@@ -516,6 +527,7 @@ async fn idle_sees_a_delivery() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn size_listing_lets_an_oversized_message_be_skipped_without_download() {
     let e = env().await;
     let user = e.user("size");
@@ -537,6 +549,7 @@ async fn size_listing_lets_an_oversized_message_be_skipped_without_download() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn check_passes_every_step_and_a_wrong_password_gets_a_hint() {
     let e = env().await;
     let user = e.user("check");
@@ -594,6 +607,7 @@ async fn check_passes_every_step_and_a_wrong_password_gets_a_hint() {
 /// Regression for the async-imap IDLE quirk (FACTS.md): a server-side disconnect shows up as
 /// BYE, then a "manual interrupt"; it must come out as Reconnect, never as NewMail/Timeout.
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_server_disconnect_during_idle_asks_for_a_reconnect() {
     let e = env().await;
     let user = e.user("kick");
