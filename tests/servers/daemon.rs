@@ -48,11 +48,6 @@ impl Mode {
     }
 }
 
-fn set_mode_600(p: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
-}
-
 struct Setup {
     _tmp: tempfile::TempDir,
     home: PathBuf,
@@ -81,9 +76,7 @@ fn setup_accounts(
 ) -> Setup {
     let tmp = tempfile::tempdir().expect("tempdir");
     let home = tmp.path().to_path_buf();
-    let pw = home.join("password");
-    std::fs::write(&pw, format!("{password}\n")).expect("write password file");
-    set_mode_600(&pw);
+    let pw = support::password_file(&home, password);
     let ca = s.ca_file.to_str().expect("utf-8 CA path");
     let pw = pw.to_str().expect("utf-8 path");
     let ca_line = match mode {
@@ -108,7 +101,7 @@ fn setup_accounts(
     );
     let path = home.join("config.toml");
     std::fs::write(&path, config).expect("write config");
-    set_mode_600(&path);
+    support::chmod(&path, 0o600);
     Setup {
         config: path.to_str().expect("utf-8 path").to_string(),
         _tmp: tmp,

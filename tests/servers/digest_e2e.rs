@@ -7,37 +7,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use mail_parser::{MessageParser, MimeHeaders, PartType};
-use olifant::app::App;
 use olifant::model::{Answer, Cadence, Client, ClientStatus, Reflection};
 
 use crate::support;
-
-fn config(s: &support::Servers, owner: &str, bot: &str, dir: &std::path::Path) -> String {
-    let pw = dir.join("pw");
-    std::fs::write(&pw, format!("{}\n", s.password)).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).unwrap();
-    format!(
-        r#"data_dir = "{data}"
-[owner]
-name = "Digest Owner"
-addresses = ["{owner}"]
-language = "en"
-timezone = "Europe/Amsterdam"
-[bot]
-address = "{bot}"
-[smtp]
-host = "127.0.0.1"
-port = {smtp}
-security = "none"
-username = "{bot}"
-password_file = "{pw}"
-"#,
-        data = dir.join("data").display(),
-        smtp = s.smtp_port,
-        pw = pw.display(),
-    )
-}
 
 fn reflection(client: &Client, date: DateTime<Utc>, ratings: [u8; 8], note: &str) -> Reflection {
     let keys = [
@@ -76,14 +48,9 @@ fn reflection(client: &Client, date: DateTime<Utc>, ratings: [u8; 8], note: &str
 #[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_sent_digest_arrives_with_text_html_and_inline_images_once() {
     let _guard = support::SERVERS_LOCK.read().await;
-    let s = support::Servers::get();
-    let owner = support::unique_user("digest-owner");
-    let bot = support::unique_user("digest-bot");
-    let dir = tempfile::tempdir().unwrap();
-    let text = config(&s, &owner, &bot, dir.path());
-    let cfg = olifant::config::parse_str(&text, "digest_e2e").unwrap();
+    let f = support::Fixture::new("digest");
     let now = Utc.with_ymd_and_hms(2026, 11, 2, 7, 0, 0).unwrap();
-    let app = App::open(cfg, now).unwrap();
+    let app = f.open(f.config("en", "", ""), now);
 
     let loyal = Client {
         name: "Studio <Zon> & \"Bloem\"".into(),
@@ -130,9 +97,9 @@ async fn a_sent_digest_arrives_with_text_html_and_inline_images_once() {
     // The same occurrence is never sent twice.
     assert_eq!(app.send_digest(now, now, &clock).await.unwrap(), None);
 
-    let got = s
-        .wait_for_messages(&owner, "INBOX", 1, std::time::Duration::from_secs(15))
-        .await;
+    let got =
+        f.s.wait_for_messages(&f.owner, "INBOX", 1, std::time::Duration::from_secs(15))
+            .await;
     assert_eq!(got.len(), 1, "exactly one digest in the owner's mailbox");
     let raw = &got[0].1;
     let msg = MessageParser::default()

@@ -99,9 +99,7 @@ impl Fixture {
         let data_dir = dir.join("data");
         let bot = support::unique_user(&format!("fbot-{tag}"));
         let owner = support::unique_user(&format!("fown-{tag}"));
-        let pw = dir.join("imap.pass");
-        std::fs::write(&pw, format!("{}\n", servers.password)).expect("password file");
-        set_mode(&pw, 0o600);
+        let pw = support::password_file(&dir, &servers.password);
         let config = format!(
             "data_dir = {data:?}\n\
              [owner]\nname = \"Fault Owner\"\naddresses = [{owner:?}]\nlanguage = \"en\"\ntimezone = \"UTC\"\n\
@@ -121,7 +119,7 @@ impl Fixture {
         );
         let config_path = dir.join("config.toml");
         std::fs::write(&config_path, config).expect("config");
-        set_mode(&config_path, 0o600);
+        support::chmod(&config_path, 0o600);
         Fixture {
             servers,
             log_path: dir.join("olifant.log"),
@@ -335,11 +333,6 @@ impl Fixture {
         let store = Store::open(&self.data_dir).expect("open store after the daemon stopped");
         golden_of(&store, &self.mailbox)
     }
-}
-
-fn set_mode(path: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
 /// What must be identical however ingestion was interrupted.

@@ -11,7 +11,6 @@
 //! (`support::Servers::get` panics). In this crate `#[ignore]` means "needs the servers" and
 //! nothing else.
 
-mod e2e_support;
 mod support;
 
 mod daemon;

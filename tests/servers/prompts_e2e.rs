@@ -14,10 +14,9 @@ use olifant::app::App;
 use olifant::model::{ClientKey, PromptRecord, PromptStatus, SendState};
 use olifant::send::stub::{StubOutcome, StubSender};
 
-use crate::e2e_support::{
-    self, client_block, header, last_monday_nine, parse, reply_to, Fixture, DELIVERY,
+use crate::support::{
+    self, client_block, header, last_monday_nine, parse, reply_to, Fixture, DELIVERY, SERVERS_LOCK,
 };
-use crate::support::SERVERS_LOCK;
 
 fn fixed(t: DateTime<Utc>) -> impl Fn() -> DateTime<Utc> {
     move || t
@@ -64,7 +63,7 @@ async fn a_pass_delivers_one_wellformed_prompt_per_due_client_and_a_second_pass_
         let mid = m.message_id().expect("Message-ID").to_string();
         assert!(ids.insert(mid.clone()), "duplicate Message-ID {mid}");
         let rt = reply_to(&m).expect("Reply-To");
-        let token = e2e_support::token_of_plus(&rt).unwrap_or_else(|| panic!("no token in {rt}"));
+        let token = support::token_of_plus(&rt).unwrap_or_else(|| panic!("no token in {rt}"));
         assert_eq!(rt, f.plus(&token));
         let id = app
             .key
@@ -357,7 +356,7 @@ async fn an_unanswered_prompt_gets_one_threaded_reminder_over_smtp() {
         header(&reminder, "In-Reply-To").as_deref(),
         Some(format!("<{}>", prompt.message_id).as_str())
     );
-    let token = e2e_support::token_of_plus(&reply_to(&reminder).expect("Reply-To")).unwrap();
+    let token = support::token_of_plus(&reply_to(&reminder).expect("Reply-To")).unwrap();
     assert_eq!(app.key.verify(&token), Some(prompt.id));
     assert_eq!(
         header(&reminder, "Auto-Submitted").as_deref(),

@@ -12,8 +12,9 @@ use olifant::ingest::pipeline::{Handled, IngestReport};
 use olifant::model::{ClientKey, PromptRecord, PromptStatus};
 use olifant::store::EventKind;
 
-use crate::e2e_support::{self, client_block, last_monday_nine, parse, Fixture, DELIVERY};
-use crate::support::SERVERS_LOCK;
+use crate::support::{
+    self, client_block, last_monday_nine, parse, Fixture, DELIVERY, SERVERS_LOCK,
+};
 
 const PROCESSED: &str = "olifant/processed";
 
@@ -135,7 +136,7 @@ fn answer_to(msgs: &[(u32, Vec<u8>)], id: &str) -> Option<Vec<u8>> {
         .map(|(_, r)| r)
         .find(|r| {
             let m = parse(r);
-            e2e_support::header(&m, "In-Reply-To").as_deref() == Some(&format!("<{id}>"))
+            support::header(&m, "In-Reply-To").as_deref() == Some(&format!("<{id}>"))
         })
         .cloned()
 }
@@ -218,7 +219,7 @@ async fn an_owner_reply_is_stored_once_moved_and_receipted_and_a_second_reply_me
     // A receipt arrives threaded under the reply.
     let receipt = wait_for_answer(&f, &reply_id).await;
     let m = parse(&receipt);
-    let refs = e2e_support::header(&m, "References").unwrap_or_default();
+    let refs = support::header(&m, "References").unwrap_or_default();
     assert!(refs.contains(&reply_id), "References: {refs}");
     assert!(
         m.subject().unwrap().contains("Bakkerij Jansen"),
@@ -421,7 +422,7 @@ async fn a_pass_of_several_batches_stores_and_moves_each_reply_once_with_its_rec
         let n = owner_inbox
             .iter()
             .filter(|(_, r)| {
-                e2e_support::header(&parse(r), "In-Reply-To").as_deref() == Some(&format!("<{id}>"))
+                support::header(&parse(r), "In-Reply-To").as_deref() == Some(&format!("<{id}>"))
             })
             .count();
         assert_eq!(n, 1, "receipts answering {id}");
@@ -1052,7 +1053,7 @@ async fn with_plain_reply_to_a_reply_is_matched_by_in_reply_to_alone() {
     let p = &prompts[0];
     let prompt_raw = f.s.uid_fetch_all(&f.owner, "INBOX").await.remove(0).1;
     assert_eq!(
-        e2e_support::reply_to(&parse(&prompt_raw)).as_deref(),
+        support::reply_to(&parse(&prompt_raw)).as_deref(),
         Some(f.bot.as_str()),
         "plain style replies to the bare address"
     );

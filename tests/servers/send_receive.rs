@@ -1,7 +1,6 @@
 //! The mail edges against the real private Dovecot + Postfix started by `scripts/test`
 //! (`scripts/mailservers`). Without those servers these tests fail loudly: they never skip.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -16,79 +15,38 @@ use olifant::send::file::FileSender;
 use olifant::send::smtp::{self, SmtpSender, SmtpSettings};
 use olifant::send::{MailSender, OutgoingMessage, Security, SendError};
 
-use crate::support::SERVERS_LOCK;
+use crate::support::{contains, unique_user, Servers, SERVERS_LOCK};
 
+/// The private servers for one test, which holds the shared [`SERVERS_LOCK`] throughout: the
+/// tests that stop or restart the servers take the write lock.
 struct Env {
-    host: String,
-    domain: String,
-    password: String,
-    imap: u16,
-    imaps: u16,
-    smtp: u16,
-    submission: u16,
-    smtps: u16,
-    ca_file: PathBuf,
-    /// Held for the whole test: the tests that stop or restart the servers take the write lock.
+    s: Servers,
     _shared: tokio::sync::RwLockReadGuard<'static, ()>,
 }
 
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: these tests need the private mail servers; run scripts/test")
-    })
-}
-
 async fn env() -> Env {
-    assert_eq!(
-        std::env::var("OLIFANT_TEST_SERVERS").as_deref(),
-        Ok("1"),
-        "OLIFANT_TEST_SERVERS is not 1: run scripts/test (it starts Dovecot and Postfix)"
-    );
-    let port = |n: &str| {
-        var(n)
-            .parse::<u16>()
-            .unwrap_or_else(|_| panic!("{n} is not a port number"))
-    };
+    let s = Servers::get();
     Env {
-        host: var("OLIFANT_TEST_HOST"),
-        domain: var("OLIFANT_TEST_DOMAIN"),
-        password: var("OLIFANT_TEST_PASSWORD"),
-        imap: port("OLIFANT_TEST_IMAP_PORT"),
-        imaps: port("OLIFANT_TEST_IMAPS_PORT"),
-        smtp: port("OLIFANT_TEST_SMTP_PORT"),
-        submission: port("OLIFANT_TEST_SUBMISSION_PORT"),
-        smtps: port("OLIFANT_TEST_SMTPS_PORT"),
-        ca_file: PathBuf::from(var("OLIFANT_TEST_CA_FILE")),
+        s,
         _shared: SERVERS_LOCK.read().await,
     }
 }
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
 impl Env {
     fn user(&self, prefix: &str) -> String {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        format!(
-            "sr-{prefix}-{}-{n}-{nanos}@{}",
-            std::process::id(),
-            self.domain
-        )
+        unique_user(&format!("sr-{prefix}"))
     }
 
     fn smtp(&self, security: Security, user: &str) -> SmtpSettings {
         let port = match security {
-            Security::None => self.smtp,
-            Security::StartTls => self.submission,
-            Security::Tls => self.smtps,
+            Security::None => self.s.smtp_port,
+            Security::StartTls => self.s.submission_port,
+            Security::Tls => self.s.smtps_port,
         };
-        let mut s = SmtpSettings::new(self.host.clone(), port, security);
+        let mut s = SmtpSettings::new(self.s.host.clone(), port, security);
         s.username = Some(user.to_string());
-        s.password = Some(self.password.clone());
-        s.ca_file = Some(self.ca_file.clone());
+        s.password = Some(self.s.password.clone());
+        s.ca_file = Some(self.s.ca_file.clone());
         s.connect_timeout = Duration::from_secs(10);
         s.send_timeout = Duration::from_secs(30);
         s
@@ -96,17 +54,17 @@ impl Env {
 
     fn imap(&self, security: Security, user: &str) -> ImapSettings {
         let port = match security {
-            Security::None | Security::StartTls => self.imap,
-            Security::Tls => self.imaps,
+            Security::None | Security::StartTls => self.s.imap_port,
+            Security::Tls => self.s.imaps_port,
         };
         let mut s = ImapSettings::new(
-            self.host.clone(),
+            self.s.host.clone(),
             port,
             security,
             user,
-            self.password.clone(),
+            self.s.password.clone(),
         );
-        s.ca_file = Some(self.ca_file.clone());
+        s.ca_file = Some(self.s.ca_file.clone());
         s.connect_timeout = Duration::from_secs(10);
         s.command_timeout = Duration::from_secs(10);
         s.poll_interval = Duration::from_millis(200);
@@ -121,6 +79,8 @@ impl Env {
             .unwrap_or_else(|e| panic!("IMAP open as {user} ({security:?}): {e}"))
     }
 }
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn message(from: &str, to: &str, subject: &str, text: &str) -> OutgoingMessage {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -161,10 +121,6 @@ async fn wait_for(s: &mut ImapSession, q: &Query, n: usize) -> Vec<MessageRef> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-fn contains(raw: &[u8], needle: &str) -> bool {
-    String::from_utf8_lossy(raw).contains(needle)
 }
 
 #[tokio::test]
@@ -612,7 +568,7 @@ async fn a_server_disconnect_during_idle_asks_for_a_reconnect() {
     let e = env().await;
     let user = e.user("kick");
     let mut s = e.open(Security::None, &user).await;
-    let state = PathBuf::from(var("OLIFANT_TEST_STATE_DIR"));
+    let state = e.s.state_dir.clone();
     let who = user.clone();
     let kicker = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(500)).await;
