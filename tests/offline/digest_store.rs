@@ -11,10 +11,12 @@ use olifant::app::App;
 use olifant::config::Config;
 use olifant::digest::{build_digest, Activity, DigestInput, InMemoryReflections};
 use olifant::model::SendState;
-use olifant::model::{Answer, Cadence, Client, ClientKey, ClientStatus, Reflection};
+use olifant::model::{Answer, Client, ClientKey, ClientStatus, Reflection};
 use olifant::prompt::questionnaire::default_questionnaire;
 use olifant::send::stub::StubSender;
 use olifant::store::{OutgoingKind, OutgoingRecord};
+
+use crate::common;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 1, 9, 0, 0).unwrap()
@@ -22,12 +24,9 @@ fn now() -> DateTime<Utc> {
 
 fn client(name: &str, revenue: Option<f64>, status: ClientStatus) -> Client {
     Client {
-        name: name.into(),
-        cadence: Cadence::Monthly,
         revenue,
-        tags: vec![],
         status,
-        since: now() - Duration::days(400),
+        ..common::client(name, now() - Duration::days(400))
     }
 }
 

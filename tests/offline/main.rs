@@ -5,6 +5,8 @@
 //! The tests against the private Dovecot + Postfix are the other binary, `tests/servers`
 //! (see `tests/README.md`).
 
+#[path = "../common/mod.rs"]
+mod common;
 mod hostile_inputs;
 mod support;
 

@@ -11,12 +11,10 @@
 
 use std::path::{Path, PathBuf};
 
-use olifant::model::{Lang, MessageKind, PromptId};
-use olifant::parse::{
-    parse_command, read_message, Command, ParseContext, Reading, Rejection, Span, Vocabulary,
-};
-use olifant::prompt::questionnaire::default_questionnaire;
-use olifant::prompt::token::TokenKey;
+use olifant::model::{MessageKind, PromptId};
+use olifant::parse::{parse_command, read_message, Command, Reading, Rejection, Span};
+
+use crate::support::{golden_key, Parsing};
 
 const TOKENS: [(u64, &str); 3] = [
     (1, "aaaaaaabaudcbyozhvhjfu7u"),
@@ -28,24 +26,9 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
-fn key() -> TokenKey {
-    TokenKey::from_bytes(&[7u8; 32]).expect("32 bytes is a valid key")
-}
-
 fn read(raw: &[u8]) -> Reading {
-    let q = Vocabulary::new(&default_questionnaire());
-    let owners = vec!["owner@example.test".to_string()];
-    let k = key();
-    let ctx = ParseContext {
-        vocabulary: &q,
-        owner_addresses: &owners,
-        bot_address: "olifant@example.test",
-        plus_separator: '+',
-        key: Some(&k),
-        trusted_authserv_id: Some("mx.example.test"),
-        default_lang: Lang::En,
-    };
-    read_message(raw, &ctx).expect("every golden fixture is a readable message")
+    read_message(raw, &Parsing::new().context())
+        .expect("every golden fixture is a readable message")
 }
 
 fn fixture(name: &str) -> Reading {
@@ -56,7 +39,7 @@ fn fixture(name: &str) -> Reading {
 #[test]
 fn fixture_tokens_are_made_with_the_fixed_key() {
     for (id, token) in TOKENS {
-        assert_eq!(key().token(PromptId(id)), token);
+        assert_eq!(golden_key().token(PromptId(id)), token);
     }
 }
 

@@ -7,7 +7,7 @@
 //! stops the daemon with exit code 0, and `olifant status` afterwards shows it all stored.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use async_imap::extensions::idle::IdleResponse;
 use chrono::Days;
 
+use crate::common::{olifant, text};
 use crate::support::{self, Servers, SERVERS_LOCK};
 
 /// How a config reaches a server.
@@ -111,18 +112,6 @@ fn setup_accounts(
     }
 }
 
-fn olifant(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_olifant"));
-    c.env("NO_COLOR", "1")
-        .env("HOME", home)
-        .env_remove("OLIFANT_CONFIG")
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("RUST_LOG")
-        .env_remove("OLIFANT_TICK_SECONDS")
-        .stdin(Stdio::null());
-    c
-}
-
 fn run(setup: &Setup, args: &[&str]) -> Output {
     olifant(&setup.home)
         .arg("--config")
@@ -130,10 +119,6 @@ fn run(setup: &Setup, args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run olifant {args:?}: {e}"))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

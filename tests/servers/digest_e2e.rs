@@ -3,46 +3,12 @@
 //! every `cid:` in the HTML backed by an image part). Sent exactly once per occurrence.
 //! (Its offline double, through the stub sender, is in `offline::digest_store`.)
 
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use mail_parser::{MessageParser, MimeHeaders, PartType};
-use olifant::model::{Answer, Cadence, Client, ClientStatus, Reflection};
+use olifant::model::Client;
 
+use crate::common;
 use crate::support;
-
-fn reflection(client: &Client, date: DateTime<Utc>, ratings: [u8; 8], note: &str) -> Reflection {
-    let keys = [
-        "energy",
-        "payment",
-        "scope",
-        "information",
-        "autonomy",
-        "price",
-        "growth",
-        "again",
-    ];
-    Reflection {
-        client: client.key(),
-        prompt: None,
-        date,
-        answers: keys
-            .iter()
-            .zip(ratings)
-            .map(|(k, r)| {
-                (
-                    k.to_string(),
-                    Answer {
-                        rating: Some(r),
-                        comment: None,
-                    },
-                )
-            })
-            .collect::<BTreeMap<_, _>>(),
-        notes: note.into(),
-        sources: vec![],
-    }
-}
 
 #[tokio::test]
 #[ignore = "needs the private mail servers: run bash scripts/test"]
@@ -53,12 +19,8 @@ async fn a_sent_digest_arrives_with_text_html_and_inline_images_once() {
     let app = f.open(f.config("en", "", ""), now);
 
     let loyal = Client {
-        name: "Studio <Zon> & \"Bloem\"".into(),
-        cadence: Cadence::Monthly,
         revenue: Some(30_000.0),
-        tags: vec![],
-        status: ClientStatus::Active,
-        since: now - Duration::days(200),
+        ..common::client("Studio <Zon> & \"Bloem\"", now - Duration::days(200))
     };
     let drain = Client {
         name: "Bakkerij Jansen".into(),
@@ -70,16 +32,16 @@ async fn a_sent_digest_arrives_with_text_html_and_inline_images_once() {
     for i in 0..4 {
         let d = now - Duration::days(30 * (4 - i));
         app.store
-            .put_reflection(&reflection(
-                &loyal,
+            .put_reflection(&common::reflection(
+                loyal.key(),
                 d,
                 [5, 5, 4, 4, 5, 5, 5, 5],
                 "Referred a friend.",
             ))
             .unwrap();
         app.store
-            .put_reflection(&reflection(
-                &drain,
+            .put_reflection(&common::reflection(
+                drain.key(),
                 d,
                 [2, 1, 1, 3, 3, 1, 2, 1],
                 "Paid late, again.",

@@ -19,10 +19,11 @@ use std::time::{Duration, Instant};
 
 use olifant::app::demo_replies::{self, Archetype, PromptSeen};
 use olifant::app::App;
-use olifant::model::{Cadence, Client, ClientStatus, Lang, PromptRecord, PromptStatus, SendState};
+use olifant::model::{Lang, PromptRecord, PromptStatus, SendState};
 use olifant::send::file::FileSender;
 use olifant::store::{EventKind, Store};
 
+use crate::common;
 use crate::support::{self, ImapSession, Servers, SERVERS_LOCK};
 
 const PROCESSED: &str = "olifant/processed";
@@ -173,14 +174,8 @@ impl Fixture {
         ];
         let mut replies = Vec::with_capacity(n);
         for i in 0..n {
-            let client = Client {
-                name: format!("Client {i:05}"),
-                cadence: Cadence::Monthly,
-                revenue: None,
-                tags: vec![],
-                status: ClientStatus::Active,
-                since: now - chrono::Duration::days(400),
-            };
+            let client =
+                common::client(&format!("Client {i:05}"), now - chrono::Duration::days(400));
             app.store.put_client(&client).expect("client");
             let id = app.fresh_prompt_id().expect("prompt id");
             let mail = app.compose_prompt_for(&client, id, now).expect("compose");
@@ -232,14 +227,13 @@ impl Fixture {
             .append(true)
             .open(&self.log_path)
             .expect("log file");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_olifant"));
+        let mut cmd = common::olifant(&self.dir);
         cmd.arg("--config")
             .arg(&self.config_path)
             .arg("run")
             .env("OLIFANT_TICK_SECONDS", "1")
             .env("RUST_LOG", "info")
             .env_remove("OLIFANT_FAILPOINT")
-            .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log);
         if let Some(fp) = failpoint {
@@ -258,18 +252,17 @@ impl Fixture {
 
     /// Runs the olifant binary once with `args` and returns (success, stdout, stderr).
     fn cli(&self, args: &[&str]) -> (bool, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_olifant"))
+        let out = common::olifant(&self.dir)
             .arg("--config")
             .arg(&self.config_path)
             .args(args)
             .env_remove("OLIFANT_FAILPOINT")
-            .stdin(Stdio::null())
             .output()
             .expect("run olifant");
         (
             out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
+            common::text(&out.stdout),
+            common::text(&out.stderr),
         )
     }
 
@@ -872,14 +865,10 @@ fn due_fixture(tag: &str, clients: usize, digest: bool) -> Fixture {
     let now = olifant::clock::now();
     for i in 0..clients {
         app.store
-            .put_client(&Client {
-                name: format!("Due Client {i}"),
-                cadence: Cadence::Monthly,
-                revenue: None,
-                tags: vec![],
-                status: ClientStatus::Active,
-                since: now - chrono::Duration::days(90),
-            })
+            .put_client(&common::client(
+                &format!("Due Client {i}"),
+                now - chrono::Duration::days(90),
+            ))
             .expect("client");
     }
     app.store

@@ -11,6 +11,8 @@
 //! (`support::Servers::get` panics). In this crate `#[ignore]` means "needs the servers" and
 //! nothing else.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod support;
 
 mod daemon;

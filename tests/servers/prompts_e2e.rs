@@ -8,19 +8,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use mail_parser::MimeHeaders;
 use olifant::app::App;
 use olifant::model::{ClientKey, PromptRecord, PromptStatus, SendState};
 use olifant::send::stub::{StubOutcome, StubSender};
 
 use crate::support::{
-    self, client_block, header, last_monday_nine, parse, reply_to, Fixture, DELIVERY, SERVERS_LOCK,
+    self, client_block, fixed, header, last_monday_nine, parse, reply_to, Fixture, DELIVERY,
+    SERVERS_LOCK,
 };
-
-fn fixed(t: DateTime<Utc>) -> impl Fn() -> DateTime<Utc> {
-    move || t
-}
 
 /// Messages in the owner's INBOX after a short grace period for stragglers.
 async fn settled_count(f: &Fixture) -> usize {

@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use olifant::app::App;
 use olifant::ingest::pipeline::{Handled, IngestReport};
@@ -13,14 +12,10 @@ use olifant::model::{ClientKey, PromptRecord, PromptStatus};
 use olifant::store::EventKind;
 
 use crate::support::{
-    self, client_block, last_monday_nine, parse, Fixture, DELIVERY, SERVERS_LOCK,
+    self, client_block, fixed, last_monday_nine, parse, Fixture, DELIVERY, SERVERS_LOCK,
 };
 
 const PROCESSED: &str = "olifant/processed";
-
-fn fixed(t: DateTime<Utc>) -> impl Fn() -> DateTime<Utc> {
-    move || t
-}
 
 /// Opens olifant as of last Monday 09:05 and runs the prompt pass for the configured clients;
 /// returns the app and the prompts by client name (prompts land in the owner's INBOX).

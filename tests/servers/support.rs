@@ -603,6 +603,11 @@ command_timeout_secs = 20
     }
 }
 
+/// A clock that stands still at `t`.
+pub fn fixed(t: DateTime<Utc>) -> impl Fn() -> DateTime<Utc> {
+    move || t
+}
+
 /// The most recent Monday 09:00 Europe/Amsterdam at or before the real clock.
 pub fn last_monday_nine() -> DateTime<Utc> {
     let cron = olifant::schedule::CronExpr::parse("0 9 * * 1").expect("cron");
