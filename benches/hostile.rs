@@ -16,7 +16,7 @@ use olifant::model::ClientKey;
 use olifant::parse::read_message;
 use olifant::send::stub::StubSender;
 
-#[path = "../tests/hostile_inputs/mod.rs"]
+#[path = "../tests/offline/hostile_inputs.rs"]
 mod hostile_inputs;
 
 const TIME_TARGET: Duration = Duration::from_secs(2);

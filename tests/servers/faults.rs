@@ -1,4 +1,5 @@
-//! Fault injection against the real private Dovecot + Postfix (`scripts/test --test faults`).
+//! Fault injection against the real private Dovecot + Postfix
+//! (`scripts/test --test servers faults::`).
 //!
 //! Every scenario runs small here (the whole file in well under a minute of server time);
 //! `scripts/faults` runs the same code with `OLIFANT_FAULTS_FULL=1` and the full sizes
@@ -10,8 +11,6 @@
 //! a config pointing at the test servers. Failpoints (`OLIFANT_FAILPOINT`) need the
 //! `failpoints` feature, which `scripts/test` turns on.
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,10 +19,12 @@ use std::time::{Duration, Instant};
 
 use olifant::admin::demo_replies::{self, Archetype, PromptSeen};
 use olifant::app::App;
-use olifant::model::{Cadence, Client, ClientStatus, Lang, PromptRecord, PromptStatus, SendState};
+use olifant::model::{Lang, PromptRecord, PromptStatus, SendState};
 use olifant::send::file::FileSender;
 use olifant::store::{EventKind, Store};
-use support::{ImapSession, Servers, SERVERS_LOCK};
+
+use crate::common;
+use crate::support::{self, ImapSession, Servers, SERVERS_LOCK};
 
 const PROCESSED: &str = "olifant/processed";
 
@@ -99,9 +100,7 @@ impl Fixture {
         let data_dir = dir.join("data");
         let bot = support::unique_user(&format!("fbot-{tag}"));
         let owner = support::unique_user(&format!("fown-{tag}"));
-        let pw = dir.join("imap.pass");
-        std::fs::write(&pw, format!("{}\n", servers.password)).expect("password file");
-        set_mode(&pw, 0o600);
+        let pw = support::password_file(&dir, &servers.password);
         let config = format!(
             "data_dir = {data:?}\n\
              [owner]\nname = \"Fault Owner\"\naddresses = [{owner:?}]\nlanguage = \"en\"\ntimezone = \"UTC\"\n\
@@ -121,7 +120,7 @@ impl Fixture {
         );
         let config_path = dir.join("config.toml");
         std::fs::write(&config_path, config).expect("config");
-        set_mode(&config_path, 0o600);
+        support::chmod(&config_path, 0o600);
         Fixture {
             servers,
             log_path: dir.join("olifant.log"),
@@ -175,14 +174,8 @@ impl Fixture {
         ];
         let mut replies = Vec::with_capacity(n);
         for i in 0..n {
-            let client = Client {
-                name: format!("Client {i:05}"),
-                cadence: Cadence::Monthly,
-                revenue: None,
-                tags: vec![],
-                status: ClientStatus::Active,
-                since: now - chrono::Duration::days(400),
-            };
+            let client =
+                common::client(&format!("Client {i:05}"), now - chrono::Duration::days(400));
             app.store.put_client(&client).expect("client");
             let id = olifant::prompt::run::fresh_prompt_id(&app).expect("prompt id");
             let mail =
@@ -235,14 +228,13 @@ impl Fixture {
             .append(true)
             .open(&self.log_path)
             .expect("log file");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_olifant"));
+        let mut cmd = common::olifant(&self.dir);
         cmd.arg("--config")
             .arg(&self.config_path)
             .arg("run")
             .env("OLIFANT_TICK_SECONDS", "1")
             .env("RUST_LOG", "info")
             .env_remove("OLIFANT_FAILPOINT")
-            .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log);
         if let Some(fp) = failpoint {
@@ -261,18 +253,17 @@ impl Fixture {
 
     /// Runs the olifant binary once with `args` and returns (success, stdout, stderr).
     fn cli(&self, args: &[&str]) -> (bool, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_olifant"))
+        let out = common::olifant(&self.dir)
             .arg("--config")
             .arg(&self.config_path)
             .args(args)
             .env_remove("OLIFANT_FAILPOINT")
-            .stdin(Stdio::null())
             .output()
             .expect("run olifant");
         (
             out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
+            common::text(&out.stdout),
+            common::text(&out.stderr),
         )
     }
 
@@ -336,11 +327,6 @@ impl Fixture {
         let store = Store::open(&self.data_dir).expect("open store after the daemon stopped");
         golden_of(&store, &self.mailbox)
     }
-}
-
-fn set_mode(path: &Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
 /// What must be identical however ingestion was interrupted.
@@ -530,6 +516,7 @@ async fn assert_processed_exactly_once(f: &Fixture, n: usize) {
 // ------------------------------------------------------------------------------ 1. kill -9
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn kill_9_at_random_points_loses_and_duplicates_no_reply() {
     let _shared = SERVERS_LOCK.read().await;
     let n = knob("OLIFANT_FAULTS_REPLIES", 100, 1000) as usize;
@@ -678,6 +665,7 @@ async fn crash_at_and_resume_in(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_crash_at_every_ingest_step_resumes_to_the_same_state() {
     let _shared = SERVERS_LOCK.read().await;
     let n = knob("OLIFANT_FAULTS_STEP_REPLIES", 20, 20) as usize;
@@ -709,6 +697,7 @@ async fn a_crash_at_every_ingest_step_resumes_to_the_same_state() {
 // ------------------------------------------------------------------------------ 3. Dovecot down
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn dovecot_down_while_idle_reconnects_and_stores_what_arrived_meanwhile() {
     let _exclusive = SERVERS_LOCK.write().await;
     let down = knob("OLIFANT_FAULTS_DOVECOT_DOWN_SECS", 3, 10);
@@ -877,14 +866,10 @@ fn due_fixture(tag: &str, clients: usize, digest: bool) -> Fixture {
     let now = olifant::clock::now();
     for i in 0..clients {
         app.store
-            .put_client(&Client {
-                name: format!("Due Client {i}"),
-                cadence: Cadence::Monthly,
-                revenue: None,
-                tags: vec![],
-                status: ClientStatus::Active,
-                since: now - chrono::Duration::days(90),
-            })
+            .put_client(&common::client(
+                &format!("Due Client {i}"),
+                now - chrono::Duration::days(90),
+            ))
             .expect("client");
     }
     app.store
@@ -898,6 +883,7 @@ fn due_fixture(tag: &str, clients: usize, digest: bool) -> Fixture {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn postfix_down_during_a_prompt_run_sends_each_prompt_exactly_once() {
     let _exclusive = SERVERS_LOCK.write().await;
     let down = knob("OLIFANT_FAULTS_POSTFIX_DOWN_SECS", 4, 20);
@@ -958,6 +944,7 @@ async fn postfix_down_during_a_prompt_run_sends_each_prompt_exactly_once() {
 // ------------------------------------------------------------------------------ 5. crash after intent
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_crash_after_the_intent_is_never_resent_and_reported_unknown() {
     let _shared = SERVERS_LOCK.read().await;
     let f = due_fixture("intent", 1, true);
@@ -993,6 +980,7 @@ async fn a_crash_after_the_intent_is_never_resent_and_reported_unknown() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_crash_after_the_server_accepted_is_not_resent_either() {
     let _shared = SERVERS_LOCK.read().await;
     let f = due_fixture("accepted", 1, false);
@@ -1023,6 +1011,7 @@ async fn a_crash_after_the_server_accepted_is_not_resent_either() {
 // ------------------------------------------------------------------------------ 6. UIDVALIDITY
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_recreated_mailbox_with_the_same_messages_stores_no_duplicates() {
     let _shared = SERVERS_LOCK.read().await;
     let f = Fixture::new(
@@ -1078,6 +1067,7 @@ async fn a_recreated_mailbox_with_the_same_messages_stores_no_duplicates() {
 // ------------------------------------------------------------------------------ 7. data dir
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_corrupt_store_is_refused_and_reingest_rebuilds_it_from_the_server() {
     let _shared = SERVERS_LOCK.read().await;
     let f = Fixture::new("datadir", Setup::default());

@@ -1,18 +1,22 @@
 //! The digest built from the store (`App::build_digest`, one client's reflections at a time)
-//! says the same as the pure digest over every reflection in memory.
+//! says the same as the pure digest over every reflection in memory. And `App::send_digest`
+//! through the stub sender: the offline double of `servers::digest_e2e`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use mail_parser::MessageParser;
 use olifant::app::App;
 use olifant::config::Config;
 use olifant::digest::{build_digest, Activity, DigestInput, InMemoryReflections};
 use olifant::model::SendState;
-use olifant::model::{Answer, Cadence, Client, ClientKey, ClientStatus, Reflection};
+use olifant::model::{Answer, Client, ClientKey, ClientStatus, Reflection};
 use olifant::prompt::questionnaire::default_questionnaire;
 use olifant::send::stub::StubSender;
 use olifant::store::{OutgoingKind, OutgoingRecord};
+
+use crate::common;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 1, 9, 0, 0).unwrap()
@@ -20,12 +24,9 @@ fn now() -> DateTime<Utc> {
 
 fn client(name: &str, revenue: Option<f64>, status: ClientStatus) -> Client {
     Client {
-        name: name.into(),
-        cadence: Cadence::Monthly,
         revenue,
-        tags: vec![],
         status,
-        since: now() - Duration::days(400),
+        ..common::client(name, now() - Duration::days(400))
     }
 }
 
@@ -201,4 +202,70 @@ fn not_understood_counts_only_replies_since_the_previous_digest() {
             .not_understood,
         5
     );
+}
+
+#[test]
+fn stub_sender_is_the_offline_double_for_the_same_path() {
+    // The real-server test (servers::digest_e2e) covers the wire; this guards the offline seam used by the
+    // rest of the suite: a digest composed for the stub has the same MIME shape.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = olifant::config::Config::example_local(dir.path()).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 2, 7, 0, 0).unwrap();
+    let stub = StubSender::new();
+    let app = App::open_with_sender(cfg, Arc::new(stub.clone()), now).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let clock = move || now;
+    rt.block_on(olifant::digest::run::send_digest(&app, now, now, &clock))
+        .unwrap();
+    let sent = stub.sent();
+    assert_eq!(sent.len(), 1);
+    let msg = MessageParser::default().parse(&sent[0].raw).unwrap();
+    assert!(msg.body_text(0).is_some());
+    assert!(msg.body_html(0).is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_digest_that_failed_for_now_is_sent_at_a_later_tick_and_only_once() {
+    use olifant::send::stub::StubOutcome;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = olifant::config::Config::example_local(dir.path()).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 2, 7, 0, 0).unwrap();
+    // Every attempt of the first hand-over fails for now (server down).
+    let stub = StubSender::with_script(vec![StubOutcome::Transient; 4]);
+    let app = App::open_with_sender(cfg, Arc::new(stub.clone()), now - Duration::days(40)).unwrap();
+    let clock = move || now;
+    let first = olifant::digest::run::send_digest(&app, now, now, &clock)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            first,
+            Some(olifant::model::SendState::Failed {
+                permanent: false,
+                ..
+            })
+        ),
+        "{first:?}"
+    );
+    assert_ne!(
+        app.store.meta().unwrap().last_digest_run,
+        Some(now),
+        "the occurrence stays open"
+    );
+    assert!(stub.sent().is_empty());
+    let second = olifant::digest::run::send_digest(&app, now, now, &clock)
+        .await
+        .unwrap();
+    assert!(
+        matches!(second, Some(olifant::model::SendState::Sent { .. })),
+        "{second:?}"
+    );
+    assert_eq!(app.store.meta().unwrap().last_digest_run, Some(now));
+    assert_eq!(
+        olifant::digest::run::send_digest(&app, now, now, &clock)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(stub.sent().len(), 1);
 }

@@ -14,6 +14,8 @@ use olifant::schedule::{
 };
 use proptest::prelude::*;
 
+use crate::common;
+
 const TZ: Tz = Amsterdam;
 
 fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -29,12 +31,9 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 fn client(name: &str, cadence: Cadence, status: ClientStatus, since: DateTime<Utc>) -> Client {
     Client {
-        name: name.into(),
         cadence,
-        revenue: None,
-        tags: vec![],
         status,
-        since,
+        ..common::client(name, since)
     }
 }
 

@@ -2,23 +2,23 @@
 //! recorded in the store with the batch and sent by the next pass, exactly once.
 //!
 //! Offline: a Maildir inbox and the stub sender stand in for the servers (the real-server
-//! versions of the crash scenarios live in tests/faults.rs and tests/replies_e2e.rs).
+//! versions of the crash scenarios live in tests/servers/faults.rs and
+//! tests/servers/replies_e2e.rs).
 
-mod offline_support;
-
-use offline_support::{now, prompt};
 use olifant::app::App;
 use olifant::ingest::maildir::MaildirSource;
 use olifant::ingest::source::MailSource;
 use olifant::model::{OwedMail, PromptRecord};
 use olifant::send::stub::StubSender;
 
+use crate::support::{self, now, prompt};
+
 fn app(dir: &std::path::Path, stub: &StubSender) -> App {
-    offline_support::app(dir, stub, "")
+    support::app(dir, stub, "")
 }
 
 fn reply(app: &App, p: &PromptRecord) -> Vec<u8> {
-    offline_support::reply(
+    support::reply(
         app,
         p,
         "reply-1@example.test",

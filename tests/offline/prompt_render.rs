@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Europe::Amsterdam;
 use olifant::model::{
-    Answer, Cadence, Client, ClientKey, ClientStatus, Lang, PromptId, PromptRecord, PromptStatus,
-    Reflection, SendState,
+    Answer, Client, ClientKey, Lang, PromptId, PromptRecord, PromptStatus, Reflection, SendState,
 };
 use olifant::prompt::questionnaire::default_questionnaire;
 use olifant::prompt::token::{self, TokenKey};
@@ -16,6 +15,8 @@ use olifant::prompt::{
 };
 use olifant::templates::Templates;
 
+use crate::common;
+
 const TRICKY: &str = "Café \"De Olifant\" & Zn.";
 
 fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -23,14 +24,7 @@ fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
 }
 
 fn client(name: &str) -> Client {
-    Client {
-        name: name.into(),
-        cadence: Cadence::Monthly,
-        revenue: None,
-        tags: vec![],
-        status: ClientStatus::Active,
-        since: utc(2025, 3, 3, 10),
-    }
+    common::client(name, utc(2025, 3, 3, 10))
 }
 
 fn addressing(style: ReplyStyle) -> Addressing {

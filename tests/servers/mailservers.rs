@@ -1,18 +1,18 @@
 //! Proves the test harness against the real private Dovecot + Postfix: delivery, every IMAP
 //! transport, plus-addressing, APPEND, IDLE, authentication, relay refusal and restarts.
-//! Run through `scripts/test --test mailservers`.
-
-mod support;
+//! Run through `scripts/test --test servers mailservers::`.
 
 use std::time::Duration;
 
 use async_imap::extensions::idle::IdleResponse;
 use async_imap::imap_proto::{MailboxDatum, Response};
-use support::{contains, simple_message, unique_user, Security, Servers, SERVERS_LOCK};
+
+use crate::support::{contains, simple_message, unique_user, Security, Servers, SERVERS_LOCK};
 
 const WAIT: Duration = Duration::from_secs(10);
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn smtp_delivery_is_readable_over_plain_imaps_and_starttls() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -38,6 +38,7 @@ async fn smtp_delivery_is_readable_over_plain_imaps_and_starttls() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn plus_address_lands_in_the_base_users_inbox() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -64,6 +65,7 @@ async fn plus_address_lands_in_the_base_users_inbox() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn append_stores_the_exact_bytes_in_a_new_mailbox() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -81,6 +83,7 @@ async fn append_stores_the_exact_bytes_in_a_new_mailbox() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn idle_session_sees_a_new_delivery() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -117,6 +120,7 @@ async fn idle_session_sees_a_new_delivery() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn wrong_password_is_refused_on_every_transport() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -132,6 +136,7 @@ async fn wrong_password_is_refused_on_every_transport() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn relay_to_an_outside_domain_is_refused() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -162,6 +167,7 @@ async fn relay_to_an_outside_domain_is_refused() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn submission_and_smtps_deliver_for_authenticated_users_only() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -197,6 +203,7 @@ async fn submission_and_smtps_deliver_for_authenticated_users_only() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn dovecot_restart_keeps_ports_and_mail_and_kick_ends_sessions() {
     let _g = SERVERS_LOCK.write().await;
     let s = Servers::get();

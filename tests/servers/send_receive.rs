@@ -1,7 +1,6 @@
 //! The mail edges against the real private Dovecot + Postfix started by `scripts/test`
 //! (`scripts/mailservers`). Without those servers these tests fail loudly: they never skip.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -16,74 +15,38 @@ use olifant::send::file::FileSender;
 use olifant::send::smtp::{self, SmtpSender, SmtpSettings};
 use olifant::send::{MailSender, OutgoingMessage, Security, SendError};
 
+use crate::support::{contains, unique_user, Servers, SERVERS_LOCK};
+
+/// The private servers for one test, which holds the shared [`SERVERS_LOCK`] throughout: the
+/// tests that stop or restart the servers take the write lock.
 struct Env {
-    host: String,
-    domain: String,
-    password: String,
-    imap: u16,
-    imaps: u16,
-    smtp: u16,
-    submission: u16,
-    smtps: u16,
-    ca_file: PathBuf,
+    s: Servers,
+    _shared: tokio::sync::RwLockReadGuard<'static, ()>,
 }
 
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: these tests need the private mail servers; run scripts/test")
-    })
-}
-
-fn env() -> Env {
-    assert_eq!(
-        std::env::var("OLIFANT_TEST_SERVERS").as_deref(),
-        Ok("1"),
-        "OLIFANT_TEST_SERVERS is not 1: run scripts/test (it starts Dovecot and Postfix)"
-    );
-    let port = |n: &str| {
-        var(n)
-            .parse::<u16>()
-            .unwrap_or_else(|_| panic!("{n} is not a port number"))
-    };
+async fn env() -> Env {
+    let s = Servers::get();
     Env {
-        host: var("OLIFANT_TEST_HOST"),
-        domain: var("OLIFANT_TEST_DOMAIN"),
-        password: var("OLIFANT_TEST_PASSWORD"),
-        imap: port("OLIFANT_TEST_IMAP_PORT"),
-        imaps: port("OLIFANT_TEST_IMAPS_PORT"),
-        smtp: port("OLIFANT_TEST_SMTP_PORT"),
-        submission: port("OLIFANT_TEST_SUBMISSION_PORT"),
-        smtps: port("OLIFANT_TEST_SMTPS_PORT"),
-        ca_file: PathBuf::from(var("OLIFANT_TEST_CA_FILE")),
+        s,
+        _shared: SERVERS_LOCK.read().await,
     }
 }
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
 impl Env {
     fn user(&self, prefix: &str) -> String {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        format!(
-            "sr-{prefix}-{}-{n}-{nanos}@{}",
-            std::process::id(),
-            self.domain
-        )
+        unique_user(&format!("sr-{prefix}"))
     }
 
     fn smtp(&self, security: Security, user: &str) -> SmtpSettings {
         let port = match security {
-            Security::None => self.smtp,
-            Security::StartTls => self.submission,
-            Security::Tls => self.smtps,
+            Security::None => self.s.smtp_port,
+            Security::StartTls => self.s.submission_port,
+            Security::Tls => self.s.smtps_port,
         };
-        let mut s = SmtpSettings::new(self.host.clone(), port, security);
+        let mut s = SmtpSettings::new(self.s.host.clone(), port, security);
         s.username = Some(user.to_string());
-        s.password = Some(self.password.clone());
-        s.ca_file = Some(self.ca_file.clone());
+        s.password = Some(self.s.password.clone());
+        s.ca_file = Some(self.s.ca_file.clone());
         s.connect_timeout = Duration::from_secs(10);
         s.send_timeout = Duration::from_secs(30);
         s
@@ -91,17 +54,17 @@ impl Env {
 
     fn imap(&self, security: Security, user: &str) -> ImapSettings {
         let port = match security {
-            Security::None | Security::StartTls => self.imap,
-            Security::Tls => self.imaps,
+            Security::None | Security::StartTls => self.s.imap_port,
+            Security::Tls => self.s.imaps_port,
         };
         let mut s = ImapSettings::new(
-            self.host.clone(),
+            self.s.host.clone(),
             port,
             security,
             user,
-            self.password.clone(),
+            self.s.password.clone(),
         );
-        s.ca_file = Some(self.ca_file.clone());
+        s.ca_file = Some(self.s.ca_file.clone());
         s.connect_timeout = Duration::from_secs(10);
         s.command_timeout = Duration::from_secs(10);
         s.poll_interval = Duration::from_millis(200);
@@ -116,6 +79,8 @@ impl Env {
             .unwrap_or_else(|e| panic!("IMAP open as {user} ({security:?}): {e}"))
     }
 }
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn message(from: &str, to: &str, subject: &str, text: &str) -> OutgoingMessage {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -158,13 +123,10 @@ async fn wait_for(s: &mut ImapSession, q: &Query, n: usize) -> Vec<MessageRef> {
     }
 }
 
-fn contains(raw: &[u8], needle: &str) -> bool {
-    String::from_utf8_lossy(raw).contains(needle)
-}
-
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn smtp_in_every_security_mode_delivers_and_imap_in_every_mode_reads_it_back() {
-    let e = env();
+    let e = env().await;
     let user = e.user("modes");
     for (security, tag) in [
         (Security::None, "plain"),
@@ -206,8 +168,9 @@ async fn smtp_in_every_security_mode_delivers_and_imap_in_every_mode_reads_it_ba
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn smtp_wrong_password_is_permanent_with_server_text_and_no_password() {
-    let e = env();
+    let e = env().await;
     let user = e.user("badpw");
     let wrong = "wrong-Pa55word-xyz";
     for security in [Security::StartTls, Security::Tls] {
@@ -232,8 +195,9 @@ async fn smtp_wrong_password_is_permanent_with_server_text_and_no_password() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn imap_wrong_password_is_an_auth_error_without_the_password() {
-    let e = env();
+    let e = env().await;
     let user = e.user("badpw-imap");
     let wrong = "wrong-Pa55word-imap";
     let mut settings = e.imap(Security::Tls, &user);
@@ -250,8 +214,9 @@ async fn imap_wrong_password_is_an_auth_error_without_the_password() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn tls_to_a_server_signed_by_an_unknown_ca_is_refused() {
-    let e = env();
+    let e = env().await;
     let user = e.user("noca");
     for security in [Security::Tls, Security::StartTls] {
         let mut s = e.smtp(security, &user);
@@ -286,8 +251,9 @@ async fn tls_to_a_server_signed_by_an_unknown_ca_is_refused() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn security_none_is_refused_for_a_non_loopback_host() {
-    let e = env();
+    let e = env().await;
     let mut s = e.smtp(Security::None, "x@example.test");
     s.host = "mail.example.test".into();
     assert!(matches!(SmtpSender::new(s), Err(SendError::Config(_))));
@@ -312,8 +278,9 @@ async fn silent_listener() -> (u16, tokio::task::JoinHandle<()>) {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_server_that_never_greets_times_out_within_the_configured_bound() {
-    let _ = env();
+    let _ = env().await;
     let (port, h) = silent_listener().await;
     let mut s = SmtpSettings::new("127.0.0.1", port, Security::None);
     s.connect_timeout = Duration::from_secs(1);
@@ -361,8 +328,9 @@ async fn a_server_that_never_greets_times_out_within_the_configured_bound() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn file_sender_output_is_read_back_by_the_maildir_source() {
-    let _ = env();
+    let _ = env().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let sender = FileSender::new(dir.path().join("outbox"));
     let m1 = message("a@example.test", "olifant+t1@example.test", "first", "one");
@@ -403,7 +371,7 @@ async fn file_sender_output_is_read_back_by_the_maildir_source() {
 }
 
 async fn move_test(copy_expunge: bool) {
-    let e = env();
+    let e = env().await;
     let user = e.user(if copy_expunge { "move-uidplus" } else { "move" });
     let sender = SmtpSender::new(e.smtp(Security::None, &user)).expect("settings");
     let (local, domain) = user.split_once('@').expect("address");
@@ -452,18 +420,21 @@ async fn move_test(copy_expunge: bool) {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn move_to_processed_creates_the_folder_and_the_message_leaves_inbox() {
     move_test(false).await;
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn move_without_move_uses_uid_expunge_of_exactly_those_uids() {
     move_test(true).await;
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn fetching_with_body_peek_leaves_seen_unset() {
-    let e = env();
+    let e = env().await;
     let user = e.user("peek");
     let mut s = e.open(Security::None, &user).await;
     s.append("INBOX", &message(&user, &user, "peek", "body").raw)
@@ -482,8 +453,9 @@ async fn fetching_with_body_peek_leaves_seen_unset() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn idle_sees_a_delivery() {
-    let e = env();
+    let e = env().await;
     let user = e.user("idle");
     let mut s = e.open(Security::Tls, &user).await;
     assert!(s.info().idle, "Dovecot offers IDLE");
@@ -511,8 +483,9 @@ async fn idle_sees_a_delivery() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn size_listing_lets_an_oversized_message_be_skipped_without_download() {
-    let e = env();
+    let e = env().await;
     let user = e.user("size");
     let mut s = e.open(Security::None, &user).await;
     let small = message(&user, &user, "small", "tiny");
@@ -532,8 +505,9 @@ async fn size_listing_lets_an_oversized_message_be_skipped_without_download() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn check_passes_every_step_and_a_wrong_password_gets_a_hint() {
-    let e = env();
+    let e = env().await;
     let user = e.user("check");
     for security in [Security::None, Security::StartTls, Security::Tls] {
         let steps = smtp::check(&e.smtp(security, &user)).await;
@@ -589,11 +563,12 @@ async fn check_passes_every_step_and_a_wrong_password_gets_a_hint() {
 /// Regression for the async-imap IDLE quirk (FACTS.md): a server-side disconnect shows up as
 /// BYE, then a "manual interrupt"; it must come out as Reconnect, never as NewMail/Timeout.
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_server_disconnect_during_idle_asks_for_a_reconnect() {
-    let e = env();
+    let e = env().await;
     let user = e.user("kick");
     let mut s = e.open(Security::None, &user).await;
-    let state = PathBuf::from(var("OLIFANT_TEST_STATE_DIR"));
+    let state = e.s.state_dir.clone();
     let who = user.clone();
     let kicker = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(500)).await;

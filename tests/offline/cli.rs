@@ -13,29 +13,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-/// The binary with a clean environment: no colour, no config found by accident.
-fn olifant(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_olifant"));
-    c.env("NO_COLOR", "1")
-        .env("HOME", home)
-        .env_remove("OLIFANT_CONFIG")
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("XDG_DATA_HOME")
-        .env_remove("RUST_LOG")
-        .env_remove("OLIFANT_TICK_SECONDS")
-        .stdin(Stdio::null());
-    c
-}
+use crate::common::{olifant, text};
 
 fn run(home: &Path, args: &[&str]) -> Output {
     olifant(home)
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run olifant {args:?}: {e}"))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// Runs and insists on exit code 0; returns stdout.

@@ -5,23 +5,18 @@
 //!
 //! Tests that send take `SERVERS_LOCK.read()`; the Postfix-outage test takes the write lock.
 
-mod e2e_support;
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use e2e_support::{client_block, header, last_monday_nine, parse, reply_to, Fixture, DELIVERY};
 use mail_parser::MimeHeaders;
 use olifant::app::App;
 use olifant::model::{ClientKey, PromptRecord, PromptStatus, SendState};
 use olifant::send::stub::{StubOutcome, StubSender};
-use support::SERVERS_LOCK;
 
-fn fixed(t: DateTime<Utc>) -> impl Fn() -> DateTime<Utc> {
-    move || t
-}
+use crate::support::{
+    self, client_block, fixed, header, last_monday_nine, parse, reply_to, Fixture, DELIVERY,
+    SERVERS_LOCK,
+};
 
 /// Messages in the owner's INBOX after a short grace period for stragglers.
 async fn settled_count(f: &Fixture) -> usize {
@@ -30,6 +25,7 @@ async fn settled_count(f: &Fixture) -> usize {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_pass_delivers_one_wellformed_prompt_per_due_client_and_a_second_pass_sends_nothing() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("pr-pass");
@@ -65,7 +61,7 @@ async fn a_pass_delivers_one_wellformed_prompt_per_due_client_and_a_second_pass_
         let mid = m.message_id().expect("Message-ID").to_string();
         assert!(ids.insert(mid.clone()), "duplicate Message-ID {mid}");
         let rt = reply_to(&m).expect("Reply-To");
-        let token = e2e_support::token_of_plus(&rt).unwrap_or_else(|| panic!("no token in {rt}"));
+        let token = support::token_of_plus(&rt).unwrap_or_else(|| panic!("no token in {rt}"));
         assert_eq!(rt, f.plus(&token));
         let id = app
             .key
@@ -115,6 +111,7 @@ async fn a_pass_delivers_one_wellformed_prompt_per_due_client_and_a_second_pass_
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn max_prompts_per_run_caps_a_run() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("pr-cap");
@@ -149,6 +146,7 @@ async fn max_prompts_per_run_caps_a_run() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn an_ambiguous_send_is_unknown_and_never_repeated() {
     // No servers needed for the stub, but the data dir and config are the real ones.
     let f = Fixture::new("pr-amb");
@@ -189,6 +187,7 @@ async fn an_ambiguous_send_is_unknown_and_never_repeated() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_send_interrupted_between_intent_and_answer_is_unknown_after_restart_and_not_resent() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("pr-crash");
@@ -261,6 +260,7 @@ async fn a_send_interrupted_between_intent_and_answer_is_unknown_after_restart_a
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_postfix_outage_is_a_transient_failure_and_the_retry_sends_each_prompt_once() {
     let _g = SERVERS_LOCK.write().await;
     let f = Fixture::new("pr-outage");
@@ -312,6 +312,7 @@ async fn a_postfix_outage_is_a_transient_failure_and_the_retry_sends_each_prompt
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn dutch_and_english_prompts_for_a_name_with_quotes_and_ampersand_arrive_intact() {
     let _g = SERVERS_LOCK.read().await;
     let name = "Café \"De Olifant\" & Zn.";
@@ -350,6 +351,7 @@ async fn dutch_and_english_prompts_for_a_name_with_quotes_and_ampersand_arrive_i
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn an_unanswered_prompt_gets_one_threaded_reminder_over_smtp() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("pr-remind");
@@ -384,7 +386,7 @@ async fn an_unanswered_prompt_gets_one_threaded_reminder_over_smtp() {
         header(&reminder, "In-Reply-To").as_deref(),
         Some(format!("<{}>", prompt.message_id).as_str())
     );
-    let token = e2e_support::token_of_plus(&reply_to(&reminder).expect("Reply-To")).unwrap();
+    let token = support::token_of_plus(&reply_to(&reminder).expect("Reply-To")).unwrap();
     assert_eq!(app.key.verify(&token), Some(prompt.id));
     assert_eq!(
         header(&reminder, "Auto-Submitted").as_deref(),

@@ -5,12 +5,9 @@
 //! them all.
 //!
 //! Offline: a Maildir inbox and the stub sender (the real-server crash tests live in
-//! tests/faults.rs and tests/replies_e2e.rs).
-
-mod offline_support;
+//! tests/servers/faults.rs and tests/servers/replies_e2e.rs).
 
 use chrono::Duration;
-use offline_support::{now, prompt};
 use olifant::app::App;
 use olifant::ingest::maildir::MaildirSource;
 use olifant::ingest::pipeline::{Handled, IngestReport};
@@ -19,8 +16,10 @@ use olifant::model::{Answer, PromptRecord, Reflection};
 use olifant::send::stub::StubSender;
 use olifant::store::{EventKind, ReflectionId};
 
+use crate::support::{self, now, prompt};
+
 fn app(dir: &std::path::Path) -> App {
-    offline_support::app(
+    support::app(
         &dir.join("data"),
         &StubSender::new(),
         "[ingest]\nreceipts = false\n",
@@ -28,7 +27,7 @@ fn app(dir: &std::path::Path) -> App {
 }
 
 fn reply(app: &App, p: &PromptRecord, message_id: &str, answers: &str) -> Vec<u8> {
-    offline_support::reply(
+    support::reply(
         app,
         p,
         message_id,

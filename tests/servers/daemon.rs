@@ -6,17 +6,17 @@
 //! moved to the processed folder, a receipt follows, a `pause 1w` mail is confirmed, SIGTERM
 //! stops the daemon with exit code 0, and `olifant status` afterwards shows it all stored.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_imap::extensions::idle::IdleResponse;
 use chrono::Days;
-use support::{Servers, SERVERS_LOCK};
+
+use crate::common::{olifant, text};
+use crate::support::{self, Servers, SERVERS_LOCK};
 
 /// How a config reaches a server.
 #[derive(Clone, Copy, Debug)]
@@ -49,11 +49,6 @@ impl Mode {
     }
 }
 
-fn set_mode_600(p: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
-}
-
 struct Setup {
     _tmp: tempfile::TempDir,
     home: PathBuf,
@@ -82,9 +77,7 @@ fn setup_accounts(
 ) -> Setup {
     let tmp = tempfile::tempdir().expect("tempdir");
     let home = tmp.path().to_path_buf();
-    let pw = home.join("password");
-    std::fs::write(&pw, format!("{password}\n")).expect("write password file");
-    set_mode_600(&pw);
+    let pw = support::password_file(&home, password);
     let ca = s.ca_file.to_str().expect("utf-8 CA path");
     let pw = pw.to_str().expect("utf-8 path");
     let ca_line = match mode {
@@ -109,7 +102,7 @@ fn setup_accounts(
     );
     let path = home.join("config.toml");
     std::fs::write(&path, config).expect("write config");
-    set_mode_600(&path);
+    support::chmod(&path, 0o600);
     Setup {
         config: path.to_str().expect("utf-8 path").to_string(),
         _tmp: tmp,
@@ -117,18 +110,6 @@ fn setup_accounts(
         owner,
         bot,
     }
-}
-
-fn olifant(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_olifant"));
-    c.env("NO_COLOR", "1")
-        .env("HOME", home)
-        .env_remove("OLIFANT_CONFIG")
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("RUST_LOG")
-        .env_remove("OLIFANT_TICK_SECONDS")
-        .stdin(Stdio::null());
-    c
 }
 
 fn run(setup: &Setup, args: &[&str]) -> Output {
@@ -140,11 +121,8 @@ fn run(setup: &Setup, args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run olifant {args:?}: {e}"))
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn check_passes_in_every_security_mode() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -190,6 +168,7 @@ async fn check_passes_in_every_security_mode() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn check_with_a_wrong_password_shows_the_servers_reason_and_exits_3() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -338,6 +317,7 @@ async fn wait_in_folder(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn daemon_prompts_reads_replies_over_idle_obeys_commands_and_stops_on_sigterm() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();
@@ -564,6 +544,7 @@ async fn sigterm(daemon: &mut Daemon) -> Option<i32> {
 /// (`sanne+olifant@…`): prompts and receipts land in the very INBOX the daemon reads. It
 /// must leave them there, take only the reply, and not answer its own mail.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn daemon_on_the_owners_own_mailbox_takes_only_the_reply() {
     let _g = SERVERS_LOCK.read().await;
     let s = Servers::get();

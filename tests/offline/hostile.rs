@@ -5,13 +5,13 @@
 //!
 //! Speed and memory targets for the same inputs live in `benches/hostile.rs`, not here.
 //!
-//! Run: `OLIFANT_CORPUS_DIR=/work/shared/corpus cargo test --test hostile`. A missing corpus
-//! fails the test: it never skips.
+//! Run: `OLIFANT_CORPUS_DIR=/work/shared/corpus cargo test --test offline hostile::`. A missing
+//! corpus fails the test: it never skips.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use olifant::app::App;
 use olifant::config::{parse_with, Config};
 use olifant::ingest::maildir::MaildirSource;
@@ -20,13 +20,9 @@ use olifant::model::{Client, ClientKey, PromptRecord};
 use olifant::parse::read_message;
 use olifant::send::stub::StubSender;
 
-#[path = "hostile_inputs/mod.rs"]
-mod hostile_inputs;
-use hostile_inputs::{monsters, reply};
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
-}
+use crate::common::{files_under, now};
+use crate::hostile_inputs::{monsters, reply};
+use crate::support::corpus_dir;
 
 const CONFIG: &str = r#"
 [owner]
@@ -131,30 +127,6 @@ impl Fixture {
     }
 }
 
-fn corpus_dir() -> PathBuf {
-    let dir = std::env::var("OLIFANT_CORPUS_DIR").map(PathBuf::from).unwrap_or_else(|_| {
-        panic!("OLIFANT_CORPUS_DIR is not set: point it at the shared corpus (e.g. /work/shared/corpus); scripts/test sets it")
-    });
-    assert!(
-        dir.is_dir(),
-        "corpus directory {} is missing: set OLIFANT_CORPUS_DIR to the shared corpus",
-        dir.display()
-    );
-    dir
-}
-
-fn mime_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let rd = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            mime_files(&p, out);
-        } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("eml")) {
-            out.push(p);
-        }
-    }
-}
-
 fn outcome_kind(h: &Handled) -> &'static str {
     match h {
         Handled::Stored { .. } => "stored",
@@ -170,7 +142,8 @@ fn outcome_kind(h: &Handled) -> &'static str {
 #[tokio::test]
 async fn corpus_and_generated_monsters_never_panic_and_leave_the_store_consistent() {
     let mut files = Vec::new();
-    mime_files(&corpus_dir(), &mut files);
+    files_under(&corpus_dir(), &mut files);
+    files.retain(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("eml")));
     files.sort();
     assert!(
         files.len() >= 175,

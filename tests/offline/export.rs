@@ -9,12 +9,13 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use olifant::admin::clients_csv::parse_csv;
 use olifant::admin::export::{export_csv, export_json, export_json_string, import_json};
 use olifant::app::App;
-use olifant::config::{parse_with, EXAMPLE_LOCAL_TOML};
 use olifant::model::{
     Answer, ClientKey, Lang, PromptId, PromptRecord, PromptStatus, Reflection, Reminder, SendState,
 };
 use olifant::send::stub::StubSender;
 use serde_json::Value;
+
+use crate::support;
 
 const CLIENTS: &str = r#"
 [[clients]]
@@ -34,8 +35,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn open(dir: &Path) -> App {
-    let text = format!("{EXAMPLE_LOCAL_TOML}\n{CLIENTS}");
-    let config = parse_with(&text, "config.toml", &|_| None, Some(dir)).unwrap();
+    let config = support::local_config(dir, CLIENTS);
     App::open_with_sender(config, Arc::new(StubSender::new()), now()).unwrap()
 }
 

@@ -9,26 +9,23 @@
 //!   every log record at TRACE captured; the password appears in no log line, no file of the
 //!   data directory and no `Debug` output.
 //!
-//! Run: `bash scripts/test --test injection`.
-
-mod support;
+//! Run: `bash scripts/test --test servers injection::`.
 
 use std::io::Write;
-use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
 use futures::future::BoxFuture;
 use olifant::app::App;
 use olifant::config::parse_with;
 use olifant::ingest::maildir::MaildirSource;
 use olifant::ingest::pipeline::Folders;
-use olifant::model::{Cadence, Client, ClientStatus};
 use olifant::send::compose::{compose, Email};
 use olifant::send::smtp::{SmtpSender, SmtpSettings};
 use olifant::send::{MailSender, OutgoingMessage, Security, SendError, SendReceipt};
-use support::{contains, unique_user, Servers};
+
+use crate::common::{self, files_under};
+use crate::support::{self, contains, unique_user, Servers, SERVERS_LOCK};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -69,16 +66,12 @@ fn logs() -> &'static Captured {
             .with_writer(c.clone())
             .finish()
             .try_init()
-            .expect("the only subscriber of this test binary");
+            .expect("the only subscriber of the servers test binary");
         c
     })
 }
 
 // ── Helpers ──────────────────────────────────────────────────────────────────────────────
-
-fn fixed_now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
-}
 
 fn local(addr: &str) -> &str {
     addr.split('@').next().unwrap_or(addr)
@@ -190,7 +183,9 @@ const EVIL_NAME: &str = "Evil\r\nBcc: victim@example.test";
 // ── compose + SmtpSender ────────────────────────────────────────────────────────────────
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn crlf_bare_lf_and_dot_lines_in_composed_mail_add_no_header_or_recipient_and_arrive_whole() {
+    let _shared = SERVERS_LOCK.read().await;
     let _ = logs();
     let s = Servers::get();
     let owner = unique_user("inj-owner");
@@ -303,7 +298,7 @@ fn email(to: &str, subject: &str, to_name: Option<String>, text: &str) -> Email 
         message_id: "placeholder@example.test".into(),
         in_reply_to: None,
         references: vec![],
-        date: fixed_now(),
+        date: common::now(),
         extra_headers: vec![],
         text: text.into(),
         html: None,
@@ -344,7 +339,9 @@ name = "Evil\r\nBcc: victim@example.test"
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_client_named_with_crlf_and_notes_with_dot_lines_inject_nothing_through_the_app() {
+    let _shared = SERVERS_LOCK.read().await;
     let _ = logs();
     let s = Servers::get();
     let owner = unique_user("inj-app-owner");
@@ -362,17 +359,10 @@ async fn a_client_named_with_crlf_and_notes_with_dot_lines_inject_nothing_throug
         inner: real,
         sent: Mutex::new(Vec::new()),
     });
-    let now = fixed_now();
+    let now = common::now();
     let app = App::open_with_sender(config, rec.clone(), now).expect("app opens");
     // A second client added the way the CLI or an email command would.
-    let other = Client {
-        name: "Dot\n.\nLine\r\n.\r\nX-Injected: yes".into(),
-        cadence: Cadence::Monthly,
-        revenue: None,
-        tags: vec![],
-        status: ClientStatus::Active,
-        since: now,
-    };
+    let other = common::client("Dot\n.\nLine\r\n.\r\nX-Injected: yes", now);
     app.store.put_client(&other).expect("put client");
     let clients = app.store.clients().expect("clients");
     assert_eq!(clients.len(), 2);
@@ -458,22 +448,10 @@ async fn a_client_named_with_crlf_and_notes_with_dot_lines_inject_nothing_throug
 
 // ── Secrets ─────────────────────────────────────────────────────────────────────────────
 
-fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files_under(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_full_cycle_leaks_the_password_into_no_log_file_or_debug_output() {
+    let _shared = SERVERS_LOCK.read().await;
     let captured = logs();
     let s = Servers::get();
     let owner = unique_user("sec-owner");

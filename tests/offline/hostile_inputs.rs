@@ -1,4 +1,4 @@
-//! The generated hostile inputs, shared by `tests/hostile.rs` and `benches/hostile.rs`.
+//! The generated hostile inputs, shared by `tests/offline/hostile.rs` and `benches/hostile.rs`.
 #![allow(dead_code)]
 
 /// A reply from `from` to the prompt with `token`, with extra header lines and a body.

@@ -2,8 +2,8 @@
 //! and must produce exactly the `ParsedMessage` JSON in the `.json` beside it.
 //!
 //! On a mismatch the actual output is written to `<name>.actual.json` and the test fails
-//! listing the files. `OLIFANT_BLESS=1 cargo test --test parse_golden` (re)writes the `.json`
-//! files; review each one by hand before committing it.
+//! listing the files. `OLIFANT_BLESS=1 cargo test --test offline parse_golden::` (re)writes the
+//! `.json` files; review each one by hand before committing it.
 //!
 //! The fixtures' prompt tokens are made with the fixed key `[7u8; 32]` for prompt ids 1
 //! (Acme, English), 2 (Bakkerij Jansen, Dutch) and 3 (a bounced prompt);
@@ -11,12 +11,10 @@
 
 use std::path::{Path, PathBuf};
 
-use olifant::model::{Lang, MessageKind, PromptId};
-use olifant::parse::{
-    parse_command, read_message, Command, ParseContext, Reading, Rejection, Span, Vocabulary,
-};
-use olifant::prompt::questionnaire::default_questionnaire;
-use olifant::prompt::token::TokenKey;
+use olifant::model::{MessageKind, PromptId};
+use olifant::parse::{parse_command, read_message, Command, Reading, Rejection, Span};
+
+use crate::support::{golden_key, Parsing};
 
 const TOKENS: [(u64, &str); 3] = [
     (1, "aaaaaaabaudcbyozhvhjfu7u"),
@@ -28,24 +26,9 @@ fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
-fn key() -> TokenKey {
-    TokenKey::from_bytes(&[7u8; 32]).expect("32 bytes is a valid key")
-}
-
 fn read(raw: &[u8]) -> Reading {
-    let q = Vocabulary::new(&default_questionnaire());
-    let owners = vec!["owner@example.test".to_string()];
-    let k = key();
-    let ctx = ParseContext {
-        vocabulary: &q,
-        owner_addresses: &owners,
-        bot_address: "olifant@example.test",
-        plus_separator: '+',
-        key: Some(&k),
-        trusted_authserv_id: Some("mx.example.test"),
-        default_lang: Lang::En,
-    };
-    read_message(raw, &ctx).expect("every golden fixture is a readable message")
+    read_message(raw, &Parsing::new().context())
+        .expect("every golden fixture is a readable message")
 }
 
 fn fixture(name: &str) -> Reading {
@@ -56,7 +39,7 @@ fn fixture(name: &str) -> Reading {
 #[test]
 fn fixture_tokens_are_made_with_the_fixed_key() {
     for (id, token) in TOKENS {
-        assert_eq!(key().token(PromptId(id)), token);
+        assert_eq!(golden_key().token(PromptId(id)), token);
     }
 }
 

@@ -8,22 +8,18 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use olifant::admin::clients_csv::import_clients_csv;
 use olifant::app::{App, AppError};
-use olifant::config::{parse_with, Config, EXAMPLE_LOCAL_TOML};
 use olifant::model::{Cadence, ClientKey, ClientStatus};
 use olifant::send::stub::StubSender;
+
+use crate::support;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 10, 9, 0, 0).unwrap()
 }
 
-fn config(dir: &Path, clients_toml: &str) -> Config {
-    let text = format!("{EXAMPLE_LOCAL_TOML}\n{clients_toml}");
-    parse_with(&text, "config.toml", &|_| None, Some(dir)).unwrap()
-}
-
 fn open(dir: &Path, clients_toml: &str) -> App {
     App::open_with_sender(
-        config(dir, clients_toml),
+        support::local_config(dir, clients_toml),
         Arc::new(StubSender::new()),
         now(),
     )

@@ -1,7 +1,9 @@
-//! Shared harness for integration tests that talk to the private Dovecot + Postfix started by
-//! `scripts/test` (via `scripts/mailservers`).
+//! The one harness of the server tests (`tests/servers`): the private Dovecot + Postfix
+//! started by `scripts/test` (via `scripts/mailservers`), and the end-to-end [`Fixture`] (an
+//! owner, a bot and a data directory with a config pointing olifant at those servers).
 //!
-//! Use it with `mod support;` at the top of a test file, then `let s = support::Servers::get();`.
+//! Use it with `use crate::support;` at the top of a test module, then
+//! `let s = support::Servers::get();` or `let f = support::Fixture::new("tag");`.
 //! Without the servers every test that calls [`Servers::get`] fails loudly: tests never skip.
 //!
 //! Every address `@example.test` exists and shares one password ([`Servers::password`]); use
@@ -10,13 +12,16 @@
 #![allow(dead_code)]
 
 use std::fmt::Debug;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
+use olifant::app::App;
+use olifant::config::Config;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::rustls;
@@ -40,9 +45,9 @@ pub type ImapClient = async_imap::Client<BoxStream>;
 /// An authenticated IMAP session.
 pub type ImapSession = async_imap::Session<BoxStream>;
 
-/// Tests in one test binary run in parallel against the same servers. A test that stops,
-/// restarts or kicks them takes `SERVERS_LOCK.write()`; a test that must not see that happen
-/// takes `SERVERS_LOCK.read()`. (Test binaries themselves run one after another.)
+/// The server tests are one test binary and run in parallel against the same servers. A test
+/// that stops, restarts or kicks them takes `SERVERS_LOCK.write()`; every other test that
+/// talks to them takes `SERVERS_LOCK.read()`, so it never sees that happen.
 pub static SERVERS_LOCK: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 /// How to reach the IMAP server.
@@ -475,4 +480,170 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len().max(1))
         .any(|w| w == needle.as_bytes())
+}
+
+/// Writes `password` to the 0600 file `DIR/password` (as olifant's `password_file` wants it);
+/// returns its path.
+pub fn password_file(dir: &Path, password: &str) -> PathBuf {
+    let path = dir.join("password");
+    std::fs::write(&path, format!("{password}\n")).expect("write password file");
+    chmod(&path, 0o600);
+    path
+}
+
+/// Sets the permission bits of `path`.
+pub fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|e| panic!("chmod {mode:o} {}: {e}", path.display()));
+}
+
+// ------------------------------------------------------------------ end-to-end fixture
+
+/// How long a message may take from SMTP to the mailbox in these tests.
+pub const DELIVERY: Duration = Duration::from_secs(20);
+
+/// One test's owner, bot and data directory.
+pub struct Fixture {
+    /// The private servers.
+    pub s: Servers,
+    /// The owner's address (prompts, receipts and digests land in its INBOX).
+    pub owner: String,
+    /// olifant's address (replies land in its INBOX; olifant logs in as it over IMAP).
+    pub bot: String,
+    /// Holds the data dir and the password file.
+    pub dir: tempfile::TempDir,
+    /// The bot's password, in a 0600 file in `dir`.
+    pub password_file: PathBuf,
+}
+
+impl Fixture {
+    /// Fresh users and a fresh data directory.
+    pub fn new(tag: &str) -> Fixture {
+        let s = Servers::get();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let password_file = password_file(dir.path(), &s.password);
+        Fixture {
+            owner: unique_user(&format!("{tag}-owner")),
+            bot: unique_user(&format!("{tag}-bot")),
+            s,
+            dir,
+            password_file,
+        }
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Config text: `lang` for [owner], `imap_extra` lines inside [imap], `tail` after all
+    /// sections ([schedule], [[clients]], [ingest] …).
+    pub fn config_text(&self, lang: &str, imap_extra: &str, tail: &str) -> String {
+        format!(
+            r#"data_dir = "{data}"
+
+[owner]
+name = "Sanne de Vries"
+addresses = ["{owner}"]
+language = "{lang}"
+timezone = "Europe/Amsterdam"
+
+[bot]
+address = "{bot}"
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp}
+security = "none"
+connect_timeout_secs = 10
+send_timeout_secs = 30
+
+[imap]
+host = "127.0.0.1"
+port = {imap}
+security = "none"
+username = "{bot}"
+password_file = "{pw}"
+connect_timeout_secs = 10
+command_timeout_secs = 20
+{imap_extra}
+
+{tail}
+"#,
+            data = self.data_dir().display(),
+            owner = self.owner,
+            bot = self.bot,
+            smtp = self.s.smtp_port,
+            imap = self.s.imap_port,
+            pw = self.password_file.display(),
+        )
+    }
+
+    /// Parses and validates a config text.
+    pub fn config(&self, lang: &str, imap_extra: &str, tail: &str) -> Config {
+        let text = self.config_text(lang, imap_extra, tail);
+        olifant::config::parse_str(&text, "e2e.toml")
+            .unwrap_or_else(|e| panic!("test config is invalid: {e}\n{text}"))
+    }
+
+    /// Opens olifant with the real SMTP sender.
+    pub fn open(&self, config: Config, now: DateTime<Utc>) -> App {
+        App::open(config, now).unwrap_or_else(|e| panic!("App::open failed: {e}"))
+    }
+
+    /// The local part of the bot's address and its domain.
+    pub fn bot_parts(&self) -> (&str, &str) {
+        self.bot.split_once('@').expect("bot address has a domain")
+    }
+
+    /// `bot+TOKEN@domain`.
+    pub fn plus(&self, token: &str) -> String {
+        let (local, domain) = self.bot_parts();
+        format!("{local}+{token}@{domain}")
+    }
+}
+
+/// A clock that stands still at `t`.
+pub fn fixed(t: DateTime<Utc>) -> impl Fn() -> DateTime<Utc> {
+    move || t
+}
+
+/// The most recent Monday 09:00 Europe/Amsterdam at or before the real clock.
+pub fn last_monday_nine() -> DateTime<Utc> {
+    let cron = olifant::schedule::CronExpr::parse("0 9 * * 1").expect("cron");
+    olifant::schedule::prev_at_or_before(&cron, olifant::clock::now(), chrono_tz::Europe::Amsterdam)
+        .expect("a Monday 09:00 in the past")
+}
+
+/// A `[[clients]]` block, monthly, known since long enough to be due.
+pub fn client_block(name: &str, extra: &str) -> String {
+    let name = name.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("[[clients]]\nname = \"{name}\"\ncadence = \"monthly\"\nsince = 2025-01-06\n{extra}\n")
+}
+
+/// A parsed view of a raw message.
+pub fn parse(raw: &[u8]) -> mail_parser::Message<'_> {
+    mail_parser::MessageParser::default()
+        .parse(raw)
+        .expect("a parsable message")
+}
+
+/// The raw value of a header (first occurrence), trimmed.
+pub fn header<'a>(m: &'a mail_parser::Message<'a>, name: &str) -> Option<String> {
+    m.header_raw(name).map(|v| v.trim().to_string())
+}
+
+/// The first address of the Reply-To header.
+pub fn reply_to(m: &mail_parser::Message<'_>) -> Option<String> {
+    m.reply_to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .map(str::to_string)
+}
+
+/// `olifant.TOKEN@domain` → `TOKEN`; the token from a plus-address.
+pub fn token_of_plus(addr: &str) -> Option<String> {
+    let local = addr.split('@').next()?;
+    local.split_once('+').map(|(_, t)| t.to_string())
 }

@@ -3,25 +3,19 @@
 //! `App::ingest_once`. Every test takes `SERVERS_LOCK.read()`; the one that stops Dovecot
 //! takes the write lock.
 
-mod e2e_support;
-mod support;
-
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use e2e_support::{client_block, last_monday_nine, parse, Fixture, DELIVERY};
 use futures::TryStreamExt;
 use olifant::app::App;
 use olifant::ingest::pipeline::{Handled, IngestReport};
 use olifant::model::{ClientKey, PromptRecord, PromptStatus};
 use olifant::store::EventKind;
-use support::SERVERS_LOCK;
+
+use crate::support::{
+    self, client_block, fixed, last_monday_nine, parse, Fixture, DELIVERY, SERVERS_LOCK,
+};
 
 const PROCESSED: &str = "olifant/processed";
-
-fn fixed(t: DateTime<Utc>) -> impl Fn() -> DateTime<Utc> {
-    move || t
-}
 
 /// Opens olifant as of last Monday 09:05 and runs the prompt pass for the configured clients;
 /// returns the app and the prompts by client name (prompts land in the owner's INBOX).
@@ -139,7 +133,7 @@ fn answer_to(msgs: &[(u32, Vec<u8>)], id: &str) -> Option<Vec<u8>> {
         .map(|(_, r)| r)
         .find(|r| {
             let m = parse(r);
-            e2e_support::header(&m, "In-Reply-To").as_deref() == Some(&format!("<{id}>"))
+            support::header(&m, "In-Reply-To").as_deref() == Some(&format!("<{id}>"))
         })
         .cloned()
 }
@@ -160,6 +154,7 @@ async fn wait_for_answer(f: &Fixture, id: &str) -> Vec<u8> {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn an_owner_reply_is_stored_once_moved_and_receipted_and_a_second_reply_merges() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-one");
@@ -221,7 +216,7 @@ async fn an_owner_reply_is_stored_once_moved_and_receipted_and_a_second_reply_me
     // A receipt arrives threaded under the reply.
     let receipt = wait_for_answer(&f, &reply_id).await;
     let m = parse(&receipt);
-    let refs = e2e_support::header(&m, "References").unwrap_or_default();
+    let refs = support::header(&m, "References").unwrap_or_default();
     assert!(refs.contains(&reply_id), "References: {refs}");
     assert!(
         m.subject().unwrap().contains("Bakkerij Jansen"),
@@ -270,6 +265,7 @@ async fn an_owner_reply_is_stored_once_moved_and_receipted_and_a_second_reply_me
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_restart_mid_batch_stores_each_reply_exactly_once_and_moves_all() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-restart");
@@ -345,6 +341,7 @@ async fn a_restart_mid_batch_stores_each_reply_exactly_once_and_moves_all() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_pass_of_several_batches_stores_and_moves_each_reply_once_with_its_receipt() {
     // Batches of two: each batch is moved while the next one is handled.
     let _g = SERVERS_LOCK.read().await;
@@ -426,7 +423,7 @@ async fn a_pass_of_several_batches_stores_and_moves_each_reply_once_with_its_rec
         let n = owner_inbox
             .iter()
             .filter(|(_, r)| {
-                e2e_support::header(&parse(r), "In-Reply-To").as_deref() == Some(&format!("<{id}>"))
+                support::header(&parse(r), "In-Reply-To").as_deref() == Some(&format!("<{id}>"))
             })
             .count();
         assert_eq!(n, 1, "receipts answering {id}");
@@ -434,6 +431,7 @@ async fn a_pass_of_several_batches_stores_and_moves_each_reply_once_with_its_rec
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn two_replies_to_one_prompt_in_one_batch_each_get_their_receipt() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-tworeceipts");
@@ -462,6 +460,7 @@ async fn two_replies_to_one_prompt_in_one_batch_each_get_their_receipt() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_uidvalidity_change_rescans_without_duplicates() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-uidv");
@@ -531,6 +530,7 @@ async fn a_uidvalidity_change_rescans_without_duplicates() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn spoofed_replies_store_nothing_through_the_real_pipeline() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-spoof");
@@ -712,6 +712,7 @@ async fn flags_by_uid(f: &Fixture, mailbox: &str) -> Vec<(u32, Vec<String>)> {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn unrelated_and_old_mail_is_never_downloaded_moved_or_flagged() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-unrel");
@@ -804,6 +805,7 @@ async fn unrelated_and_old_mail_is_never_downloaded_moved_or_flagged() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn an_out_of_office_and_a_bounce_are_recorded_not_stored() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-auto");
@@ -898,6 +900,7 @@ async fn an_out_of_office_and_a_bounce_are_recorded_not_stored() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn an_oversized_message_is_skipped_left_on_the_server_and_reported() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-big");
@@ -945,6 +948,7 @@ async fn an_oversized_message_is_skipped_left_on_the_server_and_reported() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_pause_command_by_mail_sets_the_pause_and_is_confirmed() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-pause");
@@ -994,6 +998,7 @@ async fn a_pause_command_by_mail_sets_the_pause_and_is_confirmed() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn a_digest_command_handled_before_a_crash_is_answered_once_and_never_twice() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-cmdcrash");
@@ -1041,6 +1046,7 @@ async fn a_digest_command_handled_before_a_crash_is_answered_once_and_never_twic
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn with_plain_reply_to_a_reply_is_matched_by_in_reply_to_alone() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-plain");
@@ -1052,7 +1058,7 @@ async fn with_plain_reply_to_a_reply_is_matched_by_in_reply_to_alone() {
     let p = &prompts[0];
     let prompt_raw = f.s.uid_fetch_all(&f.owner, "INBOX").await.remove(0).1;
     assert_eq!(
-        e2e_support::reply_to(&parse(&prompt_raw)).as_deref(),
+        support::reply_to(&parse(&prompt_raw)).as_deref(),
         Some(f.bot.as_str()),
         "plain style replies to the bare address"
     );
@@ -1083,6 +1089,7 @@ async fn with_plain_reply_to_a_reply_is_matched_by_in_reply_to_alone() {
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn olifants_own_mail_stays_put_with_an_ignored_folder_even_when_seen_again() {
     let _g = SERVERS_LOCK.read().await;
     let f = Fixture::new("rp-own");
@@ -1134,6 +1141,7 @@ async fn olifants_own_mail_stays_put_with_an_ignored_folder_even_when_seen_again
 }
 
 #[tokio::test]
+#[ignore = "needs the private mail servers: run bash scripts/test"]
 async fn an_imap_outage_fails_the_pass_and_the_next_pass_stores_the_reply_once() {
     let _g = SERVERS_LOCK.write().await;
     let f = Fixture::new("rp-imapdown");

@@ -2,47 +2,21 @@
 //! crate): every file is read without a panic or a hang, and the quote stripper's agreement
 //! with each upstream library's expected reply is reported per folder, with floors.
 //!
-//! Run: `OLIFANT_CORPUS_DIR=/work/shared/corpus cargo test --test corpus -- --nocapture`.
+//! Run: `OLIFANT_CORPUS_DIR=/work/shared/corpus cargo test --test offline corpus:: -- --nocapture`.
 //! A missing corpus directory fails the test: it is never skipped silently.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use olifant::model::Lang;
 use olifant::parse::html::html_to_text;
-use olifant::parse::{read_message, strip_reply_text, ParseContext, Vocabulary};
-use olifant::prompt::questionnaire::default_questionnaire;
-use olifant::prompt::token::TokenKey;
+use olifant::parse::{read_message, strip_reply_text, ParseContext};
 use serde_json::Value;
+
+use crate::common::files_under;
+use crate::support::{corpus_dir, Parsing};
 
 /// A hang detector, not a speed target (those live in benches/).
 const HANG_BOUND: Duration = Duration::from_secs(20);
-
-fn corpus_dir() -> PathBuf {
-    let dir = std::env::var("OLIFANT_CORPUS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    assert!(
-        dir.is_dir(),
-        "corpus directory {} is missing: set OLIFANT_CORPUS_DIR to the shared corpus (e.g. /work/shared/corpus)",
-        dir.display()
-    );
-    dir
-}
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            files_under(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
 
 #[test]
 fn every_corpus_file_is_read_without_panic_or_hang() {
@@ -50,18 +24,8 @@ fn every_corpus_file_is_read_without_panic_or_hang() {
     let mut files = Vec::new();
     files_under(&dir, &mut files);
     files.sort();
-    let q = Vocabulary::new(&default_questionnaire());
-    let owners = vec!["owner@example.test".to_string()];
-    let key = TokenKey::from_bytes(&[7u8; 32]).expect("valid key");
-    let ctx = ParseContext {
-        vocabulary: &q,
-        owner_addresses: &owners,
-        bot_address: "olifant@example.test",
-        plus_separator: '+',
-        key: Some(&key),
-        trusted_authserv_id: Some("mx.example.test"),
-        default_lang: Lang::En,
-    };
+    let parsing = Parsing::new();
+    let ctx = parsing.context();
     let mut read = 0;
     let mut messages = 0;
     for f in &files {
@@ -347,16 +311,11 @@ fn quote_stripping_agrees_with_upstream_expectations() {
 #[test]
 fn delivery_reports_in_the_corpus_are_bounces() {
     let dir = corpus_dir();
-    let q = Vocabulary::new(&default_questionnaire());
-    let owners = vec!["owner@example.test".to_string()];
+    let parsing = Parsing::new();
     let ctx = ParseContext {
-        vocabulary: &q,
-        owner_addresses: &owners,
-        bot_address: "olifant@example.test",
-        plus_separator: '+',
         key: None,
         trusted_authserv_id: None,
-        default_lang: Lang::En,
+        ..parsing.context()
     };
     let files = [
         "mikel-mail/multipart_report_emails/multi_address_bounce1.eml",

@@ -1,30 +1,19 @@
 //! Scoring, verdicts, evidence and digest rendering, on histories built in code.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use olifant::digest::{
     build_digest, html_with_file_images, render, render_terminal, to_json, Activity, Digest,
     DigestInput, InMemoryReflections, CHART_SIZE, SPARK_SIZE,
 };
 use olifant::model::{
-    Answer, Client, ClientKey, ClientStatus, DigestSettings, Lang, PromptId, PromptRecord,
-    PromptStatus, QuarantineEntry, Questionnaire, Reflection, SendState, Verdict,
+    Client, ClientKey, ClientStatus, DigestSettings, Lang, PromptId, PromptRecord, PromptStatus,
+    QuarantineEntry, Questionnaire, Reflection, SendState, Verdict,
 };
 use olifant::prompt::questionnaire::default_questionnaire;
 use olifant::score::{explain, score_client};
 use olifant::templates::Templates;
 
-const KEYS: [&str; 8] = [
-    "energy",
-    "payment",
-    "scope",
-    "information",
-    "autonomy",
-    "price",
-    "growth",
-    "again",
-];
+use crate::common;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 1, 9, 0, 0).unwrap()
@@ -32,38 +21,20 @@ fn now() -> DateTime<Utc> {
 
 fn client(name: &str, revenue: Option<f64>) -> Client {
     Client {
-        name: name.into(),
-        cadence: Default::default(),
         revenue,
-        tags: vec![],
-        status: ClientStatus::Active,
-        since: now() - Duration::days(800),
+        ..common::client(name, now() - Duration::days(800))
     }
 }
 
 /// Ratings in questionnaire order: energy, payment, scope, information, autonomy, price,
 /// growth, again (5/3/1).
 fn refl(name: &str, days_ago: i64, r: [u8; 8]) -> Reflection {
-    Reflection {
-        client: ClientKey::from_name(name),
-        prompt: None,
-        date: now() - Duration::days(days_ago),
-        answers: KEYS
-            .iter()
-            .zip(r)
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    Answer {
-                        rating: Some(v),
-                        comment: None,
-                    },
-                )
-            })
-            .collect::<BTreeMap<_, _>>(),
-        notes: String::new(),
-        sources: vec![],
-    }
+    common::reflection(
+        ClientKey::from_name(name),
+        now() - Duration::days(days_ago),
+        r,
+        "",
+    )
 }
 
 fn with_comment(mut r: Reflection, key: &str, comment: &str) -> Reflection {
