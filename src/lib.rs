@@ -44,7 +44,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-// Shared plumbing.
+// Shared plumbing (the words first: their `tr!` macros are used everywhere).
+#[macro_use]
+pub mod i18n;
 pub mod clock;
 pub mod config;
 pub mod failpoint;

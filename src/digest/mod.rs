@@ -395,17 +395,12 @@ pub struct Digest {
 
 /// The verdict as a word.
 pub fn verdict_word(v: Verdict, lang: Lang) -> &'static str {
-    match (v, lang) {
-        (Verdict::Nurture, Lang::En) => "nurture",
-        (Verdict::Keep, Lang::En) => "keep",
-        (Verdict::Watch, Lang::En) => "watch",
-        (Verdict::LetGo, Lang::En) => "let go",
-        (Verdict::NotEnoughData, Lang::En) => "not enough data",
-        (Verdict::Nurture, Lang::Nl) => "koesteren",
-        (Verdict::Keep, Lang::Nl) => "houden",
-        (Verdict::Watch, Lang::Nl) => "in de gaten houden",
-        (Verdict::LetGo, Lang::Nl) => "loslaten",
-        (Verdict::NotEnoughData, Lang::Nl) => "te weinig gegevens",
+    match v {
+        Verdict::Nurture => tr!(lang, "verdict.nurture"),
+        Verdict::Keep => tr!(lang, "verdict.keep"),
+        Verdict::Watch => tr!(lang, "verdict.watch"),
+        Verdict::LetGo => tr!(lang, "verdict.let_go"),
+        Verdict::NotEnoughData => tr!(lang, "verdict.not_enough_data"),
     }
 }
 

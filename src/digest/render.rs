@@ -59,17 +59,12 @@ pub fn html_with_file_images(r: &RenderedDigest) -> String {
 }
 
 fn heading(v: Verdict, lang: Lang) -> &'static str {
-    match (v, lang) {
-        (Verdict::Nurture, Lang::En) => "Nurture: deserve more of your energy",
-        (Verdict::LetGo, Lang::En) => "Let go: draining you",
-        (Verdict::Watch, Lang::En) => "Watch: something is slipping",
-        (Verdict::Keep, Lang::En) => "Keep: fine as they are",
-        (Verdict::NotEnoughData, Lang::En) => "Not enough data yet",
-        (Verdict::Nurture, Lang::Nl) => "Koesteren: verdienen meer van je energie",
-        (Verdict::LetGo, Lang::Nl) => "Loslaten: kosten je energie",
-        (Verdict::Watch, Lang::Nl) => "In de gaten houden: er schuurt iets",
-        (Verdict::Keep, Lang::Nl) => "Houden: prima zo",
-        (Verdict::NotEnoughData, Lang::Nl) => "Nog te weinig gegevens",
+    match v {
+        Verdict::Nurture => tr!(lang, "heading.nurture"),
+        Verdict::LetGo => tr!(lang, "heading.let_go"),
+        Verdict::Watch => tr!(lang, "heading.watch"),
+        Verdict::Keep => tr!(lang, "heading.keep"),
+        Verdict::NotEnoughData => tr!(lang, "heading.not_enough_data"),
     }
 }
 
@@ -87,10 +82,7 @@ fn names(list: &[String], lang: Lang) -> String {
         .join(", ");
     if list.len() > MAX_NAMES {
         let more = list.len() - MAX_NAMES;
-        s.push_str(&match lang {
-            Lang::En => format!(" and {more} more"),
-            Lang::Nl => format!(" en nog {more}"),
-        });
+        s.push_str(&tr!(lang, "digest.and_more", more = more));
     }
     s
 }
@@ -160,28 +152,18 @@ fn subject(d: &Digest, lang: Lang) -> String {
         (c.watch, Verdict::Watch),
     ] {
         if n > 0 {
-            parts.push(match lang {
-                Lang::En => format!("{n} to {}", verdict_word(v, lang)),
-                Lang::Nl => format!("{n} {}", verdict_word(v, lang)),
-            });
+            parts.push(tr!(
+                lang,
+                "digest.subject_count",
+                n = n,
+                verdict = verdict_word(v, lang)
+            ));
         }
     }
     if parts.is_empty() {
-        return match lang {
-            Lang::En => format!(
-                "olifant digest: {} clients, nothing to act on",
-                d.clients.len()
-            ),
-            Lang::Nl => format!(
-                "olifant-overzicht: {} klanten, niets te doen",
-                d.clients.len()
-            ),
-        };
+        return tr!(lang, "digest.subject_quiet", clients = d.clients.len());
     }
-    match lang {
-        Lang::En => format!("olifant digest: {}", parts.join(", ")),
-        Lang::Nl => format!("olifant-overzicht: {}", parts.join(", ")),
-    }
+    tr!(lang, "digest.subject", parts = parts.join(", "))
 }
 
 fn summary(d: &Digest, lang: Lang) -> String {
@@ -199,80 +181,62 @@ fn summary(d: &Digest, lang: Lang) -> String {
             (n > 0).then(|| format!("{} {n}", verdict_word(*v, lang)))
         })
         .collect();
-    match lang {
-        Lang::En => format!("{} active clients: {}.", d.clients.len(), items.join(", ")),
-        Lang::Nl => format!("{} actieve klanten: {}.", d.clients.len(), items.join(", ")),
-    }
+    tr!(
+        lang,
+        "digest.summary",
+        clients = d.clients.len(),
+        counts = items.join(", ")
+    )
 }
 
 fn meta(c: &ClientDigest, lang: Lang) -> String {
     let mut parts = Vec::new();
     if let (Some(t), Some(dir)) = (c.trend, c.trend_direction) {
-        parts.push(match (dir, lang) {
-            (TrendDirection::Up, Lang::En) => format!("↑ {t:+} since the last digest"),
-            (TrendDirection::Down, Lang::En) => format!("↓ {t:+} since the last digest"),
-            (TrendDirection::Steady, Lang::En) => "→ steady".to_string(),
-            (TrendDirection::Up, Lang::Nl) => format!("↑ {t:+} sinds het vorige overzicht"),
-            (TrendDirection::Down, Lang::Nl) => format!("↓ {t:+} sinds het vorige overzicht"),
-            (TrendDirection::Steady, Lang::Nl) => "→ stabiel".to_string(),
+        let delta = format!("{t:+}");
+        parts.push(match dir {
+            TrendDirection::Up => tr!(lang, "digest.trend_up", delta = delta),
+            TrendDirection::Down => tr!(lang, "digest.trend_down", delta = delta),
+            TrendDirection::Steady => tr!(lang, "digest.trend_steady").to_string(),
         });
     }
-    let conf = match (c.confidence, lang) {
-        (Confidence::Low, Lang::En) => "low",
-        (Confidence::Medium, Lang::En) => "medium",
-        (Confidence::High, Lang::En) => "high",
-        (Confidence::Low, Lang::Nl) => "laag",
-        (Confidence::Medium, Lang::Nl) => "redelijk",
-        (Confidence::High, Lang::Nl) => "hoog",
+    let level = match c.confidence {
+        Confidence::Low => tr!(lang, "digest.confidence_low"),
+        Confidence::Medium => tr!(lang, "digest.confidence_medium"),
+        Confidence::High => tr!(lang, "digest.confidence_high"),
     };
-    parts.push(match lang {
-        Lang::En => format!(
-            "confidence {conf} ({} reflections over {} days)",
-            c.reflections, c.span_days
-        ),
-        Lang::Nl => format!(
-            "betrouwbaarheid {conf} ({} reflecties over {} dagen)",
-            c.reflections, c.span_days
-        ),
-    });
+    parts.push(tr!(
+        lang,
+        "digest.confidence",
+        level = level,
+        reflections = c.reflections,
+        days = c.span_days
+    ));
     if let Some(p) = c.promoter {
         parts.push(
-            match (p, lang) {
-                (Promoter::Promoter, Lang::En) => "would take on again (promoter)",
-                (Promoter::Passive, Lang::En) => "maybe again (passive)",
-                (Promoter::Detractor, Lang::En) => "not again (detractor)",
-                (Promoter::Promoter, Lang::Nl) => "opnieuw: ja (promotor)",
-                (Promoter::Passive, Lang::Nl) => "opnieuw: misschien (passief)",
-                (Promoter::Detractor, Lang::Nl) => "opnieuw: nee (criticus)",
+            match p {
+                Promoter::Promoter => tr!(lang, "digest.promoter"),
+                Promoter::Passive => tr!(lang, "digest.passive"),
+                Promoter::Detractor => tr!(lang, "digest.detractor"),
             }
             .to_string(),
         );
     }
     if let Some(s) = c.revenue_share {
-        let s = decimal(s, lang);
-        parts.push(match lang {
-            Lang::En => format!("{s}% of revenue"),
-            Lang::Nl => format!("{s}% van de omzet"),
-        });
+        parts.push(tr!(lang, "digest.revenue_share", share = decimal(s, lang)));
     }
     parts.join(" · ")
 }
 
 /// A number as the owner's language writes it: `40.2` in English, `40,2` in Dutch.
 fn decimal(x: f64, lang: Lang) -> String {
-    let s = x.to_string();
-    match lang {
-        Lang::En => s,
-        Lang::Nl => s.replace('.', ","),
-    }
+    x.to_string()
+        .replace('.', tr!(lang, "format.decimal_point"))
 }
 
 fn health_text(c: &ClientDigest, lang: Lang) -> String {
-    match (c.health, lang) {
-        (Some(h), Lang::En) => format!("health {h}"),
-        (Some(h), Lang::Nl) => format!("gezondheid {h}"),
-        (None, Lang::En) => "no score yet".into(),
-        (None, Lang::Nl) => "nog geen score".into(),
+    match c.health {
+        Some(h) => tr!(lang, "digest.health", health = h),
+        None => tr!(lang, "digest.no_score").to_string(),
     }
 }
 
@@ -311,31 +275,29 @@ fn detailed(v: Verdict) -> bool {
 fn revenue_line(d: &Digest, lang: Lang) -> Option<String> {
     let r = d.revenue.as_ref()?;
     let n = r.top.len();
-    let mut s = match (lang, n) {
-        (Lang::En, 1) => format!(
-            "Your top client ({}) brings {}% of revenue",
-            r.top[0], r.top_share
+    let mut s = match n {
+        1 => tr!(
+            lang,
+            "digest.top_one",
+            names = r.top[0],
+            share = r.top_share
         ),
-        (Lang::En, _) => format!(
-            "Your top {n} clients ({}) bring {}% of revenue",
-            r.top.join(", "),
-            r.top_share
-        ),
-        (Lang::Nl, 1) => format!(
-            "Je grootste klant ({}) brengt {}% van de omzet",
-            r.top[0], r.top_share
-        ),
-        (Lang::Nl, _) => format!(
-            "Je top {n} klanten ({}) brengen {}% van de omzet",
-            r.top.join(", "),
-            r.top_share
+        _ => tr!(
+            lang,
+            "digest.top_many",
+            n = n,
+            names = r.top.join(", "),
+            share = r.top_share
         ),
     };
     if let Some(w) = &r.weakest {
-        s.push_str(&match lang {
-            Lang::En => format!("; {} brings {}% and scores {}", w.name, w.share, w.health),
-            Lang::Nl => format!("; {} brengt {}% en scoort {}", w.name, w.share, w.health),
-        });
+        s.push_str(&tr!(
+            lang,
+            "digest.weakest_revenue",
+            name = w.name,
+            share = w.share,
+            health = w.health
+        ));
     }
     s.push('.');
     Some(s)
@@ -355,60 +317,28 @@ fn mail_lines(d: &Digest, lang: Lang) -> Vec<String> {
         names(&items, lang)
     };
     if let Some(rate) = p.reply_rate {
-        out.push(match lang {
-            Lang::En => format!(
-                "Reply rate: {} of {} prompts answered ({rate}%).",
-                p.answered, p.sent
-            ),
-            Lang::Nl => format!(
-                "Antwoorden: {} van {} vragen beantwoord ({rate}%).",
-                p.answered, p.sent
-            ),
-        });
+        out.push(tr!(
+            lang,
+            "digest.reply_rate",
+            answered = p.answered,
+            sent = p.sent,
+            rate = rate
+        ));
     }
     if !p.unanswered.is_empty() {
-        out.push(match lang {
-            Lang::En => format!("Waiting for your reply: {}.", list(&p.unanswered)),
-            Lang::Nl => format!("Wacht nog op je antwoord: {}.", list(&p.unanswered)),
-        });
+        out.push(tr!(lang, "digest.unanswered", list = list(&p.unanswered)));
     }
     if !p.bounced.is_empty() {
-        out.push(match lang {
-            Lang::En => format!("Bounced: {}.", list(&p.bounced)),
-            Lang::Nl => format!("Teruggekomen: {}.", list(&p.bounced)),
-        });
+        out.push(tr!(lang, "digest.bounced", list = list(&p.bounced)));
     }
     if !p.failed.is_empty() {
-        out.push(match lang {
-            Lang::En => format!("Could not be sent: {}.", list(&p.failed)),
-            Lang::Nl => format!("Niet verstuurd: {}.", list(&p.failed)),
-        });
+        out.push(tr!(lang, "digest.failed", list = list(&p.failed)));
     }
     if !p.unknown.is_empty() {
-        out.push(match lang {
-            Lang::En => format!(
-                "Unknown whether these were sent (check your Sent folder): {}.",
-                list(&p.unknown)
-            ),
-            Lang::Nl => format!(
-                "Onbekend of deze zijn verstuurd (kijk in je map Verzonden): {}.",
-                list(&p.unknown)
-            ),
-        });
+        out.push(tr!(lang, "digest.unknown", list = list(&p.unknown)));
     }
     if d.not_understood > 0 {
-        out.push(match lang {
-            Lang::En => format!(
-                "{} repl{} could not be understood; olifant answered with what it needs.",
-                d.not_understood,
-                if d.not_understood == 1 { "y" } else { "ies" }
-            ),
-            Lang::Nl => format!(
-                "{} antwoord{} niet begrepen; olifant heeft gemeld wat er nodig is.",
-                d.not_understood,
-                if d.not_understood == 1 { "" } else { "en" }
-            ),
-        });
+        out.push(tr_n!(lang, "digest.not_understood", d.not_understood));
     }
     if !d.quarantined.is_empty() {
         let items: Vec<String> = d
@@ -416,10 +346,7 @@ fn mail_lines(d: &Digest, lang: Lang) -> Vec<String> {
             .iter()
             .map(|q| format!("{} ({})", q.reason, q.date))
             .collect();
-        out.push(match lang {
-            Lang::En => format!("Quarantined messages: {}.", names(&items, lang)),
-            Lang::Nl => format!("Berichten in quarantaine: {}.", names(&items, lang)),
-        });
+        out.push(tr!(lang, "digest.quarantined", list = names(&items, lang)));
     }
     out
 }
@@ -427,22 +354,20 @@ fn mail_lines(d: &Digest, lang: Lang) -> Vec<String> {
 fn alive_line(d: &Digest, lang: Lang) -> String {
     let a = &d.activity;
     let since = super::local_date(d.since, d.tz.parse().unwrap_or(chrono_tz::UTC));
-    let unknown = match lang {
-        Lang::En => "not scheduled",
-        Lang::Nl => "niet gepland",
-    };
+    let unknown = tr!(lang, "digest.not_scheduled");
     let np = d.next_prompt_at.as_deref().unwrap_or(unknown);
     let nd = d.next_digest_at.as_deref().unwrap_or(unknown);
-    match lang {
-        Lang::En => format!(
-            "Since {since} olifant sent {} prompts and {} reminders, read {} messages and stored {} replies. Next prompts: {np}; next digest: {nd}.",
-            a.prompts_sent, a.reminders_sent, a.messages_read, a.replies_stored
-        ),
-        Lang::Nl => format!(
-            "Sinds {since} verstuurde olifant {} vragen en {} herinneringen, las {} berichten en sloeg {} antwoorden op. Volgende vragen: {np}; volgende overzicht: {nd}.",
-            a.prompts_sent, a.reminders_sent, a.messages_read, a.replies_stored
-        ),
-    }
+    tr!(
+        lang,
+        "digest.alive",
+        since = since,
+        prompts = a.prompts_sent,
+        reminders = a.reminders_sent,
+        read = a.messages_read,
+        stored = a.replies_stored,
+        next_prompts = np,
+        next_digest = nd
+    )
 }
 
 fn view(d: &Digest, lang: Lang, with_images: bool) -> View {
@@ -481,22 +406,27 @@ fn view(d: &Digest, lang: Lang, with_images: bool) -> View {
         d.thresholds.watch_below,
         d.thresholds.nurture,
     );
-    let overview_caption = match (lang, by_revenue) {
-        (Lang::En, true) => format!("Each dot is a client: higher is healthier, further right brings more revenue. Green nurture, blue keep, orange watch, red let go; dashed lines at health {lg}, {wb} and {nu}."),
-        (Lang::En, false) => format!("Each dot is a client: higher is healthier, right of the middle is improving, left is slipping. Green nurture, blue keep, orange watch, red let go; dashed lines at health {lg}, {wb} and {nu}."),
-        (Lang::Nl, true) => format!("Elke stip is een klant: hoger is gezonder, verder naar rechts brengt meer omzet. Groen koesteren, blauw houden, oranje in de gaten houden, rood loslaten; stippellijnen bij gezondheid {lg}, {wb} en {nu}."),
-        (Lang::Nl, false) => format!("Elke stip is een klant: hoger is gezonder, rechts van het midden gaat vooruit, links gaat achteruit. Groen koesteren, blauw houden, oranje in de gaten houden, rood loslaten; stippellijnen bij gezondheid {lg}, {wb} en {nu}."),
+    let overview_caption = if by_revenue {
+        tr!(
+            lang,
+            "digest.caption_revenue",
+            let_go = lg,
+            watch = wb,
+            nurture = nu
+        )
+    } else {
+        tr!(
+            lang,
+            "digest.caption_trend",
+            let_go = lg,
+            watch = wb,
+            nurture = nu
+        )
     };
     let tz: chrono_tz::Tz = d.tz.parse().unwrap_or(chrono_tz::UTC);
-    let mut period = match lang {
-        Lang::En => format!("since {}", super::local_date(d.since, tz)),
-        Lang::Nl => format!("sinds {}", super::local_date(d.since, tz)),
-    };
+    let mut period = tr!(lang, "digest.period", date = super::local_date(d.since, tz));
     if let Some(a) = d.as_of {
-        period.push_str(&match lang {
-            Lang::En => format!(", as of {}", super::local_time(a, tz)),
-            Lang::Nl => format!(", per {}", super::local_time(a, tz)),
-        });
+        period.push_str(&tr!(lang, "digest.as_of", time = super::local_time(a, tz)));
     }
     View {
         lang: lang.code(),
@@ -515,13 +445,7 @@ fn view(d: &Digest, lang: Lang, with_images: bool) -> View {
                 .iter()
                 .map(|a| format!("{} ({})", a.name, a.since))
                 .collect();
-            match lang {
-                Lang::En => format!("Archived, history kept: {}.", names(&items, lang)),
-                Lang::Nl => format!(
-                    "Gearchiveerd, geschiedenis bewaard: {}.",
-                    names(&items, lang)
-                ),
-            }
+            tr!(lang, "digest.archived", list = names(&items, lang))
         }),
         alive_line: alive_line(d, lang),
     }

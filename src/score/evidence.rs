@@ -285,136 +285,86 @@ fn n0(x: f64) -> i64 {
 
 /// Puts one piece of evidence into words.
 pub fn phrase(e: &Evidence, lang: Lang, questionnaire: &Questionnaire) -> String {
-    match (e, lang) {
-        (
-            Evidence::PullsDown {
-                question,
-                count,
-                of,
-            },
-            _,
-        )
-        | (
-            Evidence::PullsUp {
-                question,
-                count,
-                of,
-            },
-            _,
-        ) => {
+    match e {
+        Evidence::PullsDown {
+            question,
+            count,
+            of,
+        }
+        | Evidence::PullsUp {
+            question,
+            count,
+            of,
+        } => {
             let low = matches!(e, Evidence::PullsDown { .. });
             let (l, scale) = label(questionnaire, question, lang);
-            match (scale, lang) {
-                (Scale::YesMaybeNo, Lang::En) => format!(
-                    "{l}: \"{}\" in {count} of the last {of} reflections",
-                    if low { "no" } else { "yes" }
-                ),
-                (Scale::YesMaybeNo, Lang::Nl) => format!(
-                    "{l}: {count} van de laatste {of} keer \"{}\"",
-                    if low { "nee" } else { "ja" }
-                ),
-                (_, Lang::En) => format!(
-                    "{l} rated {} in {count} of the last {of} reflections",
-                    range(scale, low)
-                ),
-                (_, Lang::Nl) => format!(
-                    "{l} {count} van de laatste {of} keer met {} beoordeeld",
-                    range(scale, low)
+            match scale {
+                Scale::YesMaybeNo => {
+                    let answer = if low {
+                        tr!(lang, "evidence.no")
+                    } else {
+                        tr!(lang, "evidence.yes")
+                    };
+                    tr!(
+                        lang,
+                        "evidence.answered_often",
+                        label = l,
+                        answer = answer,
+                        count = count,
+                        of = of
+                    )
+                }
+                _ => tr!(
+                    lang,
+                    "evidence.rated_often",
+                    label = l,
+                    range = range(scale, low),
+                    count = count,
+                    of = of
                 ),
             }
         }
-        (Evidence::Weakest { question, score }, Lang::En) => format!(
-            "{} scores lowest, at {}/100",
-            label(questionnaire, question, lang).0,
-            n0(*score)
+        Evidence::Weakest { question, score } => tr!(
+            lang,
+            "evidence.weakest",
+            label = label(questionnaire, question, lang).0,
+            score = n0(*score)
         ),
-        (Evidence::Weakest { question, score }, Lang::Nl) => format!(
-            "{} scoort het laagst: {}/100",
-            label(questionnaire, question, lang).0,
-            n0(*score)
+        Evidence::Strongest { question, score } => tr!(
+            lang,
+            "evidence.strongest",
+            label = label(questionnaire, question, lang).0,
+            score = n0(*score)
         ),
-        (Evidence::Strongest { question, score }, Lang::En) => format!(
-            "{} scores highest, at {}/100",
-            label(questionnaire, question, lang).0,
-            n0(*score)
-        ),
-        (Evidence::Strongest { question, score }, Lang::Nl) => format!(
-            "{} scoort het hoogst: {}/100",
-            label(questionnaire, question, lang).0,
-            n0(*score)
-        ),
-        (Evidence::Trend { from, to }, _) => {
+        Evidence::Trend { from, to } => {
             let (f, t) = (n0(*from), n0(*to));
             let d = to - from;
-            match lang {
-                Lang::En if d.abs() < TREND_STEADY => {
-                    format!("health steady around {t} since the last digest")
-                }
-                Lang::En if d < 0.0 => format!("health down from {f} to {t} since the last digest"),
-                Lang::En => format!("health up from {f} to {t} since the last digest"),
-                Lang::Nl if d.abs() < TREND_STEADY => {
-                    format!("gezondheid stabiel rond {t} sinds de vorige digest")
-                }
-                Lang::Nl if d < 0.0 => {
-                    format!("gezondheid gedaald van {f} naar {t} sinds de vorige digest")
-                }
-                Lang::Nl => format!("gezondheid gestegen van {f} naar {t} sinds de vorige digest"),
-            }
-        }
-        (Evidence::Drop { from, to }, Lang::En) => format!(
-            "latest reflection scored {}, down from {} two reflections earlier",
-            n0(*to),
-            n0(*from)
-        ),
-        (Evidence::Drop { from, to }, Lang::Nl) => format!(
-            "laatste reflectie scoorde {}, twee reflecties eerder nog {}",
-            n0(*to),
-            n0(*from)
-        ),
-        (Evidence::AgainNoTwice, Lang::En) => {
-            "twice in a row you said you would not take them on again".to_string()
-        }
-        (Evidence::AgainNoTwice, Lang::Nl) => {
-            "twee keer achter elkaar zei je dat je ze niet opnieuw zou aannemen".to_string()
-        }
-        (Evidence::TooFew { count, needed }, Lang::En) => format!(
-            "{count} reflection{} so far; {needed} needed for a verdict",
-            if *count == 1 { "" } else { "s" }
-        ),
-        (Evidence::TooFew { count, needed }, Lang::Nl) => format!(
-            "pas {count} {}; {needed} nodig voor een oordeel",
-            if *count == 1 {
-                "reflectie"
+            if d.abs() < TREND_STEADY {
+                tr!(lang, "evidence.trend_steady", to = t)
+            } else if d < 0.0 {
+                tr!(lang, "evidence.trend_down", from = f, to = t)
             } else {
-                "reflecties"
+                tr!(lang, "evidence.trend_up", from = f, to = t)
             }
-        ),
+        }
+        Evidence::Drop { from, to } => {
+            tr!(lang, "evidence.drop", from = n0(*from), to = n0(*to))
+        }
+        Evidence::AgainNoTwice => tr!(lang, "evidence.again_no_twice").to_string(),
+        Evidence::TooFew { count, needed } => {
+            tr_n!(lang, "evidence.too_few", *count, needed = needed)
+        }
     }
 }
 
 /// One suggested next step per verdict.
 pub fn next_step(verdict: Verdict, lang: Lang) -> &'static str {
-    match (verdict, lang) {
-        (Verdict::LetGo, Lang::En) => "Raise the price, tighten the scope, or end it gracefully.",
-        (Verdict::LetGo, Lang::Nl) => {
-            "Verhoog je prijs, scherp de afspraken aan, of rond het netjes af."
-        }
-        (Verdict::Watch, Lang::En) => {
-            "Name what slipped in your next conversation, before it becomes a pattern."
-        }
-        (Verdict::Watch, Lang::Nl) => {
-            "Benoem wat er schuurt in je volgende gesprek, voordat het een patroon wordt."
-        }
-        (Verdict::Nurture, Lang::En) => {
-            "Ask for a referral or a testimonial, or offer them something new."
-        }
-        (Verdict::Nurture, Lang::Nl) => {
-            "Vraag om een aanbeveling of referentie, of bied ze iets nieuws aan."
-        }
-        (Verdict::Keep, Lang::En) => "Keep doing what works; nothing to change.",
-        (Verdict::Keep, Lang::Nl) => "Ga zo door; niets aan veranderen.",
-        (Verdict::NotEnoughData, Lang::En) => "Answer the next prompt about them.",
-        (Verdict::NotEnoughData, Lang::Nl) => "Beantwoord de volgende vraag over deze klant.",
+    match verdict {
+        Verdict::LetGo => tr!(lang, "next_step.let_go"),
+        Verdict::Watch => tr!(lang, "next_step.watch"),
+        Verdict::Nurture => tr!(lang, "next_step.nurture"),
+        Verdict::Keep => tr!(lang, "next_step.keep"),
+        Verdict::NotEnoughData => tr!(lang, "next_step.not_enough_data"),
     }
 }
 
