@@ -20,7 +20,6 @@ use crate::store::{EventKind, OutgoingKind, OutgoingRecord};
 pub fn apply_command(app: &App, command: &Command, now: DateTime<Utc>) -> Result<String, AppError> {
     let lang = app.config.owner.language;
     let today = now.with_timezone(&app.config.owner.timezone).date_naive();
-    let t = |en: String, nl: String| if lang == Lang::Nl { nl } else { en };
     match command {
         Command::Pause { span } => {
             let until = match span {
@@ -29,73 +28,48 @@ pub fn apply_command(app: &App, command: &Command, now: DateTime<Utc>) -> Result
             };
             app.store.update_meta(|m| m.paused_until = until)?;
             Ok(match until {
-                Some(d) if d != NaiveDate::MAX => t(
-                    format!("Paused: no prompts until {d}."),
-                    format!("Gepauzeerd: geen vragen tot {d}."),
-                ),
-                _ => t(
-                    "Paused until you write \"resume\".".into(),
-                    "Gepauzeerd tot je \"hervat\" schrijft.".into(),
-                ),
+                Some(d) if d != NaiveDate::MAX => tr!(lang, "commands.paused_until", date = d),
+                _ => tr!(lang, "commands.paused").to_string(),
             })
         }
         Command::PauseUntil(d) => {
             app.store.update_meta(|m| m.paused_until = Some(*d))?;
-            Ok(t(
-                format!("Paused: no prompts until {d}."),
-                format!("Gepauzeerd: geen vragen tot {d}."),
-            ))
+            Ok(tr!(lang, "commands.paused_until", date = d))
         }
         Command::Resume => {
             app.store.update_meta(|m| m.paused_until = None)?;
-            Ok(t(
-                "Resumed: prompts go out again.".into(),
-                "Hervat: de vragen gaan weer uit.".into(),
-            ))
+            Ok(tr!(lang, "commands.resumed").to_string())
         }
         Command::Snooze { client, span } => {
             let mut c = crate::clients::find_client(app, client)?;
             let until = span_after(span, today);
             c.status = ClientStatus::Paused { until };
             app.store.put_client(&c)?;
-            Ok(t(
-                format!("Snoozed {} until {}.", c.name, fmt_date(until)),
-                format!("{} sluimert tot {}.", c.name, fmt_date(until)),
+            Ok(tr!(
+                lang,
+                "commands.snoozed",
+                client = c.name,
+                until = fmt_date(until, lang)
             ))
         }
         Command::LetGo { client } => {
             let mut c = crate::clients::find_client(app, client)?;
             c.status = ClientStatus::Archived { since: now };
             app.store.put_client(&c)?;
-            Ok(t(
-                format!("Let go of {}: no more prompts; the history stays.", c.name),
-                format!(
-                    "Afscheid van {}: geen vragen meer; de geschiedenis blijft.",
-                    c.name
-                ),
-            ))
+            Ok(tr!(lang, "commands.let_go", client = c.name))
         }
         Command::AddClient { name } => {
             if let Some(c) = app.store.client(&ClientKey::from_name(name))? {
-                return Ok(t(
-                    format!("{} is already a client.", c.name),
-                    format!("{} is al klant.", c.name),
-                ));
+                return Ok(tr!(lang, "commands.already_a_client", client = c.name));
             }
             let c = crate::clients::client_add(app, name, None, None, &[], now)?;
-            Ok(t(
-                format!("Added {}; asked about monthly.", c.name),
-                format!("{} toegevoegd; maandelijks gevraagd.", c.name),
-            ))
+            Ok(tr!(lang, "commands.added", client = c.name))
         }
         Command::Explain { client } => {
             let c = crate::clients::find_client(app, client)?;
             explain_text(app, &c, now, None)
         }
-        Command::Digest => Ok(t(
-            "The digest follows in a separate message.".into(),
-            "Het overzicht volgt in een apart bericht.".into(),
-        )),
+        Command::Digest => Ok(tr!(lang, "commands.digest_follows").to_string()),
         Command::Help | Command::Unknown(_) => Ok(help_text(lang)),
     }
 }
@@ -241,7 +215,6 @@ fn apply_command_text(
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
     let lang = app.config.owner.language;
-    let nl = lang == Lang::Nl;
     Ok(match command {
         Command::Explain { client } => {
             let c = crate::clients::find_client(app, client)?;
@@ -250,84 +223,37 @@ fn apply_command_text(
         Command::Help | Command::Unknown(_) => {
             let mut s = String::new();
             if let Command::Unknown(line) = command {
-                s.push_str(&if nl {
-                    format!("Dit begreep ik niet: \"{line}\".\n\n")
-                } else {
-                    format!("I did not understand: \"{line}\".\n\n")
-                });
+                s.push_str(&tr!(lang, "commands.not_understood", line = line));
+                s.push_str("\n\n");
             }
             s.push_str(&help_text(lang));
             s
         }
         Command::Pause { .. } | Command::PauseUntil(_) | Command::Resume => {
             match app.store.meta()?.paused_until {
-                Some(d) if d == NaiveDate::MAX => {
-                    if nl {
-                        "Gepauzeerd tot je \"hervat\" schrijft.".into()
-                    } else {
-                        "Paused until you write \"resume\".".into()
-                    }
-                }
-                Some(d) => {
-                    if nl {
-                        format!("Gepauzeerd: geen vragen tot {d}.")
-                    } else {
-                        format!("Paused: no prompts until {d}.")
-                    }
-                }
-                None => {
-                    if nl {
-                        "Hervat: de vragen gaan weer uit.".into()
-                    } else {
-                        "Resumed: prompts go out again.".into()
-                    }
-                }
+                Some(d) if d == NaiveDate::MAX => tr!(lang, "commands.paused").into(),
+                Some(d) => tr!(lang, "commands.paused_until", date = d),
+                None => tr!(lang, "commands.resumed").into(),
             }
         }
         Command::Snooze { client, .. } | Command::LetGo { client } => {
             let c = crate::clients::find_client(app, client)?;
             match c.status {
-                ClientStatus::Archived { .. } => {
-                    if nl {
-                        format!(
-                            "Afscheid van {}: geen vragen meer; de geschiedenis blijft.",
-                            c.name
-                        )
-                    } else {
-                        format!("Let go of {}: no more prompts; the history stays.", c.name)
-                    }
-                }
-                ClientStatus::Paused { until } => {
-                    if nl {
-                        format!("{} sluimert tot {}.", c.name, fmt_date(until))
-                    } else {
-                        format!("Snoozed {} until {}.", c.name, fmt_date(until))
-                    }
-                }
-                ClientStatus::Active => {
-                    if nl {
-                        format!("{} is actief.", c.name)
-                    } else {
-                        format!("{} is active.", c.name)
-                    }
-                }
+                ClientStatus::Archived { .. } => tr!(lang, "commands.let_go", client = c.name),
+                ClientStatus::Paused { until } => tr!(
+                    lang,
+                    "commands.snoozed",
+                    client = c.name,
+                    until = fmt_date(until, lang)
+                ),
+                ClientStatus::Active => tr!(lang, "commands.active", client = c.name),
             }
         }
         Command::AddClient { name } => {
             let c = crate::clients::find_client(app, name)?;
-            if nl {
-                format!("{} staat in je klantenlijst.", c.name)
-            } else {
-                format!("{} is in your client list.", c.name)
-            }
+            tr!(lang, "commands.in_client_list", client = c.name)
         }
-        Command::Digest => {
-            if nl {
-                "Het overzicht is verstuurd in een apart bericht.".into()
-            } else {
-                "The digest was sent in a separate message.".into()
-            }
-        }
+        Command::Digest => tr!(lang, "commands.digest_sent").into(),
     })
 }
 
@@ -339,36 +265,14 @@ fn span_after(span: &Span, from: NaiveDate) -> Option<NaiveDate> {
     }
 }
 
-fn fmt_date(d: Option<NaiveDate>) -> String {
-    d.map_or_else(|| "further notice".into(), |d| d.to_string())
+fn fmt_date(d: Option<NaiveDate>, lang: Lang) -> String {
+    d.map_or_else(
+        || tr!(lang, "commands.further_notice").to_string(),
+        |d| d.to_string(),
+    )
 }
 
 /// The commands olifant understands by email.
 pub fn help_text(lang: Lang) -> String {
-    match lang {
-        Lang::En => "Commands you can mail olifant (one per message, on the first line):\n\
-  pause 2w | pause until 2027-01-04   no prompts for a while\n\
-  resume                              prompts again\n\
-  snooze <client> 1m                  skip one client for a while\n\
-  let go <client>                     stop asking about a client (history stays)\n\
-  add client <name>                   start asking about a new client\n\
-  explain <client>                    why a client gets its verdict\n\
-  digest                              the digest, now\n\
-  help                                this text\n\
-Dutch works too: pauze, hervat, afscheid <klant>, uitleg <klant>, overzicht, hulp."
-            .into(),
-        Lang::Nl => {
-            "Opdrachten die je olifant kunt mailen (één per bericht, op de eerste regel):\n\
-  pauze 2w | pauze tot 2027-01-04     even geen vragen\n\
-  hervat                              weer vragen\n\
-  snooze <klant> 1m                   één klant even overslaan\n\
-  afscheid <klant>                    niet meer vragen naar een klant (geschiedenis blijft)\n\
-  voeg klant toe <naam>               een nieuwe klant volgen\n\
-  uitleg <klant>                      waarom een klant zijn oordeel krijgt\n\
-  overzicht                           het overzicht, nu\n\
-  hulp                                deze tekst\n\
-Engels werkt ook: pause, resume, let go <client>, explain <client>, digest, help."
-                .into()
-        }
-    }
+    tr!(lang, "commands.help").to_string()
 }

@@ -206,10 +206,7 @@ fn excerpt(s: &str, max_chars: usize) -> String {
 pub fn prompt_subject(client_name: &str, lang: Lang, id: PromptId) -> String {
     let name = one_line(client_name);
     let r = token::short_ref(id);
-    match lang {
-        Lang::En => format!("How was {name} lately? [{r}]"),
-        Lang::Nl => format!("Hoe ging het met {name}? [{r}]"),
-    }
+    tr!(lang, "prompt.subject", client = name, code = r)
 }
 
 /// The subject of a reply in the prompt's thread (`Re: …`, not doubled).
@@ -224,13 +221,10 @@ pub fn reply_subject(prompt_subject: &str) -> String {
 
 /// A stored value as the owner would write it (`yes`, `misschien`, `4`).
 pub fn value_text(scale: Scale, value: u8, lang: Lang) -> String {
-    match (scale, lang, value) {
-        (Scale::YesMaybeNo, Lang::En, 5) => "yes".into(),
-        (Scale::YesMaybeNo, Lang::En, 3) => "maybe".into(),
-        (Scale::YesMaybeNo, Lang::En, 1) => "no".into(),
-        (Scale::YesMaybeNo, Lang::Nl, 5) => "ja".into(),
-        (Scale::YesMaybeNo, Lang::Nl, 3) => "misschien".into(),
-        (Scale::YesMaybeNo, Lang::Nl, 1) => "nee".into(),
+    match (scale, value) {
+        (Scale::YesMaybeNo, 5) => tr!(lang, "prompt.yes").into(),
+        (Scale::YesMaybeNo, 3) => tr!(lang, "prompt.maybe").into(),
+        (Scale::YesMaybeNo, 1) => tr!(lang, "prompt.no").into(),
         _ => value.to_string(),
     }
 }
@@ -279,10 +273,7 @@ struct PromptCtx<'a> {
 }
 
 fn join_numbers(numbers: &[usize], lang: Lang) -> Option<String> {
-    let and = match lang {
-        Lang::En => "and",
-        Lang::Nl => "en",
-    };
+    let and = tr!(lang, "prompt.and");
     match numbers {
         [] => None,
         [one] => Some(one.to_string()),
@@ -348,13 +339,15 @@ fn history_ctx(input: &PromptInput<'_>, client: &str) -> HistoryCtx {
     sorted.sort_by_key(|r| r.date);
     let last = sorted.last().copied();
     let last_date = last.map(|r| format_relative(r.date, input.now, input.tz, lang));
-    let tracked = match (lang, &last_date) {
-        (Lang::En, Some(d)) => {
-            format!("You have tracked {client} since {since}; last reflection {d}.")
-        }
-        (Lang::En, None) => format!("You have tracked {client} since {since}; no reflections yet."),
-        (Lang::Nl, Some(d)) => format!("Je volgt {client} sinds {since}; laatste reflectie {d}."),
-        (Lang::Nl, None) => format!("Je volgt {client} sinds {since}; nog geen reflecties."),
+    let tracked = match &last_date {
+        Some(d) => tr!(
+            lang,
+            "prompt.tracked",
+            client = client,
+            since = since,
+            last = d
+        ),
+        None => tr!(lang, "prompt.tracked_new", client = client, since = since),
     };
     let last_note = last
         .map(|r| excerpt(&r.notes, 200))

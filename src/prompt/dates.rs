@@ -5,42 +5,22 @@ use chrono_tz::Tz;
 
 use crate::model::Lang;
 
-const EN_MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const NL_MONTHS: [&str; 12] = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
 /// The month's name (1 = January) in `lang`; Dutch month names are lower case.
 pub fn month_name(month: u32, lang: Lang) -> &'static str {
-    let names = match lang {
-        Lang::En => &EN_MONTHS,
-        Lang::Nl => &NL_MONTHS,
-    };
-    names[(month.clamp(1, 12) - 1) as usize]
+    match month.clamp(1, 12) {
+        1 => tr!(lang, "dates.month_1"),
+        2 => tr!(lang, "dates.month_2"),
+        3 => tr!(lang, "dates.month_3"),
+        4 => tr!(lang, "dates.month_4"),
+        5 => tr!(lang, "dates.month_5"),
+        6 => tr!(lang, "dates.month_6"),
+        7 => tr!(lang, "dates.month_7"),
+        8 => tr!(lang, "dates.month_8"),
+        9 => tr!(lang, "dates.month_9"),
+        10 => tr!(lang, "dates.month_10"),
+        11 => tr!(lang, "dates.month_11"),
+        _ => tr!(lang, "dates.month_12"),
+    }
 }
 
 /// `2 November 2025` / `2 november 2025`, or without the year when `with_year` is false.

@@ -111,26 +111,15 @@ impl Explanation {
             .health
             .map(|h| format!("{h:.0}"))
             .unwrap_or_else(|| "–".into());
-        let (h_word, hl_word, date_w, age_w, weight_w, share_w, score_w) = match lang {
-            Lang::En => (
-                "health",
-                "half-life",
-                "date",
-                "age (d)",
-                "weight",
-                "counted",
-                "score",
-            ),
-            Lang::Nl => (
-                "gezondheid",
-                "halfwaardetijd",
-                "datum",
-                "leeftijd (d)",
-                "gewicht",
-                "telde mee",
-                "score",
-            ),
-        };
+        let (h_word, hl_word, date_w, age_w, weight_w, share_w, score_w) = (
+            tr!(lang, "explain.health"),
+            tr!(lang, "explain.half_life"),
+            tr!(lang, "explain.date"),
+            tr!(lang, "explain.age"),
+            tr!(lang, "explain.weight"),
+            tr!(lang, "explain.counted"),
+            tr!(lang, "explain.score"),
+        );
         let _ = writeln!(
             out,
             "{} — {h_word} {health} ({}), {hl_word} {} d",
