@@ -139,11 +139,7 @@ pub fn compose_prompt_for(
     now: DateTime<Utc>,
 ) -> Result<PromptMail, AppError> {
     let history = app.store.reflections_for(&client.key())?;
-    let lang = app
-        .config
-        .client(&client.key())
-        .and_then(|c| c.language)
-        .unwrap_or(app.config.owner.language);
+    let lang = prompt_lang(app, client);
     let addressing = app.addressing();
     let input = PromptInput {
         client,
@@ -158,6 +154,14 @@ pub fn compose_prompt_for(
     Ok(compose::compose_prompt(&app.templates, &input, id, &token)?)
 }
 
+/// The language `client`'s prompts are written in: the client's own, else the owner's.
+fn prompt_lang(app: &App, client: &Client) -> crate::model::Lang {
+    app.config
+        .client(&client.key())
+        .and_then(|c| c.language)
+        .unwrap_or(app.config.owner.language)
+}
+
 /// Creates, records and sends one prompt. Returns the record and its final send state.
 pub async fn send_prompt(
     app: &App,
@@ -168,11 +172,7 @@ pub async fn send_prompt(
 ) -> Result<(PromptRecord, SendState), AppError> {
     let id = fresh_prompt_id(app)?;
     let mail = compose_prompt_for(app, client, id, now)?;
-    let lang = if mail.subject.starts_with("Hoe ") {
-        crate::model::Lang::Nl
-    } else {
-        crate::model::Lang::En
-    };
+    let lang = prompt_lang(app, client);
     let mut record = PromptRecord {
         id,
         client: client.key(),
