@@ -71,22 +71,8 @@ pub use render::{
 
 /// Built-in templates of this stage, by file name.
 pub const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "digest.en.txt",
-        include_str!("../../templates/digest.en.txt"),
-    ),
-    (
-        "digest.en.html",
-        include_str!("../../templates/digest.en.html"),
-    ),
-    (
-        "digest.nl.txt",
-        include_str!("../../templates/digest.nl.txt"),
-    ),
-    (
-        "digest.nl.html",
-        include_str!("../../templates/digest.nl.html"),
-    ),
+    ("digest.txt", include_str!("../../templates/digest.txt")),
+    ("digest.html", include_str!("../../templates/digest.html")),
 ];
 
 /// How many recent reflection scores a client's sparkline shows.

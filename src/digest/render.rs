@@ -487,8 +487,8 @@ pub fn render(
             }
         }
     }
-    let text = templates.render(&format!("digest.{}.txt", lang.code()), &v)?;
-    let html = templates.render(&format!("digest.{}.html", lang.code()), &v)?;
+    let text = templates.render_in(lang, "digest.txt", &v)?;
+    let html = templates.render_in(lang, "digest.html", &v)?;
     Ok(RenderedDigest {
         subject: v.subject,
         text,

@@ -93,6 +93,15 @@ impl Catalog {
         }
     }
 
+    /// The unfilled text under `key`: for a plural, the form for `n` (`other` without one).
+    pub fn raw(&self, key: &str, n: Option<u64>) -> Option<&str> {
+        Some(match (self.messages.get(key)?, n) {
+            (Message::Text(t), _) => t,
+            (Message::Plural { one, .. }, Some(1)) => one,
+            (Message::Plural { other, .. }, _) => other,
+        })
+    }
+
     /// The message under `key` with its holes filled from `args`; a missing key gives the key
     /// itself (visible, never a crash: the tests keep every catalog complete).
     pub fn fill(&self, key: &str, args: &[(&str, &dyn Display)]) -> String {

@@ -137,6 +137,35 @@ fn every_key_the_source_uses_is_in_every_catalog_with_the_right_kind() {
 }
 
 #[test]
+fn every_key_a_built_in_template_uses_is_in_every_catalog() {
+    let mut used = Vec::new();
+    for (name, source) in crate::templates::builtin() {
+        let mut rest: &str = source;
+        while let Some(i) = rest.find("t(\"") {
+            let ident_before = rest[..i]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_');
+            rest = &rest[i + 3..];
+            let Some(end) = rest.find('"') else { break };
+            if !ident_before {
+                used.push((rest[..end].to_string(), *name));
+            }
+        }
+    }
+    assert!(used.len() > 20, "too few template keys: {used:?}");
+    for (lang, c) in parsed() {
+        for (key, name) in &used {
+            assert!(
+                c.message(key).is_some(),
+                "{key} (used in template {name}) is missing in {}.toml",
+                lang.code()
+            );
+        }
+    }
+}
+
+#[test]
 fn fill_replaces_named_holes_and_keeps_unknown_ones() {
     let n = 3;
     assert_eq!(fill("{a} of {b}", &[("a", &1), ("b", &"x")]), "1 of x");

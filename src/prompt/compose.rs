@@ -382,8 +382,8 @@ fn render_pair<S: Serialize>(
     lang: Lang,
     ctx: &S,
 ) -> Result<(String, String), TemplateError> {
-    let text = templates.render(&format!("{kind}.{}.txt", lang.code()), ctx)?;
-    let html = templates.render(&format!("{kind}.{}.html", lang.code()), ctx)?;
+    let text = templates.render_in(lang, &format!("{kind}.txt"), ctx)?;
+    let html = templates.render_in(lang, &format!("{kind}.html"), ctx)?;
     Ok((text, html))
 }
 

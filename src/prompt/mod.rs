@@ -17,52 +17,13 @@ pub use compose::{
 
 /// Built-in templates of this stage (prompt, reminder, receipt), by file name.
 pub const TEMPLATES: &[(&str, &str)] = &[
+    ("prompt.txt", include_str!("../../templates/prompt.txt")),
+    ("prompt.html", include_str!("../../templates/prompt.html")),
+    ("receipt.txt", include_str!("../../templates/receipt.txt")),
+    ("receipt.html", include_str!("../../templates/receipt.html")),
+    ("reminder.txt", include_str!("../../templates/reminder.txt")),
     (
-        "prompt.en.txt",
-        include_str!("../../templates/prompt.en.txt"),
-    ),
-    (
-        "prompt.en.html",
-        include_str!("../../templates/prompt.en.html"),
-    ),
-    (
-        "prompt.nl.txt",
-        include_str!("../../templates/prompt.nl.txt"),
-    ),
-    (
-        "prompt.nl.html",
-        include_str!("../../templates/prompt.nl.html"),
-    ),
-    (
-        "reminder.en.txt",
-        include_str!("../../templates/reminder.en.txt"),
-    ),
-    (
-        "reminder.en.html",
-        include_str!("../../templates/reminder.en.html"),
-    ),
-    (
-        "reminder.nl.txt",
-        include_str!("../../templates/reminder.nl.txt"),
-    ),
-    (
-        "reminder.nl.html",
-        include_str!("../../templates/reminder.nl.html"),
-    ),
-    (
-        "receipt.en.txt",
-        include_str!("../../templates/receipt.en.txt"),
-    ),
-    (
-        "receipt.en.html",
-        include_str!("../../templates/receipt.en.html"),
-    ),
-    (
-        "receipt.nl.txt",
-        include_str!("../../templates/receipt.nl.txt"),
-    ),
-    (
-        "receipt.nl.html",
-        include_str!("../../templates/receipt.nl.html"),
+        "reminder.html",
+        include_str!("../../templates/reminder.html"),
     ),
 ];
