@@ -17,7 +17,8 @@ use super::demo_replies::{self, Archetype, PromptSeen};
 use crate::app::{App, AppError};
 use crate::config;
 use crate::ingest::maildir::MaildirSource;
-use crate::ingest::source::MailSource;
+use crate::ingest::pipeline::Folders;
+use crate::ingest::source::{MailSession, MailSource};
 use crate::model::{Cadence, Client, ClientKey, ClientStatus, Lang, PromptRecord};
 use crate::send::file::FileSender;
 
@@ -69,25 +70,8 @@ pub async fn run_demo(
     lang: Lang,
     real_now: DateTime<Utc>,
 ) -> Result<DemoOutcome, AppError> {
-    let io = |path: &Path, source| AppError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let config_path = dir.join("config.toml");
-    let text = demo_config_toml(dir, lang);
-    std::fs::write(&config_path, &text).map_err(|e| io(&config_path, e))?;
-    let config = config::parse_str(&text, &config_path.display().to_string())?;
-    let tz = config.owner.timezone;
-    let outbox = match &config.send {
-        config::SendConfig::File { dir } => dir.clone(),
-        _ => dir.join("outbox"),
-    };
-    let inbox = match &config.receive {
-        config::ReceiveConfig::Maildir { path } => path.clone(),
-        _ => dir.join("inbox"),
-    };
-
+    let setup = write_config(dir, lang)?;
+    let tz = setup.config.owner.timezone;
     let at_local = |day: chrono::NaiveDate, h: u32, m: u32| {
         tz.from_local_datetime(&day.and_time(NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default()))
             .earliest()
@@ -103,7 +87,97 @@ pub async fn run_demo(
     let simulation_end = at_local(simulation_end, 0, 0);
     let start = at_local(first_monday, 8, 0);
 
-    let app = App::open_with_sender(config, Arc::new(FileSender::new(outbox.clone())), start)?;
+    let sender = Arc::new(FileSender::new(setup.outbox.clone()));
+    let app = App::open_with_sender(setup.config, sender, start)?;
+    let archetypes = add_clients(&app, start, simulation_end)?;
+
+    let source = MaildirSource::new(setup.inbox, std::time::Duration::from_millis(10));
+    let mut session = source.connect().await?;
+    let (_, folders) = crate::ingest::pipeline::mail_source(&app)?;
+    let mut sim = Simulation {
+        app: &app,
+        lang,
+        outbox: setup.outbox,
+        archetypes,
+        cycles: BTreeMap::new(),
+        seen_files: BTreeSet::new(),
+        pending: Vec::new(),
+        extra_id: 0,
+        out: DemoOutcome {
+            dir: dir.to_path_buf(),
+            config_path: setup.config_path,
+            runs: 0,
+            prompts: 0,
+            reminders: 0,
+            replies: 0,
+            stored: 0,
+            auto_replies: 0,
+            bounces: 0,
+            digest_text: String::new(),
+            digest_json: serde_json::Value::Null,
+            html_path: dir.join("digest").join("index.html"),
+        },
+    };
+    for w in 0..weeks {
+        let monday = first_monday + Duration::weeks(w);
+        let t = at_local(monday, 9, 5);
+        sim.run_prompts(t).await?;
+        sim.answer_prompts(w, t)?;
+        sim.deliver_and_ingest(&mut *session, &folders, t).await?;
+    }
+    let _ = session.logout().await;
+
+    let mut out = sim.out;
+    let digest = crate::digest::run::build_digest(&app, real_now, None, Some(lang))?;
+    out.digest_text = crate::digest::render_terminal(&digest, lang, false);
+    out.digest_json = crate::digest::to_json(&digest);
+    let rendered = crate::digest::run::render_digest(&app, &digest)?;
+    write_html(&out.html_path, &rendered)?;
+    Ok(out)
+}
+
+/// Where the demo's config was written, the config, and its outbox and inbox.
+struct Setup {
+    config_path: PathBuf,
+    config: config::Config,
+    outbox: PathBuf,
+    inbox: PathBuf,
+}
+
+/// Creates `dir` and writes the demo's config into it.
+fn write_config(dir: &Path, lang: Lang) -> Result<Setup, AppError> {
+    let io = |path: &Path, source| AppError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let config_path = dir.join("config.toml");
+    let text = demo_config_toml(dir, lang);
+    std::fs::write(&config_path, &text).map_err(|e| io(&config_path, e))?;
+    let config = config::parse_str(&text, &config_path.display().to_string())?;
+    let outbox = match &config.send {
+        config::SendConfig::File { dir } => dir.clone(),
+        _ => dir.join("outbox"),
+    };
+    let inbox = match &config.receive {
+        config::ReceiveConfig::Maildir { path } => path.clone(),
+        _ => dir.join("inbox"),
+    };
+    Ok(Setup {
+        config_path,
+        config,
+        outbox,
+        inbox,
+    })
+}
+
+/// Stores the example clients (the new one since shortly before the end, the others since
+/// before the start) and returns each one's archetype.
+fn add_clients(
+    app: &App,
+    start: DateTime<Utc>,
+    simulation_end: DateTime<Utc>,
+) -> Result<BTreeMap<ClientKey, Archetype>, AppError> {
     let demo_clients = demo_replies::clients();
     let mut archetypes: BTreeMap<ClientKey, Archetype> = BTreeMap::new();
     for (i, c) in demo_clients.iter().enumerate() {
@@ -124,126 +198,154 @@ pub async fn run_demo(
         app.store.put_client(&client)?;
     }
     app.store.flush()?;
+    Ok(archetypes)
+}
 
-    let source = MaildirSource::new(inbox.clone(), std::time::Duration::from_millis(10));
-    let mut session = source.connect().await?;
-    let (_, folders) = crate::ingest::pipeline::mail_source(&app)?;
-    let mut cycles: BTreeMap<ClientKey, usize> = BTreeMap::new();
-    let mut seen_files: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut pending: Vec<(DateTime<Utc>, Vec<u8>)> = Vec::new();
-    let mut out = DemoOutcome {
-        dir: dir.to_path_buf(),
-        config_path: config_path.clone(),
-        runs: 0,
-        prompts: 0,
-        reminders: 0,
-        replies: 0,
-        stored: 0,
-        auto_replies: 0,
-        bounces: 0,
-        digest_text: String::new(),
-        digest_json: serde_json::Value::Null,
-        html_path: dir.join("digest").join("index.html"),
-    };
-    let mut extra_id = 0u32;
-    for w in 0..weeks {
-        let monday = first_monday + Duration::weeks(w);
-        let t = at_local(monday, 9, 5);
-        out.runs += 1;
+/// The simulation from week to week.
+struct Simulation<'a> {
+    app: &'a App,
+    lang: Lang,
+    /// Where the prompts arrive.
+    outbox: PathBuf,
+    /// Each client's archetype.
+    archetypes: BTreeMap<ClientKey, Archetype>,
+    /// Prompts answered (or bounced) so far, per client.
+    cycles: BTreeMap<ClientKey, usize>,
+    /// Outbox files already read.
+    seen_files: BTreeSet<PathBuf>,
+    /// The owner's mail not delivered yet, and when it arrives.
+    pending: Vec<(DateTime<Utc>, Vec<u8>)>,
+    /// Numbers the owner's Message-IDs.
+    extra_id: u32,
+    out: DemoOutcome,
+}
+
+impl Simulation<'_> {
+    /// One weekly run of the real scheduler and prompt run, at `t`.
+    async fn run_prompts(&mut self, t: DateTime<Utc>) -> Result<(), AppError> {
+        self.out.runs += 1;
         let fixed = move || t;
-        let report = crate::prompt::run::run_prompts(&app, t, &fixed).await?;
-        out.prompts += report.sent.len();
-        out.reminders += report.reminded.len();
+        let report = crate::prompt::run::run_prompts(self.app, t, &fixed).await?;
+        self.out.prompts += report.sent.len();
+        self.out.reminders += report.reminded.len();
+        Ok(())
+    }
 
-        // Answer this run's prompts (and reminders) the way the owner would.
-        for (path, raw) in new_files(&outbox, &mut seen_files) {
+    /// Answers this run's prompts (and reminders) the way the owner would.
+    fn answer_prompts(&mut self, w: i64, t: DateTime<Utc>) -> Result<(), AppError> {
+        for (path, raw) in new_files(&self.outbox, &mut self.seen_files) {
             let _ = path;
             let Some(seen) = Seen::read(&raw) else {
                 continue;
             };
-            let Some(prompt) = prompt_of(&app, &seen.message_id)? else {
+            let Some(prompt) = prompt_of(self.app, &seen.message_id)? else {
                 continue;
             };
             let is_reminder = seen.message_id.ends_with(&format!(
                 ".r@{}",
-                crate::prompt::token::message_id_domain(&app.config.bot.address)
+                crate::prompt::token::message_id_domain(&self.app.config.bot.address)
             ));
             if seen.message_id != prompt.message_id && !is_reminder {
                 continue; // a receipt, not something to answer
             }
-            let archetype = archetypes
-                .get(&prompt.client)
-                .copied()
-                .unwrap_or(Archetype::NewClient);
-            let n = *cycles.get(&prompt.client).unwrap_or(&0);
-            extra_id += 1;
-            let mid = |kind: &str| format!("demo-{kind}-{w}-{extra_id}@owner.example.test");
-            let view = PromptSeen {
-                reply_to: &seen.reply_to,
-                message_id: &seen.message_id,
-                subject: &seen.subject,
-                text: &seen.text,
-                from: &app.config.bot.address,
-                date: t,
-            };
-            let owner = app.config.owner.addresses[0].clone();
-            match (archetype, n, is_reminder) {
-                // The slow supplier's prompt meets an out-of-office first; the answer follows.
-                (Archetype::SlowSupplier, 1, false) => {
-                    pending.push((
-                        t + Duration::hours(1),
-                        demo_replies::out_of_office(lang, &view, &owner, t, &mid("ooo")),
-                    ));
-                    pending.push((
+            self.answer(w, t, &seen, &prompt, is_reminder);
+        }
+        Ok(())
+    }
+
+    /// The owner's answer to one prompt or reminder, by the client's archetype and cycle.
+    fn answer(
+        &mut self,
+        w: i64,
+        t: DateTime<Utc>,
+        seen: &Seen,
+        prompt: &PromptRecord,
+        is_reminder: bool,
+    ) {
+        let app = self.app;
+        let lang = self.lang;
+        let archetype = self
+            .archetypes
+            .get(&prompt.client)
+            .copied()
+            .unwrap_or(Archetype::NewClient);
+        let n = *self.cycles.get(&prompt.client).unwrap_or(&0);
+        self.extra_id += 1;
+        let extra_id = self.extra_id;
+        let mid = |kind: &str| format!("demo-{kind}-{w}-{extra_id}@owner.example.test");
+        let view = PromptSeen {
+            reply_to: &seen.reply_to,
+            message_id: &seen.message_id,
+            subject: &seen.subject,
+            text: &seen.text,
+            from: &app.config.bot.address,
+            date: t,
+        };
+        let owner = app.config.owner.addresses[0].clone();
+        match (archetype, n, is_reminder) {
+            // The slow supplier's prompt meets an out-of-office first; the answer follows.
+            (Archetype::SlowSupplier, 1, false) => {
+                self.pending.push((
+                    t + Duration::hours(1),
+                    demo_replies::out_of_office(lang, &view, &owner, t, &mid("ooo")),
+                ));
+                self.pending.push((
+                    t + Duration::days(2),
+                    demo_replies::reply_message(
+                        archetype,
+                        n,
+                        lang,
+                        &view,
+                        &owner,
                         t + Duration::days(2),
-                        demo_replies::reply_message(
-                            archetype,
-                            n,
-                            lang,
-                            &view,
-                            &owner,
-                            t + Duration::days(2),
-                            &mid("re"),
-                        ),
-                    ));
-                    cycles.insert(prompt.client.clone(), n + 1);
-                    out.replies += 1;
-                }
-                // One prompt to the micro-manager bounces (mailbox full): no answer that month.
-                (Archetype::MicroManager, 2, false) => {
-                    pending.push((
-                        t + Duration::minutes(5),
-                        demo_replies::bounce(&view, &app.config.bot.address, t, &mid("dsn")),
-                    ));
-                    cycles.insert(prompt.client.clone(), n + 1);
-                }
-                // The scope creeper's third prompt waits for its reminder.
-                (Archetype::ScopeCreeper, 3, false) => {}
-                _ => {
-                    let when = t + Duration::hours(20);
-                    pending.push((
+                        &mid("re"),
+                    ),
+                ));
+                self.cycles.insert(prompt.client.clone(), n + 1);
+                self.out.replies += 1;
+            }
+            // One prompt to the micro-manager bounces (mailbox full): no answer that month.
+            (Archetype::MicroManager, 2, false) => {
+                self.pending.push((
+                    t + Duration::minutes(5),
+                    demo_replies::bounce(&view, &app.config.bot.address, t, &mid("dsn")),
+                ));
+                self.cycles.insert(prompt.client.clone(), n + 1);
+            }
+            // The scope creeper's third prompt waits for its reminder.
+            (Archetype::ScopeCreeper, 3, false) => {}
+            _ => {
+                let when = t + Duration::hours(20);
+                self.pending.push((
+                    when,
+                    demo_replies::reply_message(
+                        archetype,
+                        n,
+                        lang,
+                        &view,
+                        &owner,
                         when,
-                        demo_replies::reply_message(
-                            archetype,
-                            n,
-                            lang,
-                            &view,
-                            &owner,
-                            when,
-                            &mid("re"),
-                        ),
-                    ));
-                    cycles.insert(prompt.client.clone(), n + 1);
-                    out.replies += 1;
-                }
+                        &mid("re"),
+                    ),
+                ));
+                self.cycles.insert(prompt.client.clone(), n + 1);
+                self.out.replies += 1;
             }
         }
-        // Deliver what is due before the next Monday, then ingest, a day at a time.
+    }
+
+    /// Delivers what is due before the next Monday, then ingests, a day at a time.
+    async fn deliver_and_ingest(
+        &mut self,
+        session: &mut dyn MailSession,
+        folders: &Folders,
+        t: DateTime<Utc>,
+    ) -> Result<(), AppError> {
         for day in 1..7 {
             let now = t + Duration::days(day);
             let (due, later): (Vec<_>, Vec<_>) =
-                pending.drain(..).partition(|(when, _)| *when <= now);
-            pending = later;
+                self.pending.drain(..).partition(|(when, _)| *when <= now);
+            self.pending = later;
             if due.is_empty() {
                 continue;
             }
@@ -252,20 +354,13 @@ pub async fn run_demo(
             }
             let fixed = move || now;
             let r =
-                crate::ingest::pipeline::ingest_pass(&app, &mut *session, &folders, &fixed).await?;
-            out.stored += r.stored + r.merged;
-            out.auto_replies += r.auto_replies;
-            out.bounces += r.bounces;
+                crate::ingest::pipeline::ingest_pass(self.app, session, folders, &fixed).await?;
+            self.out.stored += r.stored + r.merged;
+            self.out.auto_replies += r.auto_replies;
+            self.out.bounces += r.bounces;
         }
+        Ok(())
     }
-    let _ = session.logout().await;
-
-    let digest = crate::digest::run::build_digest(&app, real_now, None, Some(lang))?;
-    out.digest_text = crate::digest::render_terminal(&digest, lang, false);
-    out.digest_json = crate::digest::to_json(&digest);
-    let rendered = crate::digest::run::render_digest(&app, &digest)?;
-    write_html(&out.html_path, &rendered)?;
-    Ok(out)
 }
 
 /// The first simulated Monday and the day the simulation ends (the Monday that starts the

@@ -248,28 +248,7 @@ pub fn reply_body(archetype: Archetype, n: usize, lang: Lang, prompt: &PromptSee
         }
         // Outlook: label-first answers, signature, then an Outlook header block (unquoted).
         2 => {
-            let labels: [&str; 8] = match lang {
-                Lang::En => [
-                    "Energy",
-                    "Payment",
-                    "Scope",
-                    "Information",
-                    "Autonomy",
-                    "Price",
-                    "Growth",
-                    "Again",
-                ],
-                Lang::Nl => [
-                    "Energie",
-                    "Betaling",
-                    "Afspraken",
-                    "Informatie",
-                    "Vrijheid",
-                    "Prijs",
-                    "Groei",
-                    "Opnieuw",
-                ],
-            };
+            let labels = outlook_labels(lang);
             for (i, label) in labels.iter().enumerate() {
                 if i == 7 {
                     body.push_str(&format!("{label}: {again}\r\n"));
@@ -326,6 +305,32 @@ pub fn reply_body(archetype: Archetype, n: usize, lang: Lang, prompt: &PromptSee
     }
     body.push_str("\r\n");
     body
+}
+
+/// The question labels an Outlook-style reply puts before its answers.
+fn outlook_labels(lang: Lang) -> [&'static str; 8] {
+    match lang {
+        Lang::En => [
+            "Energy",
+            "Payment",
+            "Scope",
+            "Information",
+            "Autonomy",
+            "Price",
+            "Growth",
+            "Again",
+        ],
+        Lang::Nl => [
+            "Energie",
+            "Betaling",
+            "Afspraken",
+            "Informatie",
+            "Vrijheid",
+            "Prijs",
+            "Groei",
+            "Opnieuw",
+        ],
+    }
 }
 
 /// A complete reply message (RFC 5322, CRLF) from the owner to the prompt.

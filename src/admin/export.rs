@@ -619,6 +619,59 @@ fn ensure_empty(app: &App) -> Result<(), AppError> {
 /// is checked first; the first problem is reported with its JSON path and nothing is
 /// written. The config's `[[clients]]` still win for their declared fields at the next start.
 pub fn import_json(app: &App, text: &str) -> Result<ImportSummary, AppError> {
+    let file = read_export(text)?;
+    let pause = file.pause.map(|p| p.until.map_or(NaiveDate::MAX, |d| d.0));
+
+    let clients = each_of(file.clients, "clients", |c, path| c.into_client(path))?;
+    check_clients_unique(&clients)?;
+
+    let prompts = each_of(file.prompts, "prompts", |p, path| p.into_prompt(path))?;
+    check_prompts_unique(&prompts)?;
+
+    let tz = app.config.owner.timezone;
+    let reflections = each_of(file.reflections, "reflections", |r, path| {
+        r.into_reflection(path, tz)
+    })?;
+    check_one_reflection_per_prompt(&reflections)?;
+
+    ensure_empty(app)?;
+    if let Some(until) = pause {
+        app.store.update_meta(|m| m.paused_until = Some(until))?;
+    }
+    for c in &clients {
+        app.store.put_client(c)?;
+    }
+    for p in &prompts {
+        app.store.put_prompt(p)?;
+    }
+    for r in &reflections {
+        app.store.put_reflection(r)?;
+    }
+    app.store.flush()?;
+    Ok(ImportSummary {
+        clients: clients.len(),
+        prompts: prompts.len(),
+        reflections: reflections.len(),
+    })
+}
+
+/// Converts each entry of the array `name` (none when it is absent), naming the entry
+/// `name[i]` in errors.
+fn each_of<T, U>(
+    items: Option<Vec<T>>,
+    name: &str,
+    into: impl Fn(T, &str) -> Result<U, AppError>,
+) -> Result<Vec<U>, AppError> {
+    items
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| into(item, &format!("{name}[{i}]")))
+        .collect()
+}
+
+/// The export file: a JSON object of the version this olifant reads, typed.
+fn read_export(text: &str) -> Result<ExportIn, AppError> {
     let root: Value = serde_json::from_str(text).map_err(|e| {
         AppError::Invalid(format!(
             "import: not valid JSON (line {}, column {}): {e}; give a file written by `olifant export --format json`",
@@ -652,16 +705,11 @@ pub fn import_json(app: &App, text: &str) -> Result<ImportSummary, AppError> {
             format!("{version} is not supported: this olifant reads version {EXPORT_VERSION}; import with the olifant that wrote it, or a newer one"),
         ));
     }
-    let file: ExportIn = typed(&root)?;
-    let pause = file.pause.map(|p| p.until.map_or(NaiveDate::MAX, |d| d.0));
+    typed(&root)
+}
 
-    let clients = file
-        .clients
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| c.into_client(&format!("clients[{i}]")))
-        .collect::<Result<Vec<_>, _>>()?;
+/// No client twice (by key).
+fn check_clients_unique(clients: &[Client]) -> Result<(), AppError> {
     let mut keys: HashMap<ClientKey, usize> = HashMap::new();
     for (i, c) in clients.iter().enumerate() {
         if let Some(prev) = keys.insert(c.key(), i) {
@@ -674,14 +722,11 @@ pub fn import_json(app: &App, text: &str) -> Result<ImportSummary, AppError> {
             ));
         }
     }
+    Ok(())
+}
 
-    let prompts = file
-        .prompts
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| p.into_prompt(&format!("prompts[{i}]")))
-        .collect::<Result<Vec<_>, _>>()?;
+/// No prompt id or Message-ID (of a prompt or its reminder) twice.
+fn check_prompts_unique(prompts: &[PromptRecord]) -> Result<(), AppError> {
     let mut ids: HashMap<PromptId, usize> = HashMap::new();
     let mut mids: HashMap<String, usize> = HashMap::new();
     for (i, p) in prompts.iter().enumerate() {
@@ -712,15 +757,11 @@ pub fn import_json(app: &App, text: &str) -> Result<ImportSummary, AppError> {
             }
         }
     }
+    Ok(())
+}
 
-    let tz = app.config.owner.timezone;
-    let reflections = file
-        .reflections
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| r.into_reflection(&format!("reflections[{i}]"), tz))
-        .collect::<Result<Vec<_>, _>>()?;
+/// No prompt answered by two reflections.
+fn check_one_reflection_per_prompt(reflections: &[Reflection]) -> Result<(), AppError> {
     let mut answered: HashMap<PromptId, usize> = HashMap::new();
     for (i, r) in reflections.iter().enumerate() {
         if let Some(p) = r.prompt {
@@ -732,26 +773,7 @@ pub fn import_json(app: &App, text: &str) -> Result<ImportSummary, AppError> {
             }
         }
     }
-
-    ensure_empty(app)?;
-    if let Some(until) = pause {
-        app.store.update_meta(|m| m.paused_until = Some(until))?;
-    }
-    for c in &clients {
-        app.store.put_client(c)?;
-    }
-    for p in &prompts {
-        app.store.put_prompt(p)?;
-    }
-    for r in &reflections {
-        app.store.put_reflection(r)?;
-    }
-    app.store.flush()?;
-    Ok(ImportSummary {
-        clients: clients.len(),
-        prompts: prompts.len(),
-        reflections: reflections.len(),
-    })
+    Ok(())
 }
 
 #[cfg(test)]

@@ -47,16 +47,49 @@ impl Validator<'_> {
         let owner = self.owner(raw.owner)?;
         let bot = self.bot(raw.bot, &owner)?;
 
-        // Transports.
-        let send_kind = match raw.send.as_ref().and_then(|s| s.kind.as_deref()) {
+        let send = self.send(raw.send, raw.smtp, &data_dir, &mut warnings)?;
+        let receive = self.receive(raw.receive, raw.imap, &data_dir, &mut warnings)?;
+        let schedule = self.schedule(raw.schedule)?;
+        let clients = self.clients(raw.clients)?;
+        let mut questionnaire = self.questions(raw.questions, raw.notes)?;
+        let digest = self.digest(raw.digest, &mut questionnaire)?;
+        let ingest = self.ingest(raw.ingest)?;
+
+        Ok(Config {
+            origin: self.origin.to_string(),
+            data_dir,
+            templates_dir,
+            owner,
+            bot,
+            send,
+            receive,
+            schedule,
+            clients,
+            vocabulary: std::sync::Arc::new(crate::parse::Vocabulary::new(&questionnaire)),
+            digest,
+            ingest,
+            warnings,
+        })
+    }
+
+    /// How mail goes out: `send.kind` (by default smtp when there is an [smtp] section,
+    /// else file) and its settings.
+    fn send(
+        &self,
+        send: Option<raw::RawSend>,
+        smtp: Option<raw::RawSmtp>,
+        data_dir: &Path,
+        warnings: &mut Vec<String>,
+    ) -> Result<SendConfig, ConfigError> {
+        let send_kind = match send.as_ref().and_then(|s| s.kind.as_deref()) {
             Some(k) => k.trim().to_ascii_lowercase(),
-            None if raw.smtp.is_some() => "smtp".into(),
+            None if smtp.is_some() => "smtp".into(),
             None => "file".into(),
         };
-        let send_raw = raw.send.unwrap_or_default();
-        let send = match send_kind.as_str() {
-            "smtp" => match raw.smtp {
-                Some(s) => SendConfig::Smtp(self.smtp(s, &mut warnings)?),
+        let send_raw = send.unwrap_or_default();
+        let config = match send_kind.as_str() {
+            "smtp" => match smtp {
+                Some(s) => SendConfig::Smtp(self.smtp(s, warnings)?),
                 None => {
                     return Err(self.err(
                         "send.kind",
@@ -65,7 +98,7 @@ impl Validator<'_> {
                 }
             },
             "file" => {
-                if raw.smtp.is_some() {
+                if smtp.is_some() {
                     warnings.push("[smtp] is ignored because send.kind = \"file\"".into());
                 }
                 SendConfig::File {
@@ -96,16 +129,27 @@ impl Validator<'_> {
         if send_raw.command.is_some() && send_kind != "sendmail" {
             return Err(self.err("send.command", "only applies to kind = \"sendmail\""));
         }
+        Ok(config)
+    }
 
-        let receive_kind = match raw.receive.as_ref().and_then(|s| s.kind.as_deref()) {
+    /// How mail comes in: `receive.kind` (by default imap when there is an [imap] section,
+    /// else maildir) and its settings.
+    fn receive(
+        &self,
+        receive: Option<raw::RawReceive>,
+        imap: Option<raw::RawImap>,
+        data_dir: &Path,
+        warnings: &mut Vec<String>,
+    ) -> Result<ReceiveConfig, ConfigError> {
+        let receive_kind = match receive.as_ref().and_then(|s| s.kind.as_deref()) {
             Some(k) => k.trim().to_ascii_lowercase(),
-            None if raw.imap.is_some() => "imap".into(),
+            None if imap.is_some() => "imap".into(),
             None => "maildir".into(),
         };
-        let receive_raw = raw.receive.unwrap_or_default();
-        let receive = match receive_kind.as_str() {
-            "imap" => match raw.imap {
-                Some(i) => ReceiveConfig::Imap(self.imap(i, &mut warnings)?),
+        let receive_raw = receive.unwrap_or_default();
+        let config = match receive_kind.as_str() {
+            "imap" => match imap {
+                Some(i) => ReceiveConfig::Imap(self.imap(i, warnings)?),
                 None => {
                     return Err(self.err(
                         "receive.kind",
@@ -114,7 +158,7 @@ impl Validator<'_> {
                 }
             },
             "maildir" => {
-                if raw.imap.is_some() {
+                if imap.is_some() {
                     warnings.push("[imap] is ignored because receive.kind = \"maildir\"".into());
                 }
                 ReceiveConfig::Maildir {
@@ -135,40 +179,22 @@ impl Validator<'_> {
         if receive_raw.path.is_some() && receive_kind != "maildir" {
             return Err(self.err("receive.path", "only applies to kind = \"maildir\""));
         }
+        Ok(config)
+    }
 
-        let schedule = self.schedule(raw.schedule)?;
-        let clients = self.clients(raw.clients)?;
-        let mut questionnaire = self.questions(raw.questions, raw.notes)?;
-        let digest = self.digest(raw.digest, &mut questionnaire)?;
-        let ingest = {
-            let i = raw.ingest.unwrap_or_default();
-            let trusted = i.trusted_authserv_id.map(|s| s.trim().to_string());
-            if trusted.as_deref() == Some("") {
-                return Err(self.err(
-                    "ingest.trusted_authserv_id",
-                    "is empty; expected your provider's authserv-id (e.g. \"mx.example.com\") or leave the key out",
-                ));
-            }
-            IngestConfig {
-                trusted_authserv_id: trusted,
-                receipts: i.receipts.unwrap_or(true),
-            }
-        };
-
-        Ok(Config {
-            origin: self.origin.to_string(),
-            data_dir,
-            templates_dir,
-            owner,
-            bot,
-            send,
-            receive,
-            schedule,
-            clients,
-            vocabulary: std::sync::Arc::new(crate::parse::Vocabulary::new(&questionnaire)),
-            digest,
-            ingest,
-            warnings,
+    /// The [ingest] section.
+    fn ingest(&self, ingest: Option<raw::RawIngest>) -> Result<IngestConfig, ConfigError> {
+        let i = ingest.unwrap_or_default();
+        let trusted = i.trusted_authserv_id.map(|s| s.trim().to_string());
+        if trusted.as_deref() == Some("") {
+            return Err(self.err(
+                "ingest.trusted_authserv_id",
+                "is empty; expected your provider's authserv-id (e.g. \"mx.example.com\") or leave the key out",
+            ));
+        }
+        Ok(IngestConfig {
+            trusted_authserv_id: trusted,
+            receipts: i.receipts.unwrap_or(true),
         })
     }
 

@@ -435,39 +435,8 @@ pub fn build_digest<S: ReflectionSource + ?Sized>(
         .filter(|p| *p < at)
         .unwrap_or(at - Duration::days(score::DEFAULT_TREND_DAYS));
     let tz = input.tz;
-    let q = input.questionnaire;
 
-    let label_of = |key: &str| -> BTreeMap<Lang, String> {
-        q.questions
-            .iter()
-            .find(|x| x.key == key)
-            .map(|x| {
-                Lang::ALL
-                    .iter()
-                    .map(|l| (*l, x.wording(*l).label.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-
-    let mut scores = Vec::new();
-    let mut archived = Vec::new();
-    for c in input.clients.iter().filter_map(|c| as_it_was(c, at)) {
-        let history = reflections.reflections_of(&c.key())?;
-        let refl: Vec<&Reflection> = history.iter().filter(|r| r.date <= at).collect();
-        let s = score::score_client(&c, &refl, q, input.settings, at, Some(since));
-        match c.status {
-            ClientStatus::Archived { since: when } => archived.push(ArchivedClient {
-                name: c.name.clone(),
-                since: local_date(when, tz),
-                health: s.health.map(round_pct),
-                reflections: s.reflections,
-            }),
-            _ => scores.push((c, s)),
-        }
-    }
-    archived.sort_by_key(|a| a.name.to_lowercase());
-
+    let (scores, archived) = score_clients(input, reflections, at, since)?;
     let rev_in: Vec<RevenueClient> = scores
         .iter()
         .filter_map(|(c, s)| {
@@ -480,72 +449,166 @@ pub fn build_digest<S: ReflectionSource + ?Sized>(
         .collect();
     let rev = score::revenue_summary(&rev_in);
     let total_rev = rev.as_ref().map(|r| r.total);
-
     let mut clients: Vec<ClientDigest> = scores
         .into_iter()
-        .map(|(c, s)| {
-            let evidence_i18n: BTreeMap<Lang, Vec<String>> = Lang::ALL
-                .iter()
-                .map(|l| {
-                    (
-                        *l,
-                        s.evidence.iter().map(|e| score::phrase(e, *l, q)).collect(),
-                    )
-                })
-                .collect();
-            let start = s.series.len().saturating_sub(SPARK_POINTS);
-            let recent: Vec<u8> = s.series[start..]
-                .iter()
-                .map(|p| round_pct(p.score))
-                .collect();
-            let revenue_share = match (c.revenue, total_rev) {
-                (Some(r), Some(t)) if r.is_finite() && r > 0.0 && t > 0.0 => {
-                    Some((r * 1000.0 / t).round() / 10.0)
-                }
-                _ => None,
-            };
-            ClientDigest {
+        .map(|(c, s)| client_digest(input, &c, &s, total_rev))
+        .collect();
+    sort_clients(&mut clients);
+    let counts = count_verdicts(&clients);
+
+    Ok(Digest {
+        generated_at: now,
+        as_of: input.as_of,
+        since,
+        lang: input.lang,
+        tz: tz.name().to_string(),
+        clients,
+        archived,
+        counts,
+        revenue: rev.map(revenue_line),
+        prompts: prompt_stats(input.prompts, since, at, tz),
+        not_understood: input.not_understood,
+        quarantined: quarantine_lines(input.quarantined, at, tz),
+        activity: input.activity.clone(),
+        next_prompt_at: input.next_prompt_at.map(|t| local_time(t, tz)),
+        next_digest_at: input.next_digest_at.map(|t| local_time(t, tz)),
+        thresholds: Thresholds {
+            let_go: input.settings.let_go_health,
+            watch_below: input.settings.watch_below,
+            nurture: input.settings.nurture_health,
+        },
+    })
+}
+
+/// A tracked client as it was, and its score.
+type Scored = (Client, score::ClientScore);
+
+/// Scores every client as it was at `at` on its reflections up to then: the tracked ones
+/// with their scores, and the archived ones (sorted by name) as their own lines.
+fn score_clients<S: ReflectionSource + ?Sized>(
+    input: &DigestInput<'_>,
+    reflections: &mut S,
+    at: DateTime<Utc>,
+    since: DateTime<Utc>,
+) -> Result<(Vec<Scored>, Vec<ArchivedClient>), S::Error> {
+    let mut scores = Vec::new();
+    let mut archived = Vec::new();
+    for c in input.clients.iter().filter_map(|c| as_it_was(c, at)) {
+        let history = reflections.reflections_of(&c.key())?;
+        let refl: Vec<&Reflection> = history.iter().filter(|r| r.date <= at).collect();
+        let s = score::score_client(
+            &c,
+            &refl,
+            input.questionnaire,
+            input.settings,
+            at,
+            Some(since),
+        );
+        match c.status {
+            ClientStatus::Archived { since: when } => archived.push(ArchivedClient {
                 name: c.name.clone(),
-                key: s.key.clone(),
-                verdict: s.verdict,
+                since: local_date(when, input.tz),
                 health: s.health.map(round_pct),
-                previous_health: s.previous_health.map(round_pct),
-                trend: s.trend.map(|t| t.round() as i32),
-                trend_direction: s.trend.map(|t| {
-                    if t >= TREND_STEADY {
-                        TrendDirection::Up
-                    } else if t <= -TREND_STEADY {
-                        TrendDirection::Down
-                    } else {
-                        TrendDirection::Steady
-                    }
-                }),
-                confidence: s.confidence,
                 reflections: s.reflections,
-                span_days: s.span_days,
-                last_reflection: s.last_reflection.map(|d| local_date(d, tz)),
-                promoter: s.promoter,
-                revenue: c.revenue,
-                revenue_share,
-                evidence: evidence_i18n.get(&input.lang).cloned().unwrap_or_default(),
-                reasons: s.evidence.clone(),
-                next_step: score::next_step(s.verdict, input.lang).to_string(),
-                quotes: s
-                    .quotes
-                    .iter()
-                    .map(|qt| QuoteLine {
-                        date: local_date(qt.date, tz),
-                        text: qt.text.clone(),
-                        question: qt.question.clone(),
-                        labels: qt.question.as_deref().map(label_of).unwrap_or_default(),
-                    })
-                    .collect(),
-                sparkline: unicode_sparkline(&recent),
-                recent_scores: recent,
-                evidence_i18n,
-            }
+            }),
+            _ => scores.push((c, s)),
+        }
+    }
+    archived.sort_by_key(|a| a.name.to_lowercase());
+    Ok((scores, archived))
+}
+
+/// One client's part of the digest; `total_rev`: the revenue of all tracked clients.
+fn client_digest(
+    input: &DigestInput<'_>,
+    c: &Client,
+    s: &score::ClientScore,
+    total_rev: Option<f64>,
+) -> ClientDigest {
+    let (q, tz) = (input.questionnaire, input.tz);
+    let evidence_i18n: BTreeMap<Lang, Vec<String>> = Lang::ALL
+        .iter()
+        .map(|l| {
+            (
+                *l,
+                s.evidence.iter().map(|e| score::phrase(e, *l, q)).collect(),
+            )
         })
         .collect();
+    let start = s.series.len().saturating_sub(SPARK_POINTS);
+    let recent: Vec<u8> = s.series[start..]
+        .iter()
+        .map(|p| round_pct(p.score))
+        .collect();
+    let revenue_share = match (c.revenue, total_rev) {
+        (Some(r), Some(t)) if r.is_finite() && r > 0.0 && t > 0.0 => {
+            Some((r * 1000.0 / t).round() / 10.0)
+        }
+        _ => None,
+    };
+    ClientDigest {
+        name: c.name.clone(),
+        key: s.key.clone(),
+        verdict: s.verdict,
+        health: s.health.map(round_pct),
+        previous_health: s.previous_health.map(round_pct),
+        trend: s.trend.map(|t| t.round() as i32),
+        trend_direction: s.trend.map(|t| {
+            if t >= TREND_STEADY {
+                TrendDirection::Up
+            } else if t <= -TREND_STEADY {
+                TrendDirection::Down
+            } else {
+                TrendDirection::Steady
+            }
+        }),
+        confidence: s.confidence,
+        reflections: s.reflections,
+        span_days: s.span_days,
+        last_reflection: s.last_reflection.map(|d| local_date(d, tz)),
+        promoter: s.promoter,
+        revenue: c.revenue,
+        revenue_share,
+        evidence: evidence_i18n.get(&input.lang).cloned().unwrap_or_default(),
+        reasons: s.evidence.clone(),
+        next_step: score::next_step(s.verdict, input.lang).to_string(),
+        quotes: s
+            .quotes
+            .iter()
+            .map(|qt| QuoteLine {
+                date: local_date(qt.date, tz),
+                text: qt.text.clone(),
+                question: qt.question.clone(),
+                labels: qt
+                    .question
+                    .as_deref()
+                    .map(|key| labels_of(q, key))
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        sparkline: unicode_sparkline(&recent),
+        recent_scores: recent,
+        evidence_i18n,
+    }
+}
+
+/// A question's label in every language (none for a question no longer asked).
+fn labels_of(q: &Questionnaire, key: &str) -> BTreeMap<Lang, String> {
+    q.questions
+        .iter()
+        .find(|x| x.key == key)
+        .map(|x| {
+            Lang::ALL
+                .iter()
+                .map(|l| (*l, x.wording(*l).label.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Orders the clients by verdict; within one, the healthiest first where health is good
+/// news (nurture, keep), the weakest first where it is not (let go, watch); then by name.
+fn sort_clients(clients: &mut [ClientDigest]) {
     clients.sort_by(|a, b| {
         rank(a.verdict).cmp(&rank(b.verdict)).then_with(|| {
             let (ha, hb) = (a.health.unwrap_or(0), b.health.unwrap_or(0));
@@ -557,8 +620,12 @@ pub fn build_digest<S: ReflectionSource + ?Sized>(
             .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
         })
     });
+}
+
+/// How many clients got each verdict.
+fn count_verdicts(clients: &[ClientDigest]) -> VerdictCounts {
     let mut counts = VerdictCounts::default();
-    for c in &clients {
+    for c in clients {
         *match c.verdict {
             Verdict::Nurture => &mut counts.nurture,
             Verdict::Keep => &mut counts.keep,
@@ -567,47 +634,38 @@ pub fn build_digest<S: ReflectionSource + ?Sized>(
             Verdict::NotEnoughData => &mut counts.not_enough_data,
         } += 1;
     }
+    counts
+}
 
-    Ok(Digest {
-        generated_at: now,
-        as_of: input.as_of,
-        since,
-        lang: input.lang,
-        tz: tz.name().to_string(),
-        clients,
-        archived,
-        counts,
-        revenue: rev.map(|r| RevenueLine {
-            total: r.total,
-            top: r.top,
-            top_share: round_pct(r.top_share),
-            weakest: r.weakest.map(|(name, share, health)| WeakRevenue {
-                name,
-                share: round_pct(share),
-                health: round_pct(health),
-            }),
+/// The digest's revenue line.
+fn revenue_line(r: score::RevenueSummary) -> RevenueLine {
+    RevenueLine {
+        total: r.total,
+        top: r.top,
+        top_share: round_pct(r.top_share),
+        weakest: r.weakest.map(|(name, share, health)| WeakRevenue {
+            name,
+            share: round_pct(share),
+            health: round_pct(health),
         }),
-        prompts: prompt_stats(input.prompts, since, at, tz),
-        not_understood: input.not_understood,
-        quarantined: input
-            .quarantined
-            .iter()
-            .filter(|e| e.at <= at)
-            .map(|e| QuarantineLine {
-                date: local_date(e.at, tz),
-                origin: e.origin.clone(),
-                reason: e.reason.clone(),
-            })
-            .collect(),
-        activity: input.activity.clone(),
-        next_prompt_at: input.next_prompt_at.map(|t| local_time(t, tz)),
-        next_digest_at: input.next_digest_at.map(|t| local_time(t, tz)),
-        thresholds: Thresholds {
-            let_go: input.settings.let_go_health,
-            watch_below: input.settings.watch_below,
-            nurture: input.settings.nurture_health,
-        },
-    })
+    }
+}
+
+/// The quarantined messages up to `at`.
+fn quarantine_lines(
+    quarantined: &[QuarantineEntry],
+    at: DateTime<Utc>,
+    tz: Tz,
+) -> Vec<QuarantineLine> {
+    quarantined
+        .iter()
+        .filter(|e| e.at <= at)
+        .map(|e| QuarantineLine {
+            date: local_date(e.at, tz),
+            origin: e.origin.clone(),
+            reason: e.reason.clone(),
+        })
+        .collect()
 }
 
 /// `c` as it stood at `at`: `None` before it was tracked, active again when it was let go

@@ -526,8 +526,85 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
             }
         },
     };
-    // Only the headers read below, in order: the same as the first 2,000 of
-    // `headers_raw()` filtered by name, without checking every other header's UTF-8.
+    let headers = read_headers(&message);
+    let id = Identity::of(&typed, full_raw);
+    let in_reply_to_ids = raw_header(&headers, "In-Reply-To")
+        .map(ids_in)
+        .unwrap_or_default();
+    let references = raw_header(&headers, "References")
+        .map(ids_in)
+        .unwrap_or_default();
+    let tokens = find_tokens(&typed, &headers, &in_reply_to_ids, &references, ctx);
+    let sender = check_sender(&id.from, &tokens, &headers, ctx);
+    let (body, structure) = body_text(&mime_body, &message);
+    let lines = strip::fresh_lines(&body);
+    let fresh_text = strip::join_paragraphs(lines.iter().map(|l| l.text.as_ref()));
+    let is_bounce = is_bounce(id.from.as_deref(), &headers, structure);
+
+    let prompt_token = tokens.prompt_token;
+    let mut reading = Reading {
+        // Set below: every way out gives its own.
+        parsed: ParsedMessage {
+            kind: MessageKind::Other,
+            prompt_token: None,
+            language: None,
+            answers: BTreeMap::new(),
+            notes: String::new(),
+            problems: Vec::new(),
+        },
+        message_id: id.message_id,
+        dedup_id: id.dedup_id,
+        prompt_id: if sender.genuine.is_ok() {
+            tokens.prompt_id
+        } else {
+            None
+        },
+        from: id.from,
+        date: id.date,
+        genuine: sender.genuine,
+        sender_is_owner: sender.is_owner,
+        bounce_of: None,
+        bounce_reason: None,
+        fresh_text,
+        in_reply_to: in_reply_to_ids.first().map(|id| id.to_string()),
+    };
+    // olifant's own mail (receipts, reminders, confirmations) is never a bounce or an
+    // automatic reply to act on: when the bot's address is a plus-address of the owner's
+    // mailbox it sits in the INBOX olifant reads, and must stay there for the owner.
+    if sender.from_bot {
+        let problem = format!("not genuine: {}", Rejection::FromBot);
+        reading.parsed = not_a_reply(MessageKind::Other, &prompt_token, problem);
+        reading.prompt_id = None;
+        return Ok(reading);
+    }
+    if is_bounce {
+        let text = String::from_utf8_lossy(&raw[..raw.len().min(4 * 1024 * 1024)]);
+        reading.bounce_of = find_token_in_text(&text, ctx);
+        reading.bounce_reason = bounce_reason(&text);
+        let problem = "delivery failure report".into();
+        reading.parsed = not_a_reply(MessageKind::Bounce, &prompt_token, problem);
+        reading.prompt_id = None;
+        return Ok(reading);
+    }
+    if let Some(why) = header_flags_auto_reply(&headers, &subject) {
+        let problem = format!("automatic reply ({why})");
+        reading.parsed = not_a_reply(MessageKind::AutoReply, &prompt_token, problem);
+        reading.prompt_id = None;
+        return Ok(reading);
+    }
+    if let Err(why) = &reading.genuine {
+        let problem = format!("not genuine: {why}");
+        reading.parsed = not_a_reply(MessageKind::Other, &prompt_token, problem);
+        return Ok(reading);
+    }
+    reading.parsed = reflection(&lines, &body, prompt_token, ctx);
+    Ok(reading)
+}
+
+/// Only the headers [`read_message`] reads, in order: the same as the first 2,000 of
+/// `headers_raw()` filtered by name, without checking every other header's UTF-8.
+#[inline]
+fn read_headers<'m>(message: &'m Message<'_>) -> Vec<(&'m str, &'m str)> {
     let wanted = |name: &str| {
         // Most headers start with a letter none of the read ones starts with.
         name.as_bytes()
@@ -536,7 +613,7 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
             && READ_HEADERS.iter().any(|n| name.eq_ignore_ascii_case(n))
     };
     let root_headers = message.root_part().headers();
-    let headers: Vec<(&str, &str)> = if root_headers.len() <= 2000 {
+    if root_headers.len() <= 2000 {
         root_headers
             .iter()
             .filter(|h| wanted(h.name.as_str()))
@@ -553,43 +630,78 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
             .take(2000)
             .filter(|(n, _)| wanted(n))
             .collect()
-    };
-    let header = |name: &str| -> Option<String> {
-        headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| unfold(v))
-    };
-    let message_id = typed
-        .message_id
-        .map(|m| m.trim().trim_matches(['<', '>']).to_string())
-        .filter(|m| !m.is_empty());
-    // The digest of the whole input (before the MAX_RAW cut), only when there is no Message-ID.
-    let dedup_id = message_id.clone().unwrap_or_else(|| sha256_hex(full_raw));
-    let from = typed
-        .from
-        .as_ref()
-        .and_then(|a| a.first())
-        .map(|a| a.trim().to_lowercase());
-    let date = typed
-        .date
-        .and_then(|d| DateTime::<Utc>::from_timestamp(d.to_timestamp(), 0));
-    let raw_header = |name: &str| -> Option<&str> {
-        headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| *v)
-    };
-    let in_reply_to_ids = raw_header("In-Reply-To").map(ids_in).unwrap_or_default();
-    let in_reply_to = in_reply_to_ids.first().map(|id| id.to_string());
-    let references = raw_header("References").map(ids_in).unwrap_or_default();
+    }
+}
 
-    // Candidate tokens: plus-addresses first, then message ids.
+/// The raw value of the first header called `name` (case-insensitive) among `headers`.
+#[inline]
+fn raw_header<'h>(headers: &[(&'h str, &'h str)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| *v)
+}
+
+/// Who sent the message, when, and under which id.
+struct Identity {
+    message_id: Option<String>,
+    dedup_id: String,
+    from: Option<String>,
+    date: Option<DateTime<Utc>>,
+}
+
+impl Identity {
+    #[inline]
+    fn of(typed: &TypedHeaders, full_raw: &[u8]) -> Identity {
+        let message_id = typed
+            .message_id
+            .as_ref()
+            .map(|m| m.trim().trim_matches(['<', '>']).to_string())
+            .filter(|m| !m.is_empty());
+        // The digest of the whole input (before the MAX_RAW cut), only when there is no Message-ID.
+        let dedup_id = message_id.clone().unwrap_or_else(|| sha256_hex(full_raw));
+        let from = typed
+            .from
+            .as_ref()
+            .and_then(|a| a.first())
+            .map(|a| a.trim().to_lowercase());
+        let date = typed
+            .date
+            .and_then(|d| DateTime::<Utc>::from_timestamp(d.to_timestamp(), 0));
+        Identity {
+            message_id,
+            dedup_id,
+            from,
+            date,
+        }
+    }
+}
+
+/// The prompt token the message answers, if any.
+struct Tokens {
+    /// The first candidate, lowercased.
+    prompt_token: Option<String>,
+    /// The prompt of the first candidate that verifies under the key.
+    prompt_id: Option<PromptId>,
+    /// Whether there was any candidate at all.
+    found: bool,
+}
+
+/// Candidate tokens: plus-addresses first (To, Cc, Delivered-To, X-Original-To), then
+/// message ids (In-Reply-To, References).
+#[inline]
+fn find_tokens(
+    typed: &TypedHeaders,
+    headers: &[(&str, &str)],
+    in_reply_to_ids: &[&str],
+    references: &[&str],
+    ctx: &ParseContext,
+) -> Tokens {
     let mut recipients: Vec<Cow<'_, str>> = Vec::new();
     for a in [&typed.to, &typed.cc].into_iter().flatten() {
         recipients.extend(a.take(500).map(Cow::Borrowed));
     }
-    for (n, v) in &headers {
+    for (n, v) in headers {
         if n.eq_ignore_ascii_case("Delivered-To") || n.eq_ignore_ascii_case("X-Original-To") {
             recipients.push(Cow::Owned(unfold(v)));
         }
@@ -604,12 +716,33 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
             .chain(references.iter())
             .filter_map(|id| token::token_from_message_id(id)),
     );
-    let prompt_token = candidates.first().map(|t| t.to_ascii_lowercase());
-    let prompt_id = ctx
-        .key
-        .and_then(|k| candidates.iter().find_map(|t| k.verify(t)));
+    Tokens {
+        prompt_token: candidates.first().map(|t| t.to_ascii_lowercase()),
+        prompt_id: ctx
+            .key
+            .and_then(|k| candidates.iter().find_map(|t| k.verify(t))),
+        found: !candidates.is_empty(),
+    }
+}
 
-    // Sender checks.
+/// What the sender checks found.
+struct Sender {
+    /// Why the message is not a genuine reply from the owner, if it is not.
+    genuine: Result<(), Rejection>,
+    /// From is olifant's own address.
+    from_bot: bool,
+    /// From is one of the owner's addresses (not olifant's) and DMARC did not fail.
+    is_owner: bool,
+}
+
+/// Sender checks: From against olifant and the owner, the token, DMARC.
+#[inline]
+fn check_sender(
+    from: &Option<String>,
+    tokens: &Tokens,
+    headers: &[(&str, &str)],
+    ctx: &ParseContext,
+) -> Sender {
     let from_bot = from
         .as_deref()
         .is_some_and(|f| f.eq_ignore_ascii_case(ctx.bot_address.trim()));
@@ -630,11 +763,11 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
         Err(Rejection::NoFrom)
     } else if from_bot {
         Err(Rejection::FromBot)
-    } else if candidates.is_empty() {
+    } else if !tokens.found {
         Err(Rejection::NoToken)
     } else if ctx.key.is_none() {
         Err(Rejection::NoKey)
-    } else if prompt_id.is_none() {
+    } else if tokens.prompt_id.is_none() {
         Err(Rejection::InvalidToken)
     } else if !from_owner {
         Err(Rejection::NotFromOwner(from.clone().unwrap_or_default()))
@@ -643,17 +776,28 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
     } else {
         Ok(())
     };
-    let sender_is_owner = from_owner && !from_bot && !dmarc_fail;
+    Sender {
+        genuine,
+        from_bot,
+        is_owner: from_owner && !from_bot && !dmarc_fail,
+    }
+}
 
-    // Body text: the first text/plain body, else HTML converted here.
+/// Body text: the first text/plain body, else HTML converted here; and the MIME structure
+/// it came from (`None` for a plain body).
+#[inline]
+fn body_text<'a, 's>(
+    mime_body: &'a mime::Body<'s>,
+    message: &'a Message<'s>,
+) -> (Cow<'a, str>, Option<&'a Message<'s>>) {
     let mut body: Cow<'_, str> = Cow::Borrowed("");
-    let structure = match &mime_body {
+    let structure = match mime_body {
         mime::Body::Plain(text) => {
             body = Cow::Borrowed(text.as_ref());
             None
         }
         mime::Body::Parts(parts) => Some(parts),
-        mime::Body::InMessage => Some(&message),
+        mime::Body::InMessage => Some(message),
     };
     for part in structure.iter().flat_map(|m| m.text_bodies().take(20)) {
         if let PartType::Text(t) = &part.body {
@@ -668,17 +812,16 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
             }
         }
     }
-    let lines = strip::fresh_lines(&body);
-    let fresh_text = strip::join_paragraphs(lines.iter().map(|l| l.text.as_ref()));
+    (body, structure)
+}
 
-    // Bounce?
-    let from_local = from
-        .as_deref()
-        .unwrap_or("")
-        .split('@')
-        .next()
-        .unwrap_or("");
-    let return_path_empty = header("Return-Path").is_some_and(|v| v.trim() == "<>");
+/// A bounce: a delivery-status report, an empty Return-Path, or mail from the mailer
+/// daemon or the postmaster.
+#[inline]
+fn is_bounce(from: Option<&str>, headers: &[(&str, &str)], structure: Option<&Message>) -> bool {
+    let from_local = from.unwrap_or("").split('@').next().unwrap_or("");
+    let return_path_empty =
+        raw_header(headers, "Return-Path").is_some_and(|v| unfold(v).trim() == "<>");
     // The root's MIME headers are read with the body (a plain body is no report).
     let root_is_report = structure
         .iter()
@@ -699,89 +842,46 @@ pub fn read_message(raw: &[u8], ctx: &ParseContext) -> Result<Reading, ParseErro
                 })
             })
         });
-    let is_bounce = is_report
-        || return_path_empty
-        || from_local == "mailer-daemon"
-        || from_local == "postmaster";
+    is_report || return_path_empty || from_local == "mailer-daemon" || from_local == "postmaster"
+}
 
-    let base = |kind: MessageKind, problems: Vec<String>| ParsedMessage {
+/// The reading of a message that is not a reply to act on: its kind and one problem.
+fn not_a_reply(kind: MessageKind, prompt_token: &Option<String>, problem: String) -> ParsedMessage {
+    ParsedMessage {
         kind,
         prompt_token: prompt_token.clone(),
         language: None,
         answers: BTreeMap::new(),
         notes: String::new(),
-        problems,
-    };
-    let mut reading = Reading {
-        // Set below: every way out gives its own.
-        parsed: ParsedMessage {
-            kind: MessageKind::Other,
-            prompt_token: None,
-            language: None,
-            answers: BTreeMap::new(),
-            notes: String::new(),
-            problems: Vec::new(),
-        },
-        message_id,
-        dedup_id,
-        prompt_id: if genuine.is_ok() { prompt_id } else { None },
-        from,
-        date,
-        genuine: genuine.clone(),
-        sender_is_owner,
-        bounce_of: None,
-        bounce_reason: None,
-        fresh_text,
-        in_reply_to,
-    };
-    // olifant's own mail (receipts, reminders, confirmations) is never a bounce or an
-    // automatic reply to act on: when the bot's address is a plus-address of the owner's
-    // mailbox it sits in the INBOX olifant reads, and must stay there for the owner.
-    if from_bot {
-        reading.parsed = base(
-            MessageKind::Other,
-            vec![format!("not genuine: {}", Rejection::FromBot)],
-        );
-        reading.prompt_id = None;
-        return Ok(reading);
+        problems: vec![problem],
     }
-    if is_bounce {
-        let text = String::from_utf8_lossy(&raw[..raw.len().min(4 * 1024 * 1024)]);
-        reading.bounce_of = find_token_in_text(&text, ctx);
-        reading.bounce_reason = bounce_reason(&text);
-        reading.parsed = base(MessageKind::Bounce, vec!["delivery failure report".into()]);
-        reading.prompt_id = None;
-        return Ok(reading);
-    }
-    if let Some(why) = header_flags_auto_reply(&headers, &subject) {
-        reading.parsed = base(
-            MessageKind::AutoReply,
-            vec![format!("automatic reply ({why})")],
-        );
-        reading.prompt_id = None;
-        return Ok(reading);
-    }
-    if let Err(why) = &genuine {
-        reading.parsed = base(MessageKind::Other, vec![format!("not genuine: {why}")]);
-        return Ok(reading);
-    }
+}
+
+/// The answers of a genuine reply, read from its fresh lines; the bot address and the token
+/// are ignored where they appear in the text.
+#[inline]
+fn reflection(
+    lines: &[strip::FreshLine<'_>],
+    body: &str,
+    prompt_token: Option<String>,
+    ctx: &ParseContext,
+) -> ParsedMessage {
     // The bot address (lowercased: ASCII as it is when it has no capitals) and the token.
     let bot = strip::lowercase(ctx.bot_address.trim());
     let ignore = [bot.as_ref(), prompt_token.as_deref().unwrap_or("")];
     let ignore = &ignore[..if prompt_token.is_some() { 2 } else { 1 }];
     let vocabulary = ctx.vocabulary;
-    let e = grammar::extract_in(&lines, vocabulary, ignore, ctx.default_lang, || {
-        grammar::quoted_prompt_language_in(&body, vocabulary)
+    let e = grammar::extract_in(lines, vocabulary, ignore, ctx.default_lang, || {
+        grammar::quoted_prompt_language_in(body, vocabulary)
     });
-    reading.parsed = ParsedMessage {
+    ParsedMessage {
         kind: MessageKind::Reflection,
         prompt_token,
         language: e.language,
         answers: e.answers,
         notes: e.notes,
         problems: e.problems,
-    };
-    Ok(reading)
+    }
 }
 
 #[cfg(test)]

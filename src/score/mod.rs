@@ -424,7 +424,64 @@ pub fn score_client(
         _ => None,
     };
 
-    // Per-question scores and recent low/high counts (walk back from the newest).
+    let questions = question_scores(&qi, &m, &sums);
+    let agains = last_agains(&qi, &m);
+    let promoter = agains.first().map(|&p| {
+        if p >= 100.0 {
+            Promoter::Promoter
+        } else if p <= 0.0 {
+            Promoter::Detractor
+        } else {
+            Promoter::Passive
+        }
+    });
+
+    let span_days = match (m.dates.first(), m.dates.last()) {
+        (Some(a), Some(b)) => (*b - *a).num_days(),
+        _ => 0,
+    };
+    let confidence = Confidence::from_counts(n, span_days);
+
+    let again_no_twice = agains.len() == 2 && agains.iter().all(|&p| p <= 0.0);
+    let drop = recent_drop(&series, settings);
+    let verdict = verdict_of(n, health, again_no_twice, drop, &questions, settings);
+
+    let evidence = evidence::collect(
+        verdict,
+        n,
+        settings,
+        &questions,
+        again_no_twice,
+        drop,
+        health,
+        previous_health,
+    );
+    let lookback = &scored_or_all(&refl)[..];
+    let quotes = evidence::quotes(verdict, lookback, &qi);
+
+    ClientScore {
+        key: client.key(),
+        name: client.name.clone(),
+        reflections: n,
+        span_days,
+        last_reflection: m.dates.last().copied(),
+        health,
+        previous_health,
+        trend,
+        confidence,
+        promoter,
+        questions,
+        series,
+        verdict,
+        evidence,
+        quotes,
+    }
+}
+
+/// Per-question scores and recent low/high counts (walking back from the newest), for
+/// the questions answered at least once.
+fn question_scores(qi: &QIndex<'_>, m: &Matrix, sums: &Sums) -> Vec<QuestionScore> {
+    let n = m.dates.len();
     let mut questions = Vec::new();
     for (q, key) in qi.keys.iter().enumerate() {
         if sums.cnt[q] == 0 {
@@ -457,11 +514,14 @@ pub fn score_client(
             recent_window: window,
         });
     }
+    questions
+}
 
-    // The two most recent `again` answers, newest first.
+/// The two most recent `again` answers, newest first.
+fn last_agains(qi: &QIndex<'_>, m: &Matrix) -> Vec<f64> {
     let mut agains: Vec<f64> = Vec::with_capacity(2);
     if let Some(ai) = qi.index("again") {
-        for i in (0..n).rev() {
+        for i in (0..m.dates.len()).rev() {
             let pct = m.row(i)[ai];
             if !pct.is_nan() {
                 agains.push(pct);
@@ -471,34 +531,33 @@ pub fn score_client(
             }
         }
     }
-    let promoter = agains.first().map(|&p| {
-        if p >= 100.0 {
-            Promoter::Promoter
-        } else if p <= 0.0 {
-            Promoter::Detractor
-        } else {
-            Promoter::Passive
-        }
-    });
+    agains
+}
 
-    let span_days = match (m.dates.first(), m.dates.last()) {
-        (Some(a), Some(b)) => (*b - *a).num_days(),
-        _ => 0,
-    };
-    let confidence = Confidence::from_counts(n, span_days);
-
-    // Verdict.
-    let again_no_twice = agains.len() == 2 && agains.iter().all(|&p| p <= 0.0);
-    let drop = if n >= 2 {
+/// The score two reflections back and the latest, when it fell by at least the watch drop.
+fn recent_drop(series: &[Point], settings: &DigestSettings) -> Option<(f64, f64)> {
+    let n = series.len();
+    if n >= 2 {
         let latest = series[n - 1].score;
         let before = series[n.saturating_sub(3)].score;
         (before - latest >= settings.watch_drop).then_some((before, latest))
     } else {
         None
-    };
+    }
+}
+
+/// The verdict: not enough data, let go, watch, nurture or keep, in that order.
+fn verdict_of(
+    n: usize,
+    health: Option<f64>,
+    again_no_twice: bool,
+    drop: Option<(f64, f64)>,
+    questions: &[QuestionScore],
+    settings: &DigestSettings,
+) -> Verdict {
     let q_score = |k: &str| questions.iter().find(|q| q.key == k).map(|q| q.score);
     let h = health.unwrap_or(0.0);
-    let verdict = if n < settings.min_reflections || health.is_none() {
+    if n < settings.min_reflections || health.is_none() {
         Verdict::NotEnoughData
     } else if (h < settings.let_go_health && n >= settings.let_go_min_reflections) || again_no_twice
     {
@@ -512,37 +571,6 @@ pub fn score_client(
         Verdict::Nurture
     } else {
         Verdict::Keep
-    };
-
-    let evidence = evidence::collect(
-        verdict,
-        n,
-        settings,
-        &questions,
-        again_no_twice,
-        drop,
-        health,
-        previous_health,
-    );
-    let lookback = &scored_or_all(&refl)[..];
-    let quotes = evidence::quotes(verdict, lookback, &qi);
-
-    ClientScore {
-        key: client.key(),
-        name: client.name.clone(),
-        reflections: n,
-        span_days,
-        last_reflection: m.dates.last().copied(),
-        health,
-        previous_health,
-        trend,
-        confidence,
-        promoter,
-        questions,
-        series,
-        verdict,
-        evidence,
-        quotes,
     }
 }
 

@@ -372,6 +372,13 @@ fn hint_for(err: &SendError, settings: &SmtpSettings, step: &str) -> Option<Stri
 /// `olifant check` for SMTP: connect, TLS, greeting/EHLO, AUTH; no mail is sent.
 pub async fn check(settings: &SmtpSettings) -> Vec<CheckStep> {
     let mut steps = Vec::new();
+    let _ = check_steps(settings, &mut steps).await;
+    steps
+}
+
+/// The steps of [`check`] in order, each noted in `steps`; `None` once one fails and the
+/// rest cannot run (a failed login still ends the session politely).
+async fn check_steps(settings: &SmtpSettings, steps: &mut Vec<CheckStep>) -> Option<()> {
     let sender = match SmtpSender::new(settings.clone()) {
         Ok(s) => s,
         Err(e) => {
@@ -380,10 +387,30 @@ pub async fn check(settings: &SmtpSettings) -> Vec<CheckStep> {
                 e.to_string(),
                 hint_for(&e, settings, "settings"),
             ));
-            return steps;
+            return None;
         }
     };
     // 1. TCP connect
+    if !push_ok(steps, check_connect(settings).await) {
+        return None;
+    }
+    // 2. greeting + EHLO (+ implicit TLS), 3. STARTTLS
+    let hello = ClientId::default();
+    let mut conn = check_greeting(&sender, settings, &hello, steps).await?;
+    if settings.security == Security::StartTls {
+        let starttls = check_starttls(&sender, settings, &hello, &mut conn).await;
+        if !push_ok(steps, starttls) {
+            return None;
+        }
+    }
+    // 4. AUTH
+    steps.push(check_auth(&sender, settings, &mut conn).await);
+    let _ = tokio::time::timeout(Duration::from_secs(5), conn.quit()).await;
+    Some(())
+}
+
+/// Check step 1: a TCP connection to the server.
+async fn check_connect(settings: &SmtpSettings) -> CheckStep {
     let addr = (settings.host.as_str(), settings.port);
     match tokio::time::timeout(
         settings.connect_timeout,
@@ -391,32 +418,35 @@ pub async fn check(settings: &SmtpSettings) -> Vec<CheckStep> {
     )
     .await
     {
-        Ok(Ok(_)) => steps.push(CheckStep::pass(
+        Ok(Ok(_)) => CheckStep::pass(
             "connect",
             format!(
                 "TCP connection to {}:{} opened",
                 settings.host, settings.port
             ),
-        )),
-        Ok(Err(e)) => {
-            steps.push(CheckStep::fail(
-                "connect",
-                format!("cannot connect to {}:{}: {e}", settings.host, settings.port),
-                Some("check host, port and firewall; is the server running?".into()),
-            ));
-            return steps;
-        }
-        Err(_) => {
-            steps.push(CheckStep::fail(
-                "connect",
-                format!("no TCP connection within {:?}", settings.connect_timeout),
-                Some("check host, port and firewall".into()),
-            ));
-            return steps;
-        }
+        ),
+        Ok(Err(e)) => CheckStep::fail(
+            "connect",
+            format!("cannot connect to {}:{}: {e}", settings.host, settings.port),
+            Some("check host, port and firewall; is the server running?".into()),
+        ),
+        Err(_) => CheckStep::fail(
+            "connect",
+            format!("no TCP connection within {:?}", settings.connect_timeout),
+            Some("check host, port and firewall".into()),
+        ),
     }
-    // 2. greeting + EHLO (+ implicit TLS), 3. STARTTLS
-    let hello = ClientId::default();
+}
+
+/// Check step 2: the greeting and EHLO (over implicit TLS when configured); the
+/// connection, or `None` when it failed (noted in `steps` either way).
+async fn check_greeting(
+    sender: &SmtpSender,
+    settings: &SmtpSettings,
+    hello: &ClientId,
+    steps: &mut Vec<CheckStep>,
+) -> Option<AsyncSmtpConnection> {
+    let addr = (settings.host.as_str(), settings.port);
     let implicit = if settings.security == Security::Tls {
         sender.tls.clone()
     } else {
@@ -425,33 +455,28 @@ pub async fn check(settings: &SmtpSettings) -> Vec<CheckStep> {
     let fut = AsyncSmtpConnection::connect_tokio1(
         addr,
         Some(settings.connect_timeout),
-        &hello,
+        hello,
         implicit,
         None,
     );
-    let mut conn = match tokio::time::timeout(settings.connect_timeout, fut).await {
+    let name = if settings.security == Security::Tls {
+        "tls"
+    } else {
+        "greeting"
+    };
+    match tokio::time::timeout(settings.connect_timeout, fut).await {
         Ok(Ok(c)) => {
-            let name = if settings.security == Security::Tls {
-                "tls"
-            } else {
-                "greeting"
-            };
             steps.push(CheckStep::pass(
                 name,
                 format!("EHLO answered by {}", c.server_info().name()),
             ));
-            c
+            Some(c)
         }
         Ok(Err(e)) => {
             let err = sender.map_err(e, Phase::Connecting);
-            let name = if settings.security == Security::Tls {
-                "tls"
-            } else {
-                "greeting"
-            };
             let hint = hint_for(&err, settings, name);
             steps.push(CheckStep::fail(name, err.to_string(), hint));
-            return steps;
+            None
         }
         Err(_) => {
             steps.push(CheckStep::fail(
@@ -462,59 +487,73 @@ pub async fn check(settings: &SmtpSettings) -> Vec<CheckStep> {
                 ),
                 Some("is this an implicit-TLS port (465)? then use security = tls".into()),
             ));
-            return steps;
+            None
         }
+    }
+}
+
+/// Check step 4: logging in, when a username is configured.
+async fn check_auth(
+    sender: &SmtpSender,
+    settings: &SmtpSettings,
+    conn: &mut AsyncSmtpConnection,
+) -> CheckStep {
+    let (Some(user), Some(pass)) = (&settings.username, &settings.password) else {
+        return CheckStep::pass("auth", "no username configured: not logging in");
     };
-    if settings.security == Security::StartTls {
-        let r = match (&sender.tls, conn.can_starttls()) {
-            (Some(tls), true) => {
-                tokio::time::timeout(settings.connect_timeout, conn.starttls(tls.clone(), &hello))
-                    .await
-                    .map_err(|_| SendError::Transient("STARTTLS timed out".into()))
-                    .and_then(|r| r.map_err(|e| sender.map_err(e, Phase::Connecting)))
-            }
-            _ => Err(SendError::Tls("the server does not offer STARTTLS".into())),
-        };
-        match r {
-            Ok(()) => steps.push(CheckStep::pass("starttls", "connection upgraded to TLS")),
-            Err(e) => {
-                let hint = hint_for(&e, settings, "starttls");
-                steps.push(CheckStep::fail("starttls", e.to_string(), hint));
-                return steps;
-            }
-        }
-    }
-    // 4. AUTH
-    if let (Some(user), Some(pass)) = (&settings.username, &settings.password) {
-        let creds = Credentials::new(user.clone(), pass.clone());
-        let r = tokio::time::timeout(
-            settings.connect_timeout,
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds),
-        )
-        .await;
-        match r {
-            Ok(Ok(resp)) => steps.push(CheckStep::pass(
-                "auth",
-                format!(
-                    "logged in as {user}: {}",
-                    resp.message().collect::<Vec<_>>().join(" ")
-                ),
-            )),
-            Ok(Err(e)) => {
-                let err = sender.map_err(e, Phase::Connecting);
-                let hint = hint_for(&err, settings, "auth");
-                steps.push(CheckStep::fail("auth", err.to_string(), hint));
-            }
-            Err(_) => steps.push(CheckStep::fail("auth", "login timed out", None)),
-        }
-    } else {
-        steps.push(CheckStep::pass(
+    let creds = Credentials::new(user.clone(), pass.clone());
+    let r = tokio::time::timeout(
+        settings.connect_timeout,
+        conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds),
+    )
+    .await;
+    match r {
+        Ok(Ok(resp)) => CheckStep::pass(
             "auth",
-            "no username configured: not logging in",
-        ));
+            format!(
+                "logged in as {user}: {}",
+                resp.message().collect::<Vec<_>>().join(" ")
+            ),
+        ),
+        Ok(Err(e)) => {
+            let err = sender.map_err(e, Phase::Connecting);
+            let hint = hint_for(&err, settings, "auth");
+            CheckStep::fail("auth", err.to_string(), hint)
+        }
+        Err(_) => CheckStep::fail("auth", "login timed out", None),
     }
-    let _ = tokio::time::timeout(Duration::from_secs(5), conn.quit()).await;
-    steps
+}
+
+/// Check step 3: the upgrade to TLS.
+async fn check_starttls(
+    sender: &SmtpSender,
+    settings: &SmtpSettings,
+    hello: &ClientId,
+    conn: &mut AsyncSmtpConnection,
+) -> CheckStep {
+    let r = match (&sender.tls, conn.can_starttls()) {
+        (Some(tls), true) => {
+            tokio::time::timeout(settings.connect_timeout, conn.starttls(tls.clone(), hello))
+                .await
+                .map_err(|_| SendError::Transient("STARTTLS timed out".into()))
+                .and_then(|r| r.map_err(|e| sender.map_err(e, Phase::Connecting)))
+        }
+        _ => Err(SendError::Tls("the server does not offer STARTTLS".into())),
+    };
+    match r {
+        Ok(()) => CheckStep::pass("starttls", "connection upgraded to TLS"),
+        Err(e) => {
+            let hint = hint_for(&e, settings, "starttls");
+            CheckStep::fail("starttls", e.to_string(), hint)
+        }
+    }
+}
+
+/// Notes `step` in `steps`; whether it succeeded.
+fn push_ok(steps: &mut Vec<CheckStep>, step: CheckStep) -> bool {
+    let ok = step.ok;
+    steps.push(step);
+    ok
 }
 
 #[cfg(test)]

@@ -341,9 +341,30 @@ impl Flow<'_> {
     }
 
     fn answers(&mut self) -> Result<InitAnswers, InitError> {
+        let addresses = self.addresses()?;
+        let (owner_name, timezone, language) = self.owner()?;
+        let (provider, sep) = self.provider(&addresses)?;
+        let (bot_address, username, password_command) = self.mailbox(&addresses, sep)?;
+        let (prompts_at, digest_at) = self.times()?;
+        Ok(InitAnswers {
+            owner_name,
+            addresses,
+            language,
+            timezone,
+            provider,
+            username,
+            password_command,
+            bot_address,
+            prompts_at,
+            digest_at: Some(digest_at),
+        })
+    }
+
+    /// The addresses the owner writes from (at least one, no repeats).
+    fn addresses(&mut self) -> Result<Vec<String>, InitError> {
         let opts = self.opts;
         let emails_given = (!opts.emails.is_empty()).then(|| opts.emails.join(","));
-        let addresses = self.value(
+        self.value(
             "--email",
             "the address(es) you write from",
             emails_given.as_deref(),
@@ -362,7 +383,12 @@ impl Flow<'_> {
                 }
                 Ok(out)
             },
-        )?;
+        )
+    }
+
+    /// The owner's name, time zone and language (Dutch by default in a Dutch or Belgian zone).
+    fn owner(&mut self) -> Result<(String, String, Lang), InitError> {
+        let opts = self.opts;
         let owner_name = self.value(
             "--name",
             "your name",
@@ -405,7 +431,13 @@ impl Flow<'_> {
                     .ok_or_else(|| format!("\"{}\" is not a language; expected en or nl", s.trim()))
             },
         )?;
+        Ok((owner_name, timezone, language))
+    }
 
+    /// The mail provider (guessed from the first address; a generic one asks for its
+    /// servers) and its plus-address separator.
+    fn provider(&mut self, addresses: &[String]) -> Result<(Provider, Option<char>), InitError> {
+        let opts = self.opts;
         let guess = addresses
             .first()
             .and_then(|a| Provider::guess_from_address(a))
@@ -437,13 +469,21 @@ impl Flow<'_> {
         };
         let preset = provider.preset();
         self.say(&format!("  {}: {}", preset.label, preset.hint))?;
-        let sep = preset.plus_separator;
+        Ok((provider, preset.plus_separator))
+    }
 
+    /// olifant's own address (a plus-address of the first by default), the login name and
+    /// the command that prints the password.
+    fn mailbox(
+        &mut self,
+        addresses: &[String],
+        sep: Option<char>,
+    ) -> Result<(String, String, Option<String>), InitError> {
+        let opts = self.opts;
         let bot_default = match (sep, addresses.first()) {
             (Some(sep), Some(first)) => Some(plus_address(first, sep, "olifant")),
             _ => None,
         };
-        let owner = addresses.clone();
         let bot_address = self.value(
             "--bot-address",
             "olifant's own address, e.g. you+olifant@example.com",
@@ -452,7 +492,7 @@ impl Flow<'_> {
             bot_default,
             &|s| {
                 let a = check_email(s)?;
-                if owner.contains(&a) {
+                if addresses.contains(&a) {
                     return Err(format!(
                         "\"{a}\" is one of your own addresses; olifant needs its own (a plus-address such as you+olifant@… works)"
                     ));
@@ -465,7 +505,7 @@ impl Flow<'_> {
             "the login name of the mailbox",
             opts.username.as_deref(),
             "Login name for IMAP and SMTP",
-            Some(mailbox_of(&bot_address, &addresses, sep)),
+            Some(mailbox_of(&bot_address, addresses, sep)),
             &|s| {
                 let s = s.trim();
                 if s.is_empty() {
@@ -494,6 +534,12 @@ impl Flow<'_> {
                 },
             )?
         };
+        Ok((bot_address, username, password_command))
+    }
+
+    /// When prompts and the digest go out (as the owner wrote it, checked).
+    fn times(&mut self) -> Result<(String, String), InitError> {
+        let opts = self.opts;
         let prompts_at = self.value(
             "--prompts-at",
             "when prompts go out, e.g. \"mondays 9:00\"",
@@ -518,18 +564,7 @@ impl Flow<'_> {
                     .map_err(|e| e.to_string())
             },
         )?;
-        Ok(InitAnswers {
-            owner_name,
-            addresses,
-            language,
-            timezone,
-            provider,
-            username,
-            password_command,
-            bot_address,
-            prompts_at,
-            digest_at: Some(digest_at),
-        })
+        Ok((prompts_at, digest_at))
     }
 
     fn generic(&mut self) -> Result<Provider, InitError> {

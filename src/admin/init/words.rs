@@ -122,21 +122,8 @@ pub fn words_to_cron(text: &str) -> Result<String, ScheduleWordsError> {
     if trimmed.is_empty() {
         return Err(err("it is empty".into()));
     }
-    let raw_tokens: Vec<&str> = trimmed.split_whitespace().collect();
-    if matches!(raw_tokens.len(), 5 | 6) {
-        if let Ok(expr) = CronExpr::parse(trimmed) {
-            return Ok(expr
-                .as_str()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" "));
-        }
-    }
-    if cron_like(&raw_tokens) && raw_tokens.len() >= 3 {
-        return Err(match CronExpr::parse(trimmed) {
-            Err(e) => err(e.reason),
-            Ok(_) => err("a cron expression needs 5 fields".into()),
-        });
+    if let Some(cron) = cron_expression(trimmed) {
+        return cron.map_err(err);
     }
 
     let lower = trimmed.to_lowercase().replace([',', '&'], " ");
@@ -145,125 +132,160 @@ pub fn words_to_cron(text: &str) -> Result<String, ScheduleWordsError> {
         .map(|t| t.trim_start_matches("'s").trim_matches('\''))
         .filter(|t| !t.is_empty())
         .collect();
-
-    let mut days: u8 = 0;
-    let mut nth: Option<u8> = None;
-    let mut day_of_month = false; // "first day of the month"
-    let mut monthly = false;
-    let mut month_word = false;
-    let mut every_day = false;
-    let mut time: Option<(u32, u32)> = None;
-    let mut i = 0;
-    while i < tokens.len() {
-        let t = tokens[i];
-        i += 1;
-        match t {
-            "every" | "each" | "on" | "at" | "the" | "of" | "and" | "in" | "elke" | "iedere"
-            | "ieder" | "op" | "om" | "de" | "het" | "van" | "en" | "uur" | "o'clock" | "s" => {
-                continue
-            }
-            "month" | "months" | "maand" | "maanden" => {
-                month_word = true;
-                continue;
-            }
-            "monthly" | "maandelijks" => {
-                monthly = true;
-                continue;
-            }
-            "daily" | "dagelijks" | "everyday" => {
-                every_day = true;
-                continue;
-            }
-            "day" | "days" | "dag" | "dagen" => {
-                if nth.is_some() {
-                    day_of_month = true;
-                } else {
-                    every_day = true;
-                }
-                continue;
-            }
-            "weekdays" | "weekday" | "workdays" | "workday" | "werkdagen" | "werkdag"
-            | "doordeweeks" => {
-                days |= 0b0011_1110;
-                continue;
-            }
-            "weekends" | "weekend" => {
-                days |= 0b0100_0001;
-                continue;
-            }
-            "am" | "pm" => {
-                return Err(err(format!("\"{t}\" must follow a time, e.g. 9am or 9 am")));
-            }
-            _ => {}
-        }
-        if let Some(n) = ordinal(t) {
-            if nth.replace(n).is_some() {
-                return Err(err("it names two ordinals (first, second, …)".into()));
-            }
-            continue;
-        }
-        if let Some(d) = weekday(t) {
-            days |= 1 << d;
-            continue;
-        }
-        if t.starts_with(|c: char| c.is_ascii_digit()) {
-            let ampm = tokens.get(i).copied().filter(|n| *n == "am" || *n == "pm");
-            if ampm.is_some() {
-                i += 1;
-            }
-            let hm = time_of(t, ampm).map_err(err)?;
-            if time.replace(hm).is_some() {
-                return Err(err(
-                    "it names two times; olifant runs once per matching day".into(),
-                ));
-            }
-            continue;
-        }
-        if matches!(t, "last" | "laatste") {
-            return Err(err(
-                "\"last\" is not supported; use first to fourth, or a cron day range such as \"0 8 22-28 * 5\" (a Friday in the fourth week)".into(),
-            ));
-        }
-        return Err(err(format!("the word \"{t}\" is not understood")));
-    }
-
-    let (hour, minute) = time.ok_or_else(|| err("it names no time, e.g. 9:00".into()))?;
-    let (dom, dow) = if let Some(n) = nth {
-        let first = (n - 1) * 7 + 1;
-        if day_of_month {
-            if days != 0 {
-                return Err(err("it names both a day of the month and weekdays".into()));
-            }
-            (n.to_string(), "*".to_string())
-        } else if days != 0 {
-            (format!("{}-{}", first, first + 6), weekday_field(days))
-        } else {
-            return Err(err(
-                "an ordinal needs a weekday or \"day\", e.g. \"first monday of the month\"".into(),
-            ));
-        }
-    } else if monthly {
-        if days != 0 {
-            // "monthly on monday" → the first such weekday.
-            ("1-7".to_string(), weekday_field(days))
-        } else {
-            ("1".to_string(), "*".to_string())
-        }
-    } else if days != 0 {
-        if month_word {
-            return Err(err(
-                "\"month\" needs an ordinal, e.g. \"first monday of the month\"".into(),
-            ));
-        }
-        ("*".to_string(), weekday_field(days))
-    } else if every_day {
-        ("*".to_string(), "*".to_string())
-    } else {
-        return Err(err(
-            "it names no day, e.g. mondays, weekdays, daily or first monday of the month".into(),
-        ));
-    };
+    let words = ScheduleWords::read(&tokens).map_err(err)?;
+    let (hour, minute) = words
+        .time
+        .ok_or_else(|| err("it names no time, e.g. 9:00".into()))?;
+    let (dom, dow) = words.day_fields().map_err(err)?;
     let cron = format!("{minute} {hour} {dom} * {dow}");
     CronExpr::parse(&cron).map_err(|e| err(e.reason))?;
     Ok(cron)
+}
+
+/// `trimmed` as a cron expression: `Some(Ok)` with its fields when it is one (5 or 6
+/// fields), `Some(Err)` with the reason when it looks like one but is not, `None` for words.
+fn cron_expression(trimmed: &str) -> Option<Result<String, String>> {
+    let raw_tokens: Vec<&str> = trimmed.split_whitespace().collect();
+    if matches!(raw_tokens.len(), 5 | 6) {
+        if let Ok(expr) = CronExpr::parse(trimmed) {
+            return Some(Ok(expr
+                .as_str()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")));
+        }
+    }
+    if cron_like(&raw_tokens) && raw_tokens.len() >= 3 {
+        return Some(Err(match CronExpr::parse(trimmed) {
+            Err(e) => e.reason,
+            Ok(_) => "a cron expression needs 5 fields".into(),
+        }));
+    }
+    None
+}
+
+/// What the words of a schedule named.
+#[derive(Default)]
+struct ScheduleWords {
+    /// Weekdays, bit 0 = Sunday.
+    days: u8,
+    /// "first", "second", …
+    nth: Option<u8>,
+    /// "first day of the month".
+    day_of_month: bool,
+    monthly: bool,
+    /// "month" (without "monthly").
+    month_word: bool,
+    every_day: bool,
+    time: Option<(u32, u32)>,
+}
+
+impl ScheduleWords {
+    /// Reads the lowercased words one by one; the reason when one is not understood.
+    fn read(tokens: &[&str]) -> Result<ScheduleWords, String> {
+        let mut w = ScheduleWords::default();
+        let mut i = 0;
+        while i < tokens.len() {
+            let t = tokens[i];
+            i += 1;
+            if w.keyword(t)? {
+                continue;
+            }
+            if let Some(n) = ordinal(t) {
+                if w.nth.replace(n).is_some() {
+                    return Err("it names two ordinals (first, second, …)".into());
+                }
+                continue;
+            }
+            if let Some(d) = weekday(t) {
+                w.days |= 1 << d;
+                continue;
+            }
+            if t.starts_with(|c: char| c.is_ascii_digit()) {
+                let ampm = tokens.get(i).copied().filter(|n| *n == "am" || *n == "pm");
+                if ampm.is_some() {
+                    i += 1;
+                }
+                let hm = time_of(t, ampm)?;
+                if w.time.replace(hm).is_some() {
+                    return Err("it names two times; olifant runs once per matching day".into());
+                }
+                continue;
+            }
+            if matches!(t, "last" | "laatste") {
+                return Err(
+                    "\"last\" is not supported; use first to fourth, or a cron day range such as \"0 8 22-28 * 5\" (a Friday in the fourth week)".into(),
+                );
+            }
+            return Err(format!("the word \"{t}\" is not understood"));
+        }
+        Ok(w)
+    }
+
+    /// Notes the keyword `t` (fillers included): `true` when it is one.
+    fn keyword(&mut self, t: &str) -> Result<bool, String> {
+        match t {
+            "every" | "each" | "on" | "at" | "the" | "of" | "and" | "in" | "elke" | "iedere"
+            | "ieder" | "op" | "om" | "de" | "het" | "van" | "en" | "uur" | "o'clock" | "s" => {}
+            "month" | "months" | "maand" | "maanden" => self.month_word = true,
+            "monthly" | "maandelijks" => self.monthly = true,
+            "daily" | "dagelijks" | "everyday" => self.every_day = true,
+            "day" | "days" | "dag" | "dagen" => {
+                if self.nth.is_some() {
+                    self.day_of_month = true;
+                } else {
+                    self.every_day = true;
+                }
+            }
+            "weekdays" | "weekday" | "workdays" | "workday" | "werkdagen" | "werkdag"
+            | "doordeweeks" => self.days |= 0b0011_1110,
+            "weekends" | "weekend" => self.days |= 0b0100_0001,
+            "am" | "pm" => return Err(format!("\"{t}\" must follow a time, e.g. 9am or 9 am")),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The day-of-month and day-of-week fields; the reason when the days named do not
+    /// make a schedule.
+    fn day_fields(&self) -> Result<(String, String), String> {
+        let days = self.days;
+        Ok(if let Some(n) = self.nth {
+            let first = (n - 1) * 7 + 1;
+            if self.day_of_month {
+                if days != 0 {
+                    return Err("it names both a day of the month and weekdays".into());
+                }
+                (n.to_string(), "*".to_string())
+            } else if days != 0 {
+                (format!("{}-{}", first, first + 6), weekday_field(days))
+            } else {
+                return Err(
+                    "an ordinal needs a weekday or \"day\", e.g. \"first monday of the month\""
+                        .into(),
+                );
+            }
+        } else if self.monthly {
+            if days != 0 {
+                // "monthly on monday" → the first such weekday.
+                ("1-7".to_string(), weekday_field(days))
+            } else {
+                ("1".to_string(), "*".to_string())
+            }
+        } else if days != 0 {
+            if self.month_word {
+                return Err(
+                    "\"month\" needs an ordinal, e.g. \"first monday of the month\"".into(),
+                );
+            }
+            ("*".to_string(), weekday_field(days))
+        } else if self.every_day {
+            ("*".to_string(), "*".to_string())
+        } else {
+            return Err(
+                "it names no day, e.g. mondays, weekdays, daily or first monday of the month"
+                    .into(),
+            );
+        })
+    }
 }
