@@ -94,7 +94,7 @@ impl Provider {
         "gmail, outlook (Outlook.com / Microsoft 365), fastmail, generic";
 
     /// Parses a provider name; `generic` needs its hosts separately, so it is not handled
-    /// here (see [`run_init`]). Returns `None` for unknown names.
+    /// here (see [`run_init`](super::run_init)). Returns `None` for unknown names.
     pub fn from_name(name: &str) -> Option<Provider> {
         match name.trim().to_ascii_lowercase().as_str() {
             "gmail" | "google" | "googlemail" | "workspace" | "google workspace" => {
