@@ -37,6 +37,36 @@ pub struct Status {
     pub last_prompt_run: Option<DateTime<Utc>>,
     /// Last digest run.
     pub last_digest_run: Option<DateTime<Utc>>,
+    /// Every client not let go, with when its next prompt goes out and why.
+    pub next_prompts: Vec<(String, schedule::Outlook)>,
+    /// `[schedule] max_prompts_per_run`, for the words.
+    pub max_prompts_per_run: u32,
+}
+
+/// An [`Outlook`](schedule::Outlook) in words, times in `tz`: when and why.
+pub fn describe_outlook(o: &schedule::Outlook, tz: chrono_tz::Tz, max_per_run: u32) -> String {
+    use schedule::Outlook;
+    let at = |d: Option<DateTime<Utc>>| {
+        d.map_or("no run scheduled".to_string(), |d| {
+            d.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+        })
+    };
+    let until = |d: Option<NaiveDate>| match d {
+        Some(d) if d != NaiveDate::MAX => format!("until {d}"),
+        _ => "until you resume".to_string(),
+    };
+    match o {
+        Outlook::Now { run } => format!("due now (the run of {})", at(Some(*run))),
+        Outlook::Next { run, due } => format!("{} (due from {due})", at(*run)),
+        Outlook::OverCap { run } => format!(
+            "{} (due, but this run already sends max_prompts_per_run = {max_per_run})",
+            at(*run)
+        ),
+        Outlook::Paused { until: u } => format!("snoozed {}", until(*u)),
+        Outlook::GloballyPaused { until: u } => {
+            format!("all prompts paused {}", until(Some(*u)))
+        }
+    }
 }
 
 /// Collects the status at `now`.
@@ -83,6 +113,12 @@ pub fn status(app: &App, now: DateTime<Utc>) -> Result<Status, AppError> {
             send_problems.push((o.id.clone(), crate::send::outbox::describe_state(&o.send)));
         }
     }
+    let names: std::collections::HashMap<_, _> =
+        clients.iter().map(|c| (c.key(), c.name.clone())).collect();
+    let next_prompts = schedule::outlook(&crate::prompt::run::plan_input(app)?, now)
+        .into_iter()
+        .map(|(k, o)| (names.get(&k).cloned().unwrap_or_else(|| k.to_string()), o))
+        .collect();
     let quarantined = app
         .store
         .quarantine()?
@@ -103,5 +139,7 @@ pub fn status(app: &App, now: DateTime<Utc>) -> Result<Status, AppError> {
         last_smtp_ok: meta.last_smtp_ok,
         last_prompt_run: meta.last_prompt_run,
         last_digest_run: meta.last_digest_run,
+        next_prompts,
+        max_prompts_per_run: app.config.schedule.max_prompts_per_run,
     })
 }

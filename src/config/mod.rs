@@ -210,6 +210,8 @@ pub struct ScheduleConfig {
     pub reminder_after_days: u32,
     /// Most prompts sent in one run (default 3).
     pub max_prompts_per_run: u32,
+    /// When a new client is first asked (`first_prompt`, default `next_run`).
+    pub first_prompt: crate::schedule::FirstPrompt,
     /// How long a prompt's token is accepted, in days (default 120).
     pub token_ttl_days: u32,
 }
@@ -229,6 +231,7 @@ impl Default for ScheduleConfig {
                 .expect("the default digest_cron parses (checked by tests)"),
             reminder_after_days: 3,
             max_prompts_per_run: 3,
+            first_prompt: crate::schedule::FirstPrompt::NextRun,
             token_ttl_days: 120,
         }
     }

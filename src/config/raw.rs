@@ -217,6 +217,8 @@ pub struct RawSchedule {
     pub reminder_after_days: Option<u32>,
     /// Cap per run.
     pub max_prompts_per_run: Option<u32>,
+    /// `next_run` (default) or `after_cadence`.
+    pub first_prompt: Option<String>,
     /// How long a prompt token is accepted.
     pub token_ttl_days: Option<u32>,
 }

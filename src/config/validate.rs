@@ -400,6 +400,16 @@ impl Validator<'_> {
                 r.token_ttl_days,
                 d.token_ttl_days,
             )?,
+            first_prompt: match r.first_prompt.as_deref() {
+                None | Some("next_run") => crate::schedule::FirstPrompt::NextRun,
+                Some("after_cadence") => crate::schedule::FirstPrompt::AfterCadence,
+                Some(other) => {
+                    return Err(self.err(
+                        "schedule.first_prompt",
+                        format!("is {other:?}; expected \"next_run\" (ask a new client at the next prompt run) or \"after_cadence\" (one cadence after adding it)"),
+                    ))
+                }
+            },
         })
     }
 

@@ -56,6 +56,7 @@ pub fn plan_input(app: &App) -> Result<PlanInput, AppError> {
         last_unprompted_reflection: last_unprompted,
         global_pause: meta.paused_until,
         max_prompts_per_run: app.config.schedule.max_prompts_per_run as usize,
+        first_prompt: app.config.schedule.first_prompt,
         reminder_after: Duration::days(i64::from(app.config.schedule.reminder_after_days)),
         prompt_cron: app.config.schedule.prompt_cron.clone(),
         tz: app.config.owner.timezone,

@@ -31,6 +31,18 @@ use crate::model::{
 
 pub use cron::{next_after, occurrences_between, prev_at_or_before, CronError, CronExpr};
 
+/// When a new client is asked for the first time (`[schedule] first_prompt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstPrompt {
+    /// At the first prompt run on or after the day the client was added (the default): a
+    /// new user hears from olifant in the first week, not a month later.
+    #[default]
+    NextRun,
+    /// One cadence after the client was added (a monthly client first hears a month later).
+    AfterCadence,
+}
+
 /// Default for [`PlanInput::max_prompts_per_run`].
 pub const DEFAULT_MAX_PROMPTS_PER_RUN: usize = 3;
 
@@ -65,6 +77,8 @@ pub struct PlanInput {
     pub tz: Tz,
     /// When the previous scheduling pass ran (`None`: never).
     pub last_run: Option<DateTime<Utc>>,
+    /// When a client never asked before is first due.
+    pub first_prompt: FirstPrompt,
 }
 
 /// Why a client gets no prompt in this pass.
@@ -124,12 +138,14 @@ pub fn add_cadence(date: NaiveDate, cadence: Cadence) -> Option<NaiveDate> {
 
 /// The local date from which `client` is due: one cadence after the latest of its
 /// `since`, the occurrence of its last prompt that reached the owner, and its last
-/// unprompted reflection. Measured on local dates in `tz`.
+/// unprompted reflection. A client never asked and never reflected on is due from its
+/// `since` with [`FirstPrompt::NextRun`]. Measured on local dates in `tz`.
 pub fn client_due_date(
     client: &Client,
     prompts: &[PromptRecord],
     last_unprompted_reflection: Option<DateTime<Utc>>,
     tz: Tz,
+    first: FirstPrompt,
 ) -> NaiveDate {
     let key = client.key();
     let last_prompt = prompts
@@ -137,6 +153,12 @@ pub fn client_due_date(
         .filter(|p| p.client == key && counts_as_asked(p))
         .map(|p| p.occurrence)
         .max();
+    if first == FirstPrompt::NextRun
+        && last_prompt.is_none()
+        && last_unprompted_reflection.is_none()
+    {
+        return client.since.with_timezone(&tz).date_naive();
+    }
     let anchor = [Some(client.since), last_prompt, last_unprompted_reflection]
         .into_iter()
         .flatten()
@@ -144,6 +166,17 @@ pub fn client_due_date(
         .unwrap_or(client.since);
     let local = anchor.with_timezone(&tz).date_naive();
     add_cadence(local, client.cadence).unwrap_or(NaiveDate::MAX)
+}
+
+/// [`client_due_date`] with what `input` knows.
+fn due_date_in(input: &PlanInput, client: &Client) -> NaiveDate {
+    client_due_date(
+        client,
+        &input.prompts,
+        input.last_unprompted_reflection.get(&client.key()).copied(),
+        input.tz,
+        input.first_prompt,
+    )
 }
 
 /// Decides one prompt pass at `now`. See the module documentation for the rules.
@@ -209,12 +242,7 @@ pub fn plan_prompt_run(input: &PlanInput, now: DateTime<Utc>) -> PromptPlan {
                 plan.skipped.push((key, SkipReason::AlreadyPrompted));
                 continue;
             }
-            let due_date = client_due_date(
-                client,
-                &input.prompts,
-                input.last_unprompted_reflection.get(&key).copied(),
-                tz,
-            );
+            let due_date = due_date_in(input, client);
             if today < due_date {
                 continue;
             }
@@ -258,6 +286,112 @@ pub fn plan_prompt_run(input: &PlanInput, now: DateTime<Utc>) -> PromptPlan {
             .collect();
     }
     plan
+}
+
+/// When one client's next prompt goes out, as [`outlook`] sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "when")]
+pub enum Outlook {
+    /// A prompt pass now sends it (for the run at `run`).
+    Now {
+        /// The occurrence served.
+        run: DateTime<Utc>,
+    },
+    /// At the prompt run at `run` (`None`: the cron never comes).
+    Next {
+        /// That run.
+        run: Option<DateTime<Utc>>,
+        /// Due from this local date (the run is the first one on or after it).
+        due: NaiveDate,
+    },
+    /// Due, but this run's cap (`max_prompts_per_run`) is reached: at the run after.
+    OverCap {
+        /// That run.
+        run: Option<DateTime<Utc>>,
+    },
+    /// Paused or snoozed until this first day (`None`: until resumed).
+    Paused {
+        /// First day asked again.
+        until: Option<NaiveDate>,
+    },
+    /// All prompts are paused until this first day.
+    GloballyPaused {
+        /// First day asked again (`NaiveDate::MAX`: until resumed).
+        until: NaiveDate,
+    },
+}
+
+/// For every client not let go, when its next prompt goes out and why (for
+/// `send-prompts --dry-run` and `olifant status`), in the order of `input.clients`.
+pub fn outlook(input: &PlanInput, now: DateTime<Utc>) -> Vec<(ClientKey, Outlook)> {
+    let tz = input.tz;
+    let today = now.with_timezone(&tz).date_naive();
+    let plan = plan_prompt_run(input, now);
+    let paused_until = input.global_pause.filter(|until| today < *until);
+    let after_this = next_after(
+        &input.prompt_cron,
+        plan.occurrence.unwrap_or(now).max(now),
+        tz,
+    );
+    let first_run_from = |due: NaiveDate| {
+        let start = resolve_midnight(due, tz).unwrap_or(now).max(now);
+        next_after(&input.prompt_cron, start - Duration::seconds(1), tz)
+    };
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for client in &input.clients {
+        let key = client.key();
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let o = match &client.status {
+            ClientStatus::Archived { .. } => continue,
+            ClientStatus::Paused { until } if until.is_none_or(|u| today < u) => {
+                Outlook::Paused { until: *until }
+            }
+            _ if plan.to_send.contains(&key) => Outlook::Now {
+                run: plan.occurrence.unwrap_or(now),
+            },
+            _ if plan
+                .skipped
+                .iter()
+                .any(|(k, r)| k == &key && *r == SkipReason::OverCap) =>
+            {
+                Outlook::OverCap { run: after_this }
+            }
+            _ if paused_until.is_some() => Outlook::GloballyPaused {
+                until: paused_until.unwrap_or(NaiveDate::MAX),
+            },
+            _ => {
+                let due = due_date_in(input, client);
+                // Due already, but this run is served (or none is pending): the next one.
+                let run = if due <= today {
+                    after_this
+                } else {
+                    first_run_from(due)
+                };
+                Outlook::Next { run, due }
+            }
+        };
+        out.push((key, o));
+    }
+    out
+}
+
+/// The first instant of the local date `d` in `tz` (the end of the gap when midnight is
+/// skipped).
+fn resolve_midnight(d: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    let t = d.and_hms_opt(0, 0, 0)?;
+    match tz.from_local_datetime(&t) {
+        chrono::LocalResult::Single(x) | chrono::LocalResult::Ambiguous(x, _) => {
+            Some(x.with_timezone(&Utc))
+        }
+        chrono::LocalResult::None => tz
+            .from_local_datetime(&(t + Duration::hours(1)))
+            .earliest()
+            .map(|x| x.with_timezone(&Utc)),
+    }
 }
 
 fn is_active(client: &Client, today: NaiveDate) -> bool {

@@ -150,6 +150,10 @@ fn minimal_config_gets_documented_defaults() {
     assert_eq!(c.schedule.reminder_after_days, 3);
     assert_eq!(c.schedule.max_prompts_per_run, 3);
     assert_eq!(c.schedule.token_ttl_days, 120);
+    assert_eq!(
+        c.schedule.first_prompt,
+        olifant::schedule::FirstPrompt::NextRun
+    );
     assert_eq!(c.digest, DigestSettings::default());
     assert!(c.ingest.receipts);
     assert_eq!(c.ingest.trusted_authserv_id, None);
@@ -661,4 +665,20 @@ fn a_password_of_the_wrong_type_is_not_echoed() {
     ));
     assert_eq!(e.key(), Some("imap.password"));
     assert!(!e.to_string().contains("98765432"), "{e}");
+}
+
+#[test]
+fn first_prompt_is_next_run_or_after_cadence_and_anything_else_names_the_key() {
+    let c = parse(&with("[schedule]\nfirst_prompt = \"after_cadence\"\n")).expect("valid");
+    assert_eq!(
+        c.schedule.first_prompt,
+        olifant::schedule::FirstPrompt::AfterCadence
+    );
+    let e = err(&with("[schedule]\nfirst_prompt = \"tomorrow\"\n"));
+    assert_eq!(e.key(), Some("schedule.first_prompt"));
+    let msg = e.to_string();
+    assert!(
+        msg.contains("\"tomorrow\"") && msg.contains("next_run"),
+        "{msg}"
+    );
 }

@@ -10,7 +10,8 @@ use olifant::model::{
     SendState,
 };
 use olifant::schedule::{
-    digest_due, next_runs, plan_prompt_run, CronExpr, PlanInput, PromptPlan, SkipReason,
+    digest_due, next_runs, outlook, plan_prompt_run, CronExpr, FirstPrompt, Outlook, PlanInput,
+    PromptPlan, SkipReason,
 };
 use proptest::prelude::*;
 
@@ -48,6 +49,9 @@ fn input(clients: Vec<Client>, cron: &str) -> PlanInput {
         prompt_cron: CronExpr::parse(cron).unwrap(),
         tz: TZ,
         last_run: None,
+        // The tests below were written for the cadence rule; the first-prompt tests set
+        // `NextRun` themselves.
+        first_prompt: FirstPrompt::AfterCadence,
     }
 }
 
@@ -551,4 +555,137 @@ fn dst_days_in_amsterdam_serve_exactly_one_pass_each() {
         }
         assert_eq!(served, vec![expected.to_string()]);
     }
+}
+
+/// A monthly client added on Tuesday 1 December 2026; prompt runs on Mondays at 09:00.
+fn new_client_on_1_december() -> PlanInput {
+    let added = at(2026, 12, 1, 15, 0);
+    let mut i = input(
+        vec![client(
+            "Nieuw BV",
+            Cadence::Monthly,
+            ClientStatus::Active,
+            added,
+        )],
+        "0 9 * * 1",
+    );
+    i.first_prompt = FirstPrompt::NextRun;
+    i
+}
+
+#[test]
+fn a_new_client_is_asked_at_the_next_run_by_default_and_after_a_cadence_when_configured() {
+    let mut i = new_client_on_1_december();
+    let monday = at(2026, 12, 7, 9, 0);
+    let plan = plan_prompt_run(&i, monday);
+    assert_eq!(plan.to_send, vec![ClientKey::from_name("Nieuw BV")]);
+    // Not before it was added: the run of Monday 30 November does not ask it.
+    let before = plan_prompt_run(&i, at(2026, 11, 30, 9, 0));
+    assert!(before.to_send.is_empty(), "{before:?}");
+
+    i.first_prompt = FirstPrompt::AfterCadence;
+    assert!(plan_prompt_run(&i, monday).to_send.is_empty());
+    let month_later = plan_prompt_run(&i, at(2027, 1, 4, 9, 0));
+    assert_eq!(month_later.to_send, vec![ClientKey::from_name("Nieuw BV")]);
+}
+
+#[test]
+fn once_asked_a_new_client_follows_its_cadence_either_way() {
+    let mut i = new_client_on_1_december();
+    let first = at(2026, 12, 7, 9, 0);
+    i.prompts.push(record(
+        1,
+        "Nieuw BV",
+        first,
+        first,
+        SendState::Sent { at: first },
+    ));
+    i.last_run = Some(first);
+    for monday in [at(2026, 12, 14, 9, 0), at(2026, 12, 28, 9, 0)] {
+        assert!(plan_prompt_run(&i, monday).to_send.is_empty(), "{monday}");
+    }
+    assert_eq!(
+        plan_prompt_run(&i, at(2027, 1, 11, 9, 0)).to_send,
+        vec![ClientKey::from_name("Nieuw BV")]
+    );
+}
+
+#[test]
+fn the_outlook_names_every_client_not_let_go_with_when_and_why() {
+    let long_ago = at(2026, 1, 5, 9, 0);
+    let mut i = input(
+        vec![
+            client("A", Cadence::Monthly, ClientStatus::Active, long_ago),
+            client("B", Cadence::Monthly, ClientStatus::Active, long_ago),
+            client(
+                "Snoozed",
+                Cadence::Monthly,
+                ClientStatus::Paused {
+                    until: Some(date(2027, 2, 1)),
+                },
+                long_ago,
+            ),
+            client(
+                "Gone",
+                Cadence::Monthly,
+                ClientStatus::Archived { since: long_ago },
+                long_ago,
+            ),
+            client("Recent", Cadence::Monthly, ClientStatus::Active, long_ago),
+        ],
+        "0 9 * * 1",
+    );
+    i.max_prompts_per_run = 1;
+    // "Recent" was asked on 30 November: next due from 30 December, the run of 4 January.
+    let asked = at(2026, 11, 30, 9, 0);
+    i.prompts.push(record(
+        1,
+        "Recent",
+        asked,
+        asked,
+        SendState::Sent { at: asked },
+    ));
+    let now = at(2026, 12, 7, 9, 10);
+    let o: BTreeMap<String, Outlook> = outlook(&i, now)
+        .into_iter()
+        .map(|(k, o)| (k.to_string(), o))
+        .collect();
+    assert_eq!(
+        o.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["a", "b", "recent", "snoozed"],
+        "every client but the one let go"
+    );
+    let run = at(2026, 12, 7, 9, 0);
+    assert_eq!(o["a"], Outlook::Now { run });
+    assert_eq!(
+        o["b"],
+        Outlook::OverCap {
+            run: Some(at(2026, 12, 14, 9, 0))
+        }
+    );
+    assert_eq!(
+        o["snoozed"],
+        Outlook::Paused {
+            until: Some(date(2027, 2, 1))
+        }
+    );
+    assert_eq!(
+        o["recent"],
+        Outlook::Next {
+            run: Some(at(2027, 1, 4, 9, 0)),
+            due: date(2026, 12, 30)
+        }
+    );
+
+    // All prompts paused: due clients say so instead.
+    i.global_pause = Some(date(2027, 1, 1));
+    let o = outlook(&i, now);
+    assert!(
+        o.iter().any(|(k, x)| k.as_str() == "a"
+            && *x
+                == Outlook::GloballyPaused {
+                    until: date(2027, 1, 1)
+                }),
+        "{o:?}"
+    );
 }

@@ -19,10 +19,9 @@ pub async fn send_prompts(cli: &Cli, dry_run: bool) -> Result<()> {
     let now = clock::now();
     if dry_run {
         let plan = olifant::prompt::run::plan_prompts(&app, now)?;
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&plan_json(&app, &plan)?)?
-        );
+        let mut json = plan_json(&app, &plan)?;
+        json["clients"] = outlook_json(&app, now)?;
+        println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
         let report = olifant::prompt::run::run_prompts(&app, now, &clock::now).await?;
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -86,6 +85,23 @@ fn preview(app: &App, c: &Client, lang: Option<Lang>) -> Result<PromptMail> {
         tz: app.config.owner.timezone,
     };
     Ok(olifant::prompt::compose::preview(&app.templates, &input)?)
+}
+
+/// Every client not let go: when its next prompt goes out and why, in words and as data.
+fn outlook_json(app: &App, now: chrono::DateTime<chrono::Utc>) -> Result<serde_json::Value> {
+    let input = olifant::prompt::run::plan_input(app)?;
+    let tz = app.config.owner.timezone;
+    let cap = app.config.schedule.max_prompts_per_run;
+    let mut rows = Vec::new();
+    for (key, o) in olifant::schedule::outlook(&input, now) {
+        let name = app.store.client(&key)?.map_or(key.to_string(), |c| c.name);
+        rows.push(serde_json::json!({
+            "name": name,
+            "next_prompt": olifant::admin::status::describe_outlook(&o, tz, cap),
+            "outlook": o,
+        }));
+    }
+    Ok(serde_json::Value::Array(rows))
 }
 
 /// The dry-run plan as JSON, with client names as the owner wrote them.

@@ -35,6 +35,22 @@ fn print_status(s: &Status) {
         "clients:           {} active, {} paused, {} let go",
         s.clients.0, s.clients.1, s.clients.2
     );
+    if !s.next_prompts.is_empty() {
+        println!("next prompts:");
+        let width = s
+            .next_prompts
+            .iter()
+            .map(|(n, _)| n.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (name, o) in &s.next_prompts {
+            let pad = " ".repeat(width - name.chars().count());
+            println!(
+                "  {name}{pad}  {}",
+                olifant::admin::status::describe_outlook(o, s.timezone, s.max_prompts_per_run)
+            );
+        }
+    }
     println!("last IMAP contact: {}", t(s.last_imap_ok));
     println!("last SMTP send:    {}", t(s.last_smtp_ok));
     println!("unanswered prompts: {}", s.unanswered.len());
