@@ -4,7 +4,7 @@
 //!    goes (nothing holds all 520,000 at once), then [`render`]. Time and peak RSS of that
 //!    phase (peak reset through `/proc/self/clear_refs` first).
 //! 2. **Store:** the same data written into a temporary store (seeding timed apart), then a
-//!    child process opens it as olifant does and runs `App::build_digest` + `App::render_digest`.
+//!    child process opens it as olifant does and runs `digest::run::build_digest` + `digest::run::render_digest`.
 //!    Its time, and the peak RSS of the whole child (open, build, render).
 //!
 //! Targets: under 1 s in release, peak RSS under 200 MB.
@@ -303,13 +303,13 @@ fn store_phase(data_dir: &Path) {
     let t1 = Instant::now();
     let digest = or_fail(
         olifant::digest::run::build_digest(&app, now(), None, None),
-        "App::build_digest",
+        "digest::run::build_digest",
     );
     let built = t1.elapsed();
     let t2 = Instant::now();
     let rendered = or_fail(
         olifant::digest::run::render_digest(&app, &digest),
-        "App::render_digest",
+        "digest::run::render_digest",
     );
     let rendered_in = t2.elapsed();
     let peak_mb = status_kb("VmHWM:").map_or(0, |kb| kb / 1024);
@@ -322,7 +322,7 @@ fn store_phase(data_dir: &Path) {
     }
     let reading = t3.elapsed();
     println!(
-        "store: App::build_digest {built:.2?} + render {rendered_in:.2?} = {:.2?} \
+        "store: digest::run::build_digest {built:.2?} + render {rendered_in:.2?} = {:.2?} \
          (open {opened:.2?}, {open_mb} MB after); peak RSS of the whole process {peak_mb} MB; {} clients, \
          html {} KB",
         built + rendered_in,

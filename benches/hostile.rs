@@ -1,4 +1,4 @@
-//! Time and peak memory per hostile input: `read_message` and `App::handle_message` on each
+//! Time and peak memory per hostile input: `read_message` and `ingest::pipeline::handle_message` on each
 //! generated monster, a 10 MiB genuine reply (the default size limit) and a 50 MiB message.
 //!
 //! `cargo bench --bench hostile` prints a table. Targets: under 2 s and under 200 MB peak RSS

@@ -345,7 +345,7 @@ async fn fetch_and_parse(
         .expect("fetch stream")
 }
 
-/// Ingest: App::ingest_pass over IMAP vs a bare UID FETCH 1:* (BODY.PEEK[]).
+/// Ingest: ingest::pipeline::ingest_pass over IMAP vs a bare UID FETCH 1:* (BODY.PEEK[]).
 async fn ingest_bench(e: &Env, dir: &Path, n: usize) {
     let bot = user("ingest");
     let owner = user("ingest-owner");
