@@ -167,6 +167,9 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -
     }
 }
 
+/// How many more times [`Store::open`] looks at a taken lock, 50 ms apart.
+const LOCK_RETRIES: u32 = 10;
+
 impl Store {
     /// Opens (creating if needed) the store in `data_dir`.
     ///
@@ -181,14 +184,25 @@ impl Store {
             .write(true)
             .open(&lock_path)
             .map_err(io("open", &lock_path))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(StoreError::Locked {
-                    data_dir: data_dir.to_path_buf(),
-                })
+        // A child that another thread is starting holds a copy of every open file between
+        // its fork and its exec, so a lock just released by a dropped store can look taken
+        // for a moment: look again for up to half a second before calling it taken (another
+        // olifant holds it for as long as it runs, so this only delays that answer).
+        let mut tries = 0;
+        loop {
+            match lock.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if tries < LOCK_RETRIES => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(StoreError::Locked {
+                        data_dir: data_dir.to_path_buf(),
+                    })
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", &lock_path)(e)),
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", &lock_path)(e)),
         }
 
         let db_path = data_dir.join("db");
