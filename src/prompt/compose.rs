@@ -209,6 +209,16 @@ pub fn prompt_subject(client_name: &str, lang: Lang, id: PromptId) -> String {
     tr!(lang, "prompt.subject", client = name, code = r)
 }
 
+/// The name a mail greets the owner by: the first word of the configured name ("Hi Sanne",
+/// not "Hi Sanne de Vries"); the To header keeps the whole name.
+pub fn greeting_name(full: &str) -> String {
+    one_line(full)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// The subject of a reply in the prompt's thread (`Re: …`, not doubled).
 pub fn reply_subject(prompt_subject: &str) -> String {
     let s = one_line(prompt_subject);
@@ -416,7 +426,7 @@ pub fn render_prompt(
         .unwrap_or_default();
     let ctx = PromptCtx {
         subject: &subject,
-        owner_name: one_line(&input.addressing.owner_name),
+        owner_name: greeting_name(&input.addressing.owner_name),
         client: client.clone(),
         questions,
         rating,
@@ -490,7 +500,7 @@ pub fn compose_reminder(
     let (questions, rating, ymn) = question_ctx(input.questionnaire, lang, &client);
     let ctx = ReminderCtx {
         subject: &subject,
-        owner_name: one_line(&input.addressing.owner_name),
+        owner_name: greeting_name(&input.addressing.owner_name),
         client,
         questions,
         rating,
@@ -589,7 +599,7 @@ pub fn compose_receipt(
         .unwrap_or_else(|| "1. 4".to_string());
     let ctx = ReceiptCtx {
         subject: &subject,
-        owner_name: one_line(&input.addressing.owner_name),
+        owner_name: greeting_name(&input.addressing.owner_name),
         client,
         recorded,
         missing,

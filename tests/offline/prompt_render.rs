@@ -403,3 +403,29 @@ fn receipt_lists_recorded_missing_and_not_understood() {
             .contains(&("Auto-Submitted".into(), "auto-replied".into())));
     }
 }
+
+#[test]
+fn the_owner_is_greeted_by_first_name_and_addressed_by_full_name() {
+    let templates = Templates::builtin();
+    let q = default_questionnaire();
+    let c = client("Bakkerij Jansen");
+    let a = Addressing {
+        owner_name: "Sanne de Vries".into(),
+        ..addressing(ReplyStyle::Plain)
+    };
+    for (lang, hi) in [(Lang::En, "Hi Sanne,"), (Lang::Nl, "Hoi Sanne,")] {
+        let input = PromptInput {
+            client: &c,
+            questionnaire: &q,
+            lang,
+            history: &[],
+            addressing: &a,
+            now: utc(2026, 1, 5, 8),
+            tz: Amsterdam,
+        };
+        let mail = preview(&templates, &input).unwrap();
+        assert_eq!(mail.text.lines().next(), Some(hi), "{}", mail.text);
+        assert!(mail.html.contains(&format!("<p>{hi}</p>")), "{}", mail.html);
+        assert_eq!(mail.to_name, "Sanne de Vries");
+    }
+}

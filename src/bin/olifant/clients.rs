@@ -69,11 +69,16 @@ pub fn clients(cli: &Cli, cmd: &ClientsCommand) -> Result<()> {
 fn list(app: &App, now: DateTime<Utc>) -> Result<()> {
     for r in olifant::clients::clients_list(app, now)? {
         println!(
-            "{:<32} {:<14} {:<22} {:>3} reflections{}",
+            "{:<32} {:<14} {:<22} {:>3} {}{}",
             r.name,
             r.cadence,
             r.status,
             r.reflections,
+            if r.reflections == 1 {
+                "reflection"
+            } else {
+                "reflections"
+            },
             if r.declared_in_config {
                 "  (config)"
             } else {
