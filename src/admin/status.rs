@@ -56,7 +56,9 @@ pub fn describe_outlook(o: &schedule::Outlook, tz: chrono_tz::Tz, max_per_run: u
         _ => "until you resume".to_string(),
     };
     match o {
-        Outlook::Now { run } => format!("due now (the run of {})", at(Some(*run))),
+        Outlook::Now { run } => {
+            format!("due now: the run of {} has not sent it yet", at(Some(*run)))
+        }
         Outlook::Next { run, due } => format!("{} (due from {due})", at(*run)),
         Outlook::OverCap { run } => format!(
             "{} (due, but this run already sends max_prompts_per_run = {max_per_run})",
