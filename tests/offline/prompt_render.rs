@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Europe::Amsterdam;
 use olifant::model::{
-    Answer, Client, ClientKey, Lang, PromptId, PromptRecord, PromptStatus, Reflection, SendState,
+    Answer, Client, ClientKey, Lang, PromptId, PromptRecord, PromptStatus, Questionnaire,
+    Reflection, SendState,
 };
 use olifant::prompt::questionnaire::default_questionnaire;
 use olifant::prompt::token::{self, TokenKey};
@@ -34,6 +35,24 @@ fn addressing(style: ReplyStyle) -> Addressing {
         plus_separator: '+',
         owner_name: "Sanne".into(),
         owner_address: "sanne@example.test".into(),
+    }
+}
+
+/// The prompt input for a client with no history yet, on Monday 5 January 2026.
+fn fresh_input<'a>(
+    c: &'a Client,
+    q: &'a Questionnaire,
+    a: &'a Addressing,
+    lang: Lang,
+) -> PromptInput<'a> {
+    PromptInput {
+        client: c,
+        questionnaire: q,
+        lang,
+        history: &[],
+        addressing: a,
+        now: utc(2026, 1, 5, 8),
+        tz: Amsterdam,
     }
 }
 
@@ -72,15 +91,7 @@ fn tricky_client_name_renders_safely_in_both_languages() {
     let id = PromptId(0x0001_2345_6789);
     let tok = key().token(id);
     for lang in Lang::ALL {
-        let input = PromptInput {
-            client: &c,
-            questionnaire: &q,
-            lang,
-            history: &[],
-            addressing: &a,
-            now: utc(2026, 1, 5, 8),
-            tz: Amsterdam,
-        };
+        let input = fresh_input(&c, &q, &a, lang);
         let mail = compose_prompt(&templates, &input, id, &tok).unwrap();
         let r = token::short_ref(id);
         let expected_subject = match lang {
@@ -117,15 +128,7 @@ fn line_breaks_and_script_in_a_name_never_reach_the_subject_or_the_html() {
     let c = client("Evil\r\nBcc: x@y.test <script>alert(1)</script>");
     let a = addressing(ReplyStyle::Plain);
     for lang in Lang::ALL {
-        let input = PromptInput {
-            client: &c,
-            questionnaire: &q,
-            lang,
-            history: &[],
-            addressing: &a,
-            now: utc(2026, 1, 5, 8),
-            tz: Amsterdam,
-        };
+        let input = fresh_input(&c, &q, &a, lang);
         let mail = preview(&templates, &input).unwrap();
         assert!(!mail.subject.contains('\r') && !mail.subject.contains('\n'));
         assert!(mail.subject.contains("Evil Bcc: x@y.test"));
@@ -144,15 +147,7 @@ fn every_question_is_one_numbered_line_with_its_label() {
     let c = client("Bakkerij Jansen");
     let a = addressing(ReplyStyle::Plain);
     for lang in Lang::ALL {
-        let input = PromptInput {
-            client: &c,
-            questionnaire: &q,
-            lang,
-            history: &[],
-            addressing: &a,
-            now: utc(2026, 1, 5, 8),
-            tz: Amsterdam,
-        };
+        let input = fresh_input(&c, &q, &a, lang);
         let mail = preview(&templates, &input).unwrap();
         let numbered: Vec<&str> = mail
             .text
@@ -414,15 +409,7 @@ fn the_owner_is_greeted_by_first_name_and_addressed_by_full_name() {
         ..addressing(ReplyStyle::Plain)
     };
     for (lang, hi) in [(Lang::En, "Hi Sanne,"), (Lang::Nl, "Hoi Sanne,")] {
-        let input = PromptInput {
-            client: &c,
-            questionnaire: &q,
-            lang,
-            history: &[],
-            addressing: &a,
-            now: utc(2026, 1, 5, 8),
-            tz: Amsterdam,
-        };
+        let input = fresh_input(&c, &q, &a, lang);
         let mail = preview(&templates, &input).unwrap();
         assert_eq!(mail.text.lines().next(), Some(hi), "{}", mail.text);
         assert!(mail.html.contains(&format!("<p>{hi}</p>")), "{}", mail.html);
